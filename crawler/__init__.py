@@ -1,0 +1,1 @@
+"""xxgk crawler package."""

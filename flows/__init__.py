@@ -1,0 +1,1 @@
+"""xxgk flows package."""

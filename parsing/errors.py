@@ -1,0 +1,52 @@
+"""Typed errors raised by :mod:`parsing`. Nothing else ever escapes ``parse_document``."""
+
+from __future__ import annotations
+
+
+class ParseError(Exception):
+    """Base class: every failure to turn bytes into a report.
+
+    ``kind`` is a stable machine-readable reason used in error records.
+    """
+
+    kind = "parse_error"
+
+    def __init__(self, message: str, *, url: str | None = None, sha256: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        self.sha256 = sha256
+
+    def to_record(self) -> dict[str, str | None]:
+        """Return a JSON-able error record."""
+        return {"kind": self.kind, "message": self.message, "url": self.url, "sha256": self.sha256}
+
+
+class UnsupportedFormatError(ParseError):
+    """The bytes are in a format we cannot read here (or the converter is missing)."""
+
+    kind = "format_unsupported"
+
+
+class CorruptDocumentError(ParseError):
+    """The document is truncated, corrupt, too large or too slow to read."""
+
+    kind = "corrupt_document"
+
+
+class NotAReportError(ParseError):
+    """The document is readable but is not an annual report (no report sections or tables)."""
+
+    kind = "not_a_report"
+
+
+class MissingYearError(ParseError):
+    """No report year could be found in the document or its metadata."""
+
+    kind = "missing_year"
+
+
+class ParserBugError(ParseError):
+    """An unexpected exception inside the parser, wrapped so callers see one error family."""
+
+    kind = "parser_bug"

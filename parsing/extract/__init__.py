@@ -1,0 +1,1 @@
+"""Extractors: bytes of one format → ``DocumentBlocks`` (paragraphs and table grids)."""

@@ -1,0 +1,1 @@
+"""Reading sections and the three tables out of ``DocumentBlocks`` (format-independent)."""

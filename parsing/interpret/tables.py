@@ -1,0 +1,261 @@
+"""Reading tables 二, 三 and 四 from table rows, whatever the layout.
+
+Every table row is read as *label cells* followed by *value cells*. Rows are classified by their
+labels (row codes of table 三, items of table 二) rather than by table boundaries, so tables
+split over pages, flattened to text or drawn as ``<div>`` grids read the same way. Flattened
+tables lose spanning group labels, so the current group (``（三）不予公开`` …) is carried over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from parsing.blocks import Cell, DocumentBlocks, Table
+from parsing.labels import (
+    AMOUNT_METRICS,
+    DEFAULT_METRICS,
+    LABEL_OF,
+    METRICS_2019,
+    METRICS_2021,
+    application_code,
+    disclosure_item,
+    metric_of,
+    proceeding_of,
+)
+from parsing.models import (
+    APPLICANT_COLUMNS,
+    OUTCOMES,
+    PROCEEDINGS,
+    ActiveDisclosure,
+    ApplicationRow,
+    ReviewLitigation,
+)
+from parsing.numbers import CellNumber, parse_cell_number, unit_from_header
+
+
+@dataclass
+class TableReadout:
+    """What the table reader found, plus the template each table points to."""
+
+    active_disclosure: list[ActiveDisclosure] = field(default_factory=list)
+    applications: list[ApplicationRow] = field(default_factory=list)
+    review_litigation: list[ReviewLitigation] = field(default_factory=list)
+    template_active: str | None = None
+    template_applications: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    bad_cells: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Row:
+    labels: list[str]
+    values: list[str]
+
+
+def _split_row(row: list[Cell], r: int) -> _Row:
+    """Labels = non-number cells up to the last one; values = the own cells after it.
+
+    Label copies (spans) are kept once, since a rowspan copy carries the group label; value
+    copies made by a colspan in the same row are dropped so a number counts once.
+    """
+    last_label = -1
+    for i, cell in enumerate(row):
+        if cell.text and not parse_cell_number(cell.text).ok:
+            last_label = i
+    labels: list[str] = []
+    for cell in row[: last_label + 1]:
+        if cell.text and (not labels or labels[-1] != cell.text):
+            labels.append(cell.text)
+    values = [
+        c.text for c in row[last_label + 1 :] if not (c.origin is not None and c.origin[0] == r)
+    ]
+    return _Row(labels, values)
+
+
+def _iter_rows(doc: DocumentBlocks) -> list[_Row]:
+    return [
+        _split_row(row, r)
+        for block in doc.blocks
+        if isinstance(block, Table)
+        for r, row in enumerate(block.rows)
+    ]
+
+
+def _nums(values: list[str]) -> list[CellNumber]:
+    return [parse_cell_number(v) for v in values]
+
+
+def _as_count(n: CellNumber, where: str, out: TableReadout) -> int | None:
+    if not n.ok:
+        out.bad_cells.append(where)
+        return None
+    if n.value is None:
+        return None
+    if n.as_int is None:
+        out.bad_cells.append(where)
+        return None
+    return n.as_int
+
+
+def read_tables(doc: DocumentBlocks) -> TableReadout:
+    """Read the three tables out of every table row of ``doc``."""
+    out = TableReadout()
+    rows = _iter_rows(doc)
+    _read_applications(rows, out)
+    _read_active(rows, out)
+    _read_review(rows, out)
+    return out
+
+
+def _read_applications(rows: list[_Row], out: TableReadout) -> None:
+    group: str | None = None
+    seen: dict[str, ApplicationRow] = {}
+    for row in rows:
+        if not row.labels:
+            continue
+        code, group = application_code(row.labels, group)
+        filled = [v for v in row.values if v.strip()]
+        if code is None and filled and not _known_elsewhere(row.labels):
+            out.unmatched.append(row.labels[-1])
+        if code is None or not filled or len(row.values) < 3:
+            continue
+        if code in seen:
+            out.warnings.append(f"duplicate table 三 row {code} ignored")
+            continue
+        cells = _nums(row.values[:7])
+        counts = [_as_count(n, f"applications:{code}:{i}", out) for i, n in enumerate(cells)]
+        counts += [None] * (7 - len(counts))
+        if len(row.values) < 7:
+            out.warnings.append(f"table 三 row {code} has {len(row.values)} of 7 columns")
+        seen[code] = ApplicationRow(
+            row_code=code,
+            row_label=LABEL_OF.get(code, row.labels[-1]),
+            **dict(zip(APPLICANT_COLUMNS, counts, strict=True)),
+        )
+    order = {c: i for i, c in enumerate(_CODE_ORDER)}
+    out.applications = sorted(seen.values(), key=lambda r: order.get(r.row_code, 99))
+    if any(c.startswith("3.6.") for c in seen):
+        out.template_applications = "2021"
+    elif "3.6" in seen:
+        out.template_applications = "2019"
+
+
+def _known_elsewhere(labels: list[str]) -> bool:
+    last = labels[-1]
+    return bool(
+        disclosure_item(last) or proceeding_of(last) or metric_of(last) or "信息内容" in last
+    )
+
+
+_CODE_ORDER = (
+    ["1", "2", "3.1", "3.2"]
+    + [f"3.3.{i}" for i in range(1, 9)]
+    + [f"3.4.{i}" for i in range(1, 4)]
+    + [f"3.5.{i}" for i in range(1, 6)]
+    + ["3.6", "3.6.1", "3.6.2", "3.6.3", "3.7", "4"]
+)
+
+
+@dataclass
+class _ItemRow:
+    article: str
+    item: str
+    values: list[CellNumber]
+    metrics: list[str | None] | None
+    units: list[str | None]
+
+
+def _read_active(rows: list[_Row], out: TableReadout) -> None:
+    header: list[str | None] | None = None
+    header_units: list[str | None] = []
+    found: list[_ItemRow] = []
+    hints: set[str] = set()
+    for row in rows:
+        filled = [v for v in row.values if v.strip()]
+        if row.labels and not filled:
+            metrics = [metric_of(x) for x in row.labels[1:]]
+            if any(metrics):
+                header = metrics
+                header_units = [unit_from_header(x) for x in row.labels[1:]]
+                hints.update(m for m in metrics if m)
+            continue
+        if len(row.labels) != 1 or not row.values:
+            continue
+        hit = disclosure_item(row.labels[0])
+        if hit is None:
+            continue
+        article, item = hit
+        if item in ("其他对外管理服务事项", "政府集中采购"):
+            hints.add("new_made")  # items only the 2019 template has
+        if item == "行政规范性文件":
+            hints.add("made")
+        found.append(_ItemRow(article, item, _nums(row.values), header, list(header_units)))
+    if not found:
+        return
+    template = "2021" if hints & METRICS_2021 else "2019"
+    if not hints & (METRICS_2021 | METRICS_2019):
+        template = "2019"
+    out.template_active = template
+    seen: set[tuple[str, str]] = set()
+    for it in found:
+        if (it.article, it.item) in seen:
+            out.warnings.append(f"duplicate table 二 row {it.item} ignored")
+            continue
+        seen.add((it.article, it.item))
+        defaults = DEFAULT_METRICS[template].get(it.article, ())
+        metrics = list(it.metrics) if it.metrics and _fits(it.metrics, defaults) else list(defaults)
+        units = it.units if it.metrics and _fits(it.metrics, defaults) else []
+        for i, metric in enumerate(metrics):
+            if metric is None:
+                continue
+            n = it.values[i] if i < len(it.values) else CellNumber(None)
+            if not n.ok:
+                out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
+            unit = n.unit if n.ok else None
+            if unit is None and metric in AMOUNT_METRICS and i < len(units):
+                unit = units[i]
+            value = n.value if n.ok else None
+            out.active_disclosure.append(
+                ActiveDisclosure(
+                    article=it.article, item=it.item, metric=metric, value=value, unit=unit
+                )
+            )
+
+
+def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
+    return bool(defaults) and set(m for m in metrics if m) <= set(defaults)
+
+
+def _read_review(rows: list[_Row], out: TableReadout) -> None:
+    for row in rows:
+        nums = [n for n in _nums(row.values) if n.ok]
+        if (
+            len(row.values) >= 15
+            and not row.labels
+            or (len(row.values) >= 15 and all(proceeding_of(x) or "复议" in x for x in row.labels))
+        ):
+            vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums[:15])]
+            if len(vals) < 15:
+                continue
+            for p, proc in enumerate(PROCEEDINGS):
+                for o, outcome in enumerate(OUTCOMES):
+                    out.review_litigation.append(
+                        ReviewLitigation(proceeding=proc, outcome=outcome, value=vals[p * 5 + o])
+                    )
+            return
+    # Row-per-proceeding layout: three labelled rows of five numbers.
+    groups: dict[str, list[int | None]] = {}
+    for row in rows:
+        if row.labels and len(row.values) >= 5:
+            proc = proceeding_of(row.labels[-1])
+            if proc and proc not in groups:
+                groups[proc] = [
+                    _as_count(n, f"review_litigation:{proc}", out) for n in _nums(row.values[:5])
+                ]
+    if len(groups) == 3:
+        for proc in PROCEEDINGS:
+            for o, outcome in enumerate(OUTCOMES):
+                out.review_litigation.append(
+                    ReviewLitigation(proceeding=proc, outcome=outcome, value=groups[proc][o])
+                )

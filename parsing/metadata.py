@@ -1,0 +1,99 @@
+"""Report metadata: title, publisher, year and publication date from the document and hints."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from parsing.normalize import collapse_ws, nfkc, to_simplified
+
+_TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年\s*(?:度)?")
+_REPORT_WORDS = ("年度报告", "年报", "年度報告", "年報", "工作报告")
+_PUBLISHER = re.compile(
+    r"^(?:关于)?(?P<pub>.{2,40}?)(?:关于)?\s*(?:19|20)\d{2}\s*年\s*度?\s*(?:政府)?(?:信息|資訊|资讯|政务)"
+)
+_PERIOD = re.compile(
+    r"(?:统计期限|统计时限|统计时间|统计期间|数据的统计期限)[^。\n]{0,12}?(20\d{2})\s*年\s*1\s*月\s*1\s*日"
+)
+_GOV_SUFFIX = ("省", "市", "县", "区", "旗", "镇", "乡", "州", "盟")
+_LOOKALIKE = ("解读", "图解", "工作要点", "要点", "预算", "决算", "政策问答", "一图读懂")
+
+
+def clean_title(title: str | None) -> str:
+    """Collapse whitespace and drop site-name suffixes such as ``_合阳县人民政府``."""
+    if not title:
+        return ""
+    t = collapse_ws(title)
+    for sep in ("_", "|", " - ", "——"):
+        if sep in t:
+            head = t.split(sep)[0].strip()
+            if any(w in head for w in _REPORT_WORDS):
+                t = head
+    return t
+
+
+def is_report_title(title: str) -> bool:
+    """True when a title names an annual disclosure report (not a 解读/图解/要点 look-alike)."""
+    t = to_simplified(nfkc(title))
+    return any(w in t for w in ("年度报告", "年报")) and not any(w in t for w in _LOOKALIKE)
+
+
+def is_lookalike_title(title: str) -> bool:
+    """True for 解读, 图解, 工作要点 and similar pages that mention the report but are not it."""
+    t = to_simplified(nfkc(title))
+    return any(w in t for w in _LOOKALIKE)
+
+
+def year_from_title(title: str) -> int | None:
+    """The report year printed in the title (``合阳县2020年政府信息公开工作年度报告`` → 2020)."""
+    t = nfkc(title)
+    m = _TITLE_YEAR.search(t)
+    return int(m.group(1)) if m else None
+
+
+def year_from_text(text: str) -> int | None:
+    """The year from a 统计期限 sentence, else the most frequent plausible ``20xx年``."""
+    t = nfkc(text)
+    m = _PERIOD.search(t)
+    if m:
+        return int(m.group(1))
+    counts = Counter(int(y) for y in re.findall(r"(20[0-3]\d)\s*年", t[:6000]))
+    if not counts:
+        return None
+    best = max(counts.values())
+    return max(y for y, c in counts.items() if c == best)
+
+
+def publisher_from_title(title: str, default: str | None) -> str | None:
+    """The issuing body named before the year in the title, reconciled with the registry default.
+
+    ``合阳县`` with default ``合阳县人民政府`` gives the default; ``合阳县教育局`` stays as is; a bare
+    government name (``…县``) becomes ``…县人民政府``.
+    """
+    t = to_simplified(nfkc(collapse_ws(title))).replace(" ", "")
+    m = _PUBLISHER.match(t)
+    if not m:
+        return default
+    pub = m.group("pub").strip("《》“”\"'：: ")
+    pub = re.sub(r"^(?:关于|公开)", "", pub)
+    if len(pub) < 2:
+        return default
+    if default and (default.startswith(pub) or pub == default):
+        return default
+    if pub.endswith(_GOV_SUFFIX) and not pub.endswith(("局", "委", "办")):
+        return pub + "人民政府"
+    return pub
+
+
+def parse_date(text: str | None) -> date | None:
+    """``2021-01-25`` / ``2021年1月25日`` / ``2021/1/25`` → date, else None."""
+    if not text:
+        return None
+    m = re.search(r"(\d{4})\D{1,2}(\d{1,2})\D{1,2}(\d{1,2})", nfkc(text))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None

@@ -1,0 +1,128 @@
+"""The typed report model: what ``parse_document`` returns and what the warehouse publishes.
+
+Field names follow the dataset contract (``DATASETS.md``) so that a model dumps to rows
+without renaming.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Template = Literal["2019", "2021", "legacy"]
+Format = Literal["html", "pdf", "docx", "doc", "text", "image"]
+Severity = Literal["error", "warning"]
+ValidationStatus = Literal["valid", "warning", "invalid"]
+SpamVerdict = Literal["clean", "cleaned", "cleaned_with_gaps", "quarantine"]
+
+APPLICANT_COLUMNS: tuple[str, ...] = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+)
+PROCEEDINGS: tuple[str, ...] = ("review", "litigation_direct", "litigation_after_review")
+OUTCOMES: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ActiveDisclosure(_Row):
+    """Table 二, one number (long form)."""
+
+    article: str
+    item: str
+    metric: str
+    value: float | None
+    unit: str | None = None
+
+
+class ApplicationRow(_Row):
+    """Table 三, one row; ``None`` means the cell was empty (not 0)."""
+
+    row_code: str
+    row_label: str
+    natural_person: int | None = None
+    commercial_enterprise: int | None = None
+    research_institution: int | None = None
+    social_welfare_org: int | None = None
+    legal_service_org: int | None = None
+    other_org: int | None = None
+    total: int | None = None
+
+    def values(self) -> list[int | None]:
+        """The seven counts in column order."""
+        return [getattr(self, c) for c in APPLICANT_COLUMNS]
+
+
+class ReviewLitigation(_Row):
+    """Table 四, one number."""
+
+    proceeding: str
+    outcome: str
+    value: int | None
+
+
+class ValidationIssue(_Row):
+    """One failed check, with a stable rule id."""
+
+    rule: str
+    severity: Severity
+    message: str
+    expected: str | None = None
+    actual: str | None = None
+
+
+class SpamRemoval(_Row):
+    """One removed span of injected spam."""
+
+    location: str
+    removed_text: str
+    detector: str
+
+
+class Report(BaseModel):
+    """One parsed annual report (or report-like document) with all its tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    report_id: str
+    year: int = Field(ge=1990, le=2100)
+    publisher: str
+    region_code: str | None = None
+    site: str = "local"
+    source_url: str = ""
+    title: str = ""
+    template: Template
+    format: Format
+    published_date: date | None = None
+    fetched_at: datetime | None = None
+    content_sha256: str = ""
+    archive_uri: str = ""
+    parser_version: str = ""
+    spam_detected: bool = False
+    spam_chars_removed: int = 0
+    spam_verdict: SpamVerdict = "clean"
+    replacement_suspected: bool = False
+    validation_status: ValidationStatus = "valid"
+    text_overall: str | None = None
+    text_problems: str | None = None
+    text_other: str | None = None
+    sections: dict[str, str] = Field(default_factory=dict)
+    active_disclosure: list[ActiveDisclosure] = Field(default_factory=list)
+    applications: list[ApplicationRow] = Field(default_factory=list)
+    review_litigation: list[ReviewLitigation] = Field(default_factory=list)
+    validation_issues: list[ValidationIssue] = Field(default_factory=list)
+    spam_removals: list[SpamRemoval] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def application(self, row_code: str) -> ApplicationRow | None:
+        """The table 三 row with this code, if present."""
+        return next((r for r in self.applications if r.row_code == row_code), None)

@@ -1,0 +1,73 @@
+"""Number grammar of report cells: ``1,038``, ``增77``, ``减3``, ``7540.77万元``, ``—``, ``无``…"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsing.normalize import nfkc
+
+_NULLS = {"", "-", "—", "——", "–", "/", "／", "\\", "…", "--", "空", "暂无", "null", "N/A", "n/a"}
+_ZEROS = {"无", "0件", "零"}
+_UNITS = ("万元", "亿元", "元", "件", "项", "个", "条", "次", "宗", "份")
+_NUM = re.compile(
+    r"^(?P<sign>增加?|[减減]少?|[+\-−])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>万元|亿元|元|件|项|个|条|次|宗|份)?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CellNumber:
+    """A parsed cell: ``value`` is None for an empty/dash cell; ``ok`` False when not a number."""
+
+    value: float | None
+    unit: str | None = None
+    ok: bool = True
+
+    @property
+    def as_int(self) -> int | None:
+        """The value as an int when it is integral, else None."""
+        if self.value is None or self.value != int(self.value):
+            return None
+        return int(self.value)
+
+
+NOT_A_NUMBER = CellNumber(None, None, ok=False)
+EMPTY = CellNumber(None, None, ok=True)
+
+
+def parse_cell_number(text: str) -> CellNumber:
+    """Parse one cell. Never raises; ``ok=False`` means the cell is not a number."""
+    s = nfkc(text).strip().replace(" ", "").replace("\u00a0", "")
+    s = s.rstrip("。;；")
+    if s in _NULLS:
+        return EMPTY
+    if s in _ZEROS:
+        return CellNumber(0.0)
+    if len(s) > 24:
+        return NOT_A_NUMBER
+    m = _NUM.match(s)
+    if not m:
+        return NOT_A_NUMBER
+    try:
+        value = float(m.group("num").replace(",", ""))
+    except ValueError:  # pragma: no cover - regex guarantees a float
+        return NOT_A_NUMBER
+    sign = m.group("sign") or ""
+    if sign[:1] in ("减", "減") or sign in ("-", "−"):
+        value = -value
+    return CellNumber(value, m.group("unit"))
+
+
+def is_numberish(text: str) -> bool:
+    """True for cells that hold a number or an explicit empty marker."""
+    return parse_cell_number(text).ok
+
+
+def unit_from_header(text: str) -> str | None:
+    """A unit printed in a column header, e.g. ``采购总金额（万元）`` or ``（单位：万元）``."""
+    s = nfkc(text)
+    for unit in _UNITS:
+        if re.search(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?", s):
+            return unit
+    return None

@@ -1,0 +1,221 @@
+"""``parse_document``: raw bytes + metadata → a validated ``Report`` (or a typed ``ParseError``)."""
+
+from __future__ import annotations
+
+import logging
+
+from parsing.blocks import DocumentBlocks, Paragraph
+from parsing.charset import decode_bytes
+from parsing.errors import (
+    CorruptDocumentError,
+    MissingYearError,
+    NotAReportError,
+    ParseError,
+    ParserBugError,
+    UnsupportedFormatError,
+)
+from parsing.extract.html import extract_html
+from parsing.extract.text import extract_text
+from parsing.formats import detect_format
+from parsing.inputs import RawDocument, make_report_id
+from parsing.interpret.sections import split_sections
+from parsing.interpret.tables import TableReadout, read_tables
+from parsing.metadata import (
+    clean_title,
+    is_lookalike_title,
+    is_report_title,
+    parse_date,
+    publisher_from_title,
+    year_from_text,
+    year_from_title,
+)
+from parsing.models import Report, SpamRemoval, ValidationIssue
+from parsing.normalize import to_simplified
+from parsing.spam import strip_document, strip_text
+from parsing.validate import status_of, validate_report
+
+PARSER_VERSION = "1.0.0"
+MAX_BYTES = 60 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+
+def parse_document(raw: RawDocument) -> Report:
+    """Parse one captured document into a validated ``Report``.
+
+    Args:
+        raw: the bytes and what the crawler/registry knows about them.
+
+    Returns:
+        The report; arithmetic failures are recorded in ``validation_issues`` and
+        ``validation_status``, never raised.
+
+    Raises:
+        ParseError: a subclass with a stable ``kind`` (``not_a_report``, ``format_unsupported``,
+            ``corrupt_document``, ``missing_year``, ``parser_bug``).
+    """
+    try:
+        return _parse(raw)
+    except ParseError as exc:
+        exc.url = exc.url or raw.url
+        exc.sha256 = exc.sha256 or raw.sha256
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last guard: one error family for callers
+        log.exception("parser bug on %s", raw.url)
+        raise ParserBugError(
+            f"{type(exc).__name__}: {exc}", url=raw.url, sha256=raw.sha256
+        ) from exc
+
+
+def extract_blocks(raw: RawDocument) -> DocumentBlocks:
+    """Turn the raw bytes into paragraphs and table grids, whatever the format."""
+    if len(raw.content) > MAX_BYTES:
+        raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
+    fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
+    if fmt in ("html", "text"):
+        text, _enc = decode_bytes(raw.content, raw.charset)
+        return extract_html(text) if fmt == "html" else extract_text(text)
+    try:
+        if fmt == "pdf":
+            from parsing.extract.pdf import extract_pdf
+
+            return extract_pdf(raw.content)
+        if fmt == "docx":
+            from parsing.extract.docx import extract_docx
+
+            return extract_docx(raw.content)
+        if fmt == "image":
+            from parsing.extract.image import extract_image
+
+            return extract_image(raw.content)
+        from parsing.extract.office import extract_office
+
+        return extract_office(raw.content, fmt)
+    except ImportError as exc:
+        raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
+
+
+def _parse(raw: RawDocument) -> Report:
+    doc = extract_blocks(raw)
+    spam = strip_document(doc)
+    sections, _owner = split_sections(doc)
+    tables = read_tables(doc)
+    paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+
+    title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
+    title_res = strip_text(clean_title(title_src), location="title")
+    title = title_res.text
+    removals = list(spam.removals) + title_res.removals
+
+    has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
+    looks_like_report = is_report_title(title) or len(sections) >= 3
+    if not has_tables and (not looks_like_report or is_lookalike_title(title)):
+        raise NotAReportError(
+            f"no report tables or sections found (title {title[:60]!r}, "
+            f"{len(paragraphs)} paragraphs)"
+        )
+    body = "\n".join(paragraphs)
+    published = raw.published_date or parse_date(doc.published_date)
+    year = (
+        year_from_title(title)
+        or raw.year_hint
+        or year_from_text(sections.get("overall", "") + "\n" + body)
+        or (published.year - 1 if published else None)
+    )
+    if year is None:
+        raise MissingYearError("no report year in title, hints, text or publication date")
+
+    template = _template(tables, year)
+    publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
+    if not publisher:
+        publisher = raw.publisher or "未知"
+    issues = _table_issues(tables)
+    report = Report(
+        report_id=make_report_id(raw.url, raw.sha256),
+        year=year,
+        publisher=to_simplified(publisher),
+        region_code=raw.region_code,
+        site=raw.site,
+        source_url=raw.url or "",
+        title=title,
+        template=template,
+        format=doc.format,  # type: ignore[arg-type]
+        published_date=published,
+        fetched_at=raw.fetched_at,
+        content_sha256=raw.sha256,
+        archive_uri=raw.archive_uri or "",
+        parser_version=PARSER_VERSION,
+        spam_detected=bool(removals) or spam.verdict != "clean",
+        spam_chars_removed=sum(len(r.removed_text) for r in removals),
+        spam_verdict=spam.verdict if removals or spam.verdict != "clean" else "clean",
+        replacement_suspected=spam.replacement_suspected or title_res.replacement_suspected,
+        text_overall=sections.get("overall") or None,
+        text_problems=sections.get("problems") or None,
+        text_other=sections.get("other") or None,
+        sections=sections,
+        active_disclosure=tables.active_disclosure,
+        applications=tables.applications,
+        review_litigation=tables.review_litigation,
+        spam_removals=[
+            SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
+            for r in removals
+        ],
+        warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+    )
+    issues += validate_report(report)
+    if spam.quarantined_cells:
+        issues.append(
+            ValidationIssue(
+                rule="spam.quarantined_cells",
+                severity="error",
+                message="spam overlaps numbers in cells: " + ", ".join(spam.quarantined_cells),
+                expected="clean cells",
+                actual=str(len(spam.quarantined_cells)),
+            )
+        )
+    report.validation_issues = issues
+    report.validation_status = status_of(issues)
+    return report
+
+
+def _title_from_paragraphs(paragraphs: list[str]) -> str | None:
+    for text in paragraphs[:8]:
+        if len(text) <= 80 and is_report_title(text):
+            return text
+    return None
+
+
+def _template(tables: TableReadout, year: int) -> str:
+    found = tables.template_active or tables.template_applications
+    if found:
+        return found
+    if tables.applications or tables.review_litigation:
+        return "2021" if year >= 2021 else "2019" if year >= 2019 else "legacy"
+    if year <= 2018:
+        return "legacy"
+    return "2021" if year >= 2021 else "2019"
+
+
+def _table_issues(tables: TableReadout) -> list[ValidationIssue]:
+    issues: list[ValidationIssue] = []
+    if tables.bad_cells:
+        issues.append(
+            ValidationIssue(
+                rule="values.not_a_number",
+                severity="error",
+                message="cells that are not numbers: " + ", ".join(tables.bad_cells[:10]),
+                expected="a number or an empty cell",
+                actual=str(len(tables.bad_cells)),
+            )
+        )
+    if tables.unmatched:
+        issues.append(
+            ValidationIssue(
+                rule="labels.unmatched",
+                severity="warning",
+                message="rows with numbers whose label matched no template row: "
+                + "; ".join(tables.unmatched[:10]),
+                expected="a template label",
+                actual=str(len(tables.unmatched)),
+            )
+        )
+    return issues

@@ -1,0 +1,99 @@
+"""Normalised shadow text with an offset map (SPAM.md §4.2 L3).
+
+Detectors run on the shadow: NFKC (full-width to ASCII), ASCII lower-cased, zero-width characters
+removed and traditional characters mapped to simplified with a small one-to-one table. Every shadow
+character remembers the original index it came from, so a removal found on the shadow maps back to
+an exact span of the original string.
+
+The trad→simp table is built-in (no OpenCC): one character to one character, and it deliberately
+leaves out characters whose conversion damages place names (乾 → 干 turns 乾县 into 干县) or is
+ambiguous (著). Conversion is for matching only: published text is never converted.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
+
+_TRAD_PAIRS = (
+    "門门賭赌場场薦荐網网體体樂乐遊游戲戏銀银國国產产區区視视頻频線线廳厅註注冊册錄录載载寶宝運运"
+    "開开關关於于這这為为發发會会們们時时對对員员來来說说過过還还辦办務务號号資资訊讯請请報报導导"
+    "據据實实際际處处應应與与點点統统計计數数經经濟济機机構构議议論论記记錢钱萬万億亿價价總总結结"
+    "檢检審审權权責责規规範范條条傳传業业專专稱称級级單单編编贏赢娛娱臺台灣湾馬马龍龙幣币電电費费"
+    "賽赛車车華华滿满廣广東东陽阳縣县鎮镇鄉乡書书長长問问間间聞闻見见觀观覽览親亲認认識识詢询調调"
+    "諮咨詳详該该讓让設设證证護护險险歡欢優优無无碼码亞亚歐欧韓韩頁页題题類类顯显須须領领風风飛飞"
+    "鬥斗麼么個个義义習习擊击罰罚強强兒儿黨党進进遠远達达選选適适邊边備备復复後后從从徵征術术衛卫"
+    "裝装複复補补製制標标樣样橋桥歲岁歷历決决沒没準准減减溫温熱热營营獎奖獲获現现環环畫画當当療疗"
+    "盡尽監监確确禮礼離离種种積积穩稳競竞筆笔節节簡简紅红約约紙纸細细組组終终給给絡络絕绝維维綜综"
+    "綠绿緊紧練练縮缩績绩續续聯联職职聽听脫脱臨临舉举舊旧藝艺藥药蘇苏覺觉觸触訂订許许評评詞词試试"
+    "話话誠诚誤误課课談谈謝谢譯译讀读變变豐丰貝贝負负財财貨货販贩貸贷貿贸賓宾賣卖質质購购軍军軟软"
+    "較较輕轻輸输轉转農农鄰邻醫医釋释針针鐘钟錯错鍵键鏈链鐵铁閉闭閱阅陳陈陸陆隊队隨随隱隐雜杂雙双"
+    "難难雲云靜静響响預预頭头額额顧顾館馆驗验髮发麗丽齊齐齡龄裡里週周廳厅鄭郑貴贵黃黄歸归灣湾嚴严"
+    "廠厂鄧邓圖图團团壓压塊块墳坟獨独濱滨瀏浏覽览聖圣園园圍围葉叶麥麦愛爱辦办薩萨億亿幾几"
+)
+TRAD_TO_SIMP: dict[str, str] = {_TRAD_PAIRS[i]: _TRAD_PAIRS[i + 1] for i in range(0, len(_TRAD_PAIRS), 2)}
+
+_CHAR_CACHE: dict[str, str] = {}
+
+
+def _norm_char(ch: str) -> str:
+    """Shadow form of one non-ASCII character."""
+    got = _CHAR_CACHE.get(ch)
+    if got is None:
+        simp = TRAD_TO_SIMP.get(ch)
+        got = simp if simp is not None else unicodedata.normalize("NFKC", ch).lower()
+        if len(_CHAR_CACHE) < 50_000:
+            _CHAR_CACHE[ch] = got
+    return got
+
+
+@dataclass(slots=True)
+class Shadow:
+    """Normalised text plus, for each of its characters, the original index."""
+
+    original: str
+    text: str
+    index: list[int]
+    zero_width: int
+    traditional: int
+    han: int
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) covering shadow [start, end) (end > start)."""
+        return self.index[start], self.index[end - 1] + 1
+
+    @property
+    def traditional_ratio(self) -> float:
+        """Share of Han characters that are traditional-only forms."""
+        return self.traditional / self.han if self.han else 0.0
+
+
+def is_han(ch: str) -> bool:
+    """True for a CJK unified ideograph."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def make_shadow(original: str) -> Shadow:
+    """Build the shadow of ``original`` (see module docstring)."""
+    out: list[str] = []
+    index: list[int] = []
+    zw = trad = han = 0
+    for i, ch in enumerate(original):
+        if ch < "\x80":
+            out.append(ch.lower())
+            index.append(i)
+            continue
+        if ch in ZERO_WIDTH:
+            zw += 1
+            continue
+        if is_han(ch):
+            han += 1
+            if ch in TRAD_TO_SIMP:
+                trad += 1
+        norm = _norm_char(ch)
+        for n in norm:
+            out.append(n)
+            index.append(i)
+    return Shadow(original, "".join(out), index, zw, trad, han)

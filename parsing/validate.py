@@ -1,0 +1,197 @@
+"""Arithmetic the national template implies, as rules with stable ids (see DATASETS.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from parsing.models import (
+    APPLICANT_COLUMNS,
+    OUTCOMES,
+    PROCEEDINGS,
+    ApplicationRow,
+    Report,
+    ValidationIssue,
+    ValidationStatus,
+)
+
+_COLS = APPLICANT_COLUMNS
+
+
+def _fmt(values: Sequence[int | None]) -> str:
+    return "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
+
+
+def _issue(
+    rule: str, message: str, expected: object, actual: object, sev: str = "error"
+) -> ValidationIssue:
+    return ValidationIssue(
+        rule=rule,
+        severity="error" if sev == "error" else "warning",
+        message=message,
+        expected=str(expected),
+        actual=str(actual),
+    )
+
+
+def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
+    """``applications.balance``, ``applications.row_total`` and ``applications.results_total``."""
+    issues: list[ValidationIssue] = []
+    by = {r.row_code: r for r in rows}
+    for r in rows:
+        vals = r.values()
+        parts = vals[:6]
+        if r.total is not None and all(v is not None for v in parts):
+            s = sum(v for v in parts if v is not None)
+            if s != r.total:
+                issues.append(
+                    _issue(
+                        "applications.row_total",
+                        f"row {r.row_code}: 总计 {r.total} ≠ sum of applicant columns {s}",
+                        s,
+                        r.total,
+                    )
+                )
+    for i, col in enumerate(_COLS):
+
+        def v(code: str, col_index: int = i) -> int | None:
+            row = by.get(code)
+            return None if row is None else row.values()[col_index]
+
+        a, b, c, d = v("1"), v("2"), v("3.7"), v("4")
+        if None not in (a, b, c, d):
+            assert a is not None and b is not None and c is not None and d is not None
+            if a + b != c + d:
+                issues.append(
+                    _issue(
+                        "applications.balance",
+                        f"column {col}: 一 {a} + 二 {b} ≠ 三(七) {c} + 四 {d}",
+                        a + b,
+                        c + d,
+                    )
+                )
+        result_codes = [k for k in by if k.startswith("3.") and k != "3.7"]
+        # 3.6 (2019) or 3.6.x (2021), never both counted
+        if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
+            result_codes = [k for k in result_codes if not k.startswith("3.6.")]
+        parts_vals = [v(k) for k in result_codes]
+        if c is not None and result_codes and all(x is not None for x in parts_vals):
+            s = sum(x for x in parts_vals if x is not None)
+            if s != c:
+                issues.append(
+                    _issue(
+                        "applications.results_total",
+                        f"column {col}: 三(七)总计 {c} ≠ sum of results {s}",
+                        s,
+                        c,
+                    )
+                )
+    return issues
+
+
+def check_review(report: Report) -> list[ValidationIssue]:
+    """``review_litigation.total``: each 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    issues: list[ValidationIssue] = []
+    vals = {(x.proceeding, x.outcome): x.value for x in report.review_litigation}
+    for proc in PROCEEDINGS:
+        parts = [vals.get((proc, o)) for o in OUTCOMES[:4]]
+        total = vals.get((proc, "total"))
+        if total is None or any(p is None for p in parts):
+            continue
+        s = sum(p for p in parts if p is not None)
+        if s != total:
+            issues.append(
+                _issue(
+                    "review_litigation.total",
+                    f"{proc}: 总计 {total} ≠ {_fmt(parts)} summed {s}",
+                    s,
+                    total,
+                )
+            )
+    return issues
+
+
+def check_non_negative(report: Report) -> list[ValidationIssue]:
+    """Counts are non-negative integers (``values.non_negative``)."""
+    bad = [
+        f"applications {r.row_code}"
+        for r in report.applications
+        if any(v is not None and v < 0 for v in r.values())
+    ]
+    bad += [
+        f"review_litigation {x.proceeding}/{x.outcome}"
+        for x in report.review_litigation
+        if x.value is not None and x.value < 0
+    ]
+    bad += [
+        f"active_disclosure {x.item}/{x.metric}"
+        for x in report.active_disclosure
+        if x.value is not None and x.value < 0 and x.metric != "change"
+    ]
+    if not bad:
+        return []
+    return [
+        _issue("values.non_negative", "negative counts: " + "; ".join(bad[:10]), ">= 0", len(bad))
+    ]
+
+
+def check_year(report: Report) -> list[ValidationIssue]:
+    """``report.year_plausible``: the covered year precedes publication and is ≥ 2008."""
+    pub = report.published_date
+    if report.year < 2008 or (pub is not None and report.year > pub.year):
+        return [
+            _issue(
+                "report.year_plausible",
+                f"report year {report.year} implausible (published {pub})",
+                "2008 ≤ year ≤ published year",
+                report.year,
+                "warning",
+            )
+        ]
+    return []
+
+
+def check_carry_over(
+    prev_row4: Sequence[int | None], cur_row2: Sequence[int | None]
+) -> ValidationIssue | None:
+    """``cross_year.carry_over``: this year's 上年结转 = the previous year's 结转下年度继续办理."""
+    diffs = [
+        (col, p, c)
+        for col, p, c in zip(_COLS, prev_row4, cur_row2, strict=False)
+        if p is not None and c is not None and p != c
+    ]
+    if not diffs:
+        return None
+    return ValidationIssue(
+        rule="cross_year.carry_over",
+        severity="warning",
+        message="上年结转 differs from last year's 结转下年度继续办理 in "
+        + ", ".join(f"{col} ({p} → {c})" for col, p, c in diffs),
+        expected=_fmt(prev_row4),
+        actual=_fmt(cur_row2),
+    )
+
+
+def carry_over(prev: Report, cur: Report) -> ValidationIssue | None:
+    """Apply ``cross_year.carry_over`` to two reports of one publisher (prev.year + 1 == cur.year)."""
+    p4, c2 = prev.application("4"), cur.application("2")
+    if p4 is None or c2 is None or prev.year + 1 != cur.year:
+        return None
+    return check_carry_over(p4.values(), c2.values())
+
+
+def status_of(issues: list[ValidationIssue]) -> ValidationStatus:
+    """``invalid`` if any error, ``warning`` if any warning, else ``valid``."""
+    if any(i.severity == "error" for i in issues):
+        return "invalid"
+    if issues:
+        return "warning"
+    return "valid"
+
+
+def validate_report(report: Report) -> list[ValidationIssue]:
+    """All single-report rules."""
+    issues = check_applications(report.applications) if report.template != "legacy" else []
+    issues += check_review(report)
+    issues += check_non_negative(report)
+    issues += check_year(report)
+    return issues

@@ -1,0 +1,42 @@
+"""xxgk warehouse: the published datasets as Hive-partitioned Parquet (the only writer).
+
+Public API (stable; the CLI and flows call exactly these):
+
+- ``publish(reports, root, *, filesystem=None) -> PublishResult``: replace the rows of these
+  reports (keyed by ``report_id``) in every table; atomic per leaf file, serialised by a lock,
+  idempotent. Recomputes ``cross_year.carry_over`` validation issues of the affected publishers.
+- ``read_table(name, root, years=None, *, columns=None, filesystem=None) -> pyarrow.Table``:
+  one table with the contract types (``year`` int16 included).
+- ``summary(root) -> pyarrow.Table``: per ``(year, site)`` counts of reports, valid, warning,
+  invalid, quarantined (``spam_verdict == 'quarantine'``) and spam_detected.
+- ``compact(root) -> CompactResult``: one file per leaf, stale temp files removed
+  (``xxgk compact``).
+- ``TABLES``, ``SCHEMAS``, ``SCHEMA_VERSION``, ``schema(name)``: the declared Arrow schemas.
+
+``root`` is the warehouse directory (``<data-dir>/warehouse``): a local path, a ``file://``
+URI, or any pyarrow filesystem URI such as ``s3://bucket/prefix`` (single writer there).
+Layout and reader recipes: ``docs/DATASETS.md``.
+"""
+
+from __future__ import annotations
+
+from warehouse.compact import CompactResult, compact
+from warehouse.publish import PublishResult, publish
+from warehouse.read import read_table, summary
+from warehouse.rows import reports_to_tables
+from warehouse.schemas import SCHEMA_VERSION, SCHEMAS, TABLES, file_schema, schema
+
+__all__ = [
+    "SCHEMAS",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "CompactResult",
+    "PublishResult",
+    "compact",
+    "file_schema",
+    "publish",
+    "read_table",
+    "reports_to_tables",
+    "schema",
+    "summary",
+]
