@@ -1,0 +1,305 @@
+"""The ``xxgk`` command: what an operator runs (demo, nightly run, backfills, status …).
+
+Exit codes: 0 ok; 1 the run failed outright (reason printed); 2 a site was detected broken or a
+document could not be parsed (``parse``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parsing import ParseError, RawDocument, parse_document
+
+app = typer.Typer(
+    help="xxgk: government information-disclosure annual reports → clean Parquet datasets.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main() -> None:
+    """xxgk: government information-disclosure annual reports → clean Parquet datasets."""
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A report file: HTML, text, PDF, DOCX, DOC …")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the model as JSON.")] = False,
+    publisher: Annotated[str | None, typer.Option(help="Registry default publisher.")] = None,
+    url: Annotated[str | None, typer.Option(help="Source URL of the document.")] = None,
+    region_code: Annotated[str | None, typer.Option(help="6-digit division code.")] = None,
+    charset: Annotated[str | None, typer.Option(help="Charset as an HTTP header would give it.")] = None,
+) -> None:
+    """Parse one report file and print it (readable summary, or --json)."""
+    from flows.report_view import report_json, report_summary
+
+    raw = RawDocument(
+        content=file.read_bytes(),
+        filename=file.name,
+        url=url,
+        publisher=publisher,
+        region_code=region_code,
+        charset=charset,
+    )
+    try:
+        report = parse_document(raw)
+    except ParseError as exc:
+        typer.echo(f"error [{exc.kind}]: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(report_json(report) if json_out else report_summary(report))
+
+
+def _years(spec: str | None) -> list[int] | None:
+    """``2019-2023`` or ``2019,2021`` → list of years."""
+    if not spec:
+        return None
+    years: set[int] = set()
+    for part in spec.split(","):
+        part = part.strip()
+        if "-" in part:
+            a, b = part.split("-", 1)
+            years.update(range(int(a), int(b) + 1))
+        elif part:
+            years.add(int(part))
+    return sorted(years)
+
+
+DataDir = Annotated[Path, typer.Option("--data-dir", envvar="XXGK_DATA_DIR", help="Data directory.")]
+SitesFile = Annotated[
+    Path | None, typer.Option("--sites-file", envvar="XXGK_SITES_FILE", help="Site registry TOML.")
+]
+Warehouse = Annotated[
+    str | None,
+    typer.Option(envvar="XXGK_WAREHOUSE", help="Warehouse path or URI (s3://…); default <data-dir>/warehouse."),
+]
+Workers = Annotated[int, typer.Option(help="Parse on a local Dask cluster of N worker processes.")]
+DaskAddress = Annotated[str | None, typer.Option(help="Parse on an existing Dask scheduler (tcp://…).")]
+
+
+def _sites_file(path: Path | None) -> Path:
+    from flows.config import DEFAULT_SITES_FILE
+
+    return path or DEFAULT_SITES_FILE
+
+
+def _finish(summary: dict[str, object]) -> None:
+    from flows.summary import RunSummary, SiteLine, format_summary
+
+    run = RunSummary(
+        run_id=str(summary["run_id"]),
+        flow=str(summary["flow"]),
+        sites={k: SiteLine(**v) for k, v in summary["sites"].items()},  # type: ignore[attr-defined]
+        published=int(summary["published"]),  # type: ignore[call-overload]
+        warehouse=str(summary["warehouse"]),
+        errors_file=summary.get("errors_file"),  # type: ignore[arg-type]
+        failed=summary.get("failed"),  # type: ignore[arg-type]
+    )
+    typer.echo(format_summary(run))
+    typer.echo(f"\npublished {run.published} reports → {run.warehouse}")
+    if run.errors_file:
+        typer.echo(f"error records: {run.errors_file}")
+    if run.failed:
+        typer.echo(f"run failed: {run.failed}", err=True)
+    elif run.broken_sites:
+        typer.echo(f"broken sites: {', '.join(run.broken_sites)}", err=True)
+    code = run.exit_code()
+    if code:
+        raise typer.Exit(code)
+
+
+def _run(name: str, data_dir: Path, params: dict[str, object], workers: int, dask: str | None) -> None:
+    from flows.runner import quiet_exit, run_flow
+
+    with quiet_exit():
+        try:
+            summary = run_flow(name, data_dir, params, workers=workers, dask_address=dask)
+        except Exception as exc:
+            typer.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        _finish(summary)
+
+
+@app.command()
+def run(
+    data_dir: DataDir = Path("data"),
+    sites_file: SitesFile = None,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only these sites.")] = None,
+    warehouse: Warehouse = None,
+    workers: Workers = 0,
+    dask_address: DaskAddress = None,
+) -> None:
+    """Nightly run now: crawl new documents of every enabled site → parse → publish."""
+    params = {
+        "data_dir": str(data_dir),
+        "sites_file": str(_sites_file(sites_file)),
+        "sites": site or None,
+        "warehouse": warehouse,
+    }
+    _run("nightly", data_dir, params, workers, dask_address)
+
+
+@app.command()
+def backfill(
+    years: Annotated[str, typer.Option(help="Years, e.g. 2019-2023 or 2019,2021.")],
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only these sites.")] = None,
+    from_archive: Annotated[bool, typer.Option(help="Re-read the archive instead of the web.")] = False,
+    data_dir: DataDir = Path("data"),
+    sites_file: SitesFile = None,
+    warehouse: Warehouse = None,
+    workers: Workers = 0,
+    dask_address: DaskAddress = None,
+) -> None:
+    """Fetch (or re-read from the archive) past years and publish every report of them."""
+    params = {
+        "years": _years(years),
+        "sites": site or None,
+        "source": "archive" if from_archive else "web",
+        "data_dir": str(data_dir),
+        "sites_file": str(_sites_file(sites_file)),
+        "warehouse": warehouse,
+    }
+    _run("backfill", data_dir, params, workers, dask_address)
+
+
+@app.command()
+def reparse(
+    years: Annotated[str | None, typer.Option(help="Years, e.g. 2019-2022 (default all).")] = None,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only these sites.")] = None,
+    data_dir: DataDir = Path("data"),
+    sites_file: SitesFile = None,
+    warehouse: Warehouse = None,
+    workers: Workers = 0,
+    dask_address: DaskAddress = None,
+) -> None:
+    """Rebuild the warehouse from the WARC archive with the current parser (no network)."""
+    params = {
+        "years": _years(years),
+        "sites": site or None,
+        "data_dir": str(data_dir),
+        "sites_file": str(_sites_file(sites_file)),
+        "warehouse": warehouse,
+    }
+    _run("reparse", data_dir, params, workers, dask_address)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo writes.")] = Path(
+        "data/demo"
+    ),
+) -> None:
+    """Serve bundled sample sites on 127.0.0.1 and run the nightly flow on them, offline."""
+    from flows.demo_content import demo_sites_toml, write_demo_sites
+    from flows.demo_server import serve_directory
+
+    site_root = data_dir / "sites"
+    write_demo_sites(site_root)
+    typer.echo(f"serving 3 demo sites from {site_root} on 127.0.0.1 …")
+    with serve_directory(site_root) as port:
+        sites_file = data_dir / "demo-sites.toml"
+        sites_file.write_text(demo_sites_toml(port), encoding="utf-8")
+        params = {"data_dir": str(data_dir), "sites_file": str(sites_file)}
+        from flows.runner import quiet_exit, run_flow
+
+        with quiet_exit():
+            try:
+                summary = run_flow("nightly", data_dir, params)
+            except Exception as exc:
+                typer.echo(f"demo failed: {type(exc).__name__}: {exc}", err=True)
+                raise typer.Exit(1) from exc
+            wh = Path(str(summary["warehouse"])).resolve()
+            try:
+                _finish(summary)
+            finally:
+                typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-0.parquet")
+                typer.echo("Try:\n  duckdb -c \"SELECT year, publisher, template, validation_status "
+                           f"FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) "
+                           "ORDER BY year, publisher\"")
+
+
+@app.command()
+def status(
+    data_dir: DataDir = Path("data"),
+    sites_file: SitesFile = None,
+    warehouse: Warehouse = None,
+) -> None:
+    """What is in the warehouse: reports per site and year, invalid/quarantined, expected vs found."""
+    from flows.status import status_table
+
+    typer.echo(status_table(warehouse or str(data_dir / "warehouse"), _sites_file(sites_file)))
+
+
+@app.command()
+def compact(data_dir: DataDir = Path("data"), warehouse: Warehouse = None) -> None:
+    """Rewrite every partition as one file (safe to run any time; writers are locked out)."""
+    import warehouse as wh
+
+    res = wh.compact(warehouse or str(data_dir / "warehouse"))
+    typer.echo(f"compacted: {res}")
+
+
+sites_app = typer.Typer(help="The site registry: list, add, check.", no_args_is_help=True)
+app.add_typer(sites_app, name="sites")
+
+
+@sites_app.command("list")
+def sites_list(sites_file: SitesFile = None) -> None:
+    """List the registered sites."""
+    from crawler.registry import load_sites
+
+    for name, s in sorted(load_sites(_sites_file(sites_file)).items()):
+        flag = "" if s.enabled else "  (disabled)"
+        typer.echo(f"{name:20} {s.publisher:16} {s.region_code or '':7} {s.start_urls[0]}{flag}")
+
+
+@sites_app.command("add")
+def sites_add(
+    name: Annotated[str, typer.Argument(help="Site id, lowercase snake case.")],
+    url: Annotated[str, typer.Argument(help="URL of the 政府信息公开年报 column.")],
+    publisher: Annotated[str | None, typer.Option(help="Issuing body, e.g. 合阳县人民政府.")] = None,
+    region_code: Annotated[str | None, typer.Option(help="6-digit division code.")] = None,
+    sites_file: SitesFile = None,
+) -> None:
+    """Add a site to the registry (validated before it is written)."""
+    from crawler.registry import RegistryError, add_site
+
+    try:
+        add_site(_sites_file(sites_file), name, url, publisher=publisher, region_code=region_code)
+    except (RegistryError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"added {name}")
+
+
+@sites_app.command("check")
+def sites_check(sites_file: SitesFile = None) -> None:
+    """Validate the registry file (field paths on errors)."""
+    from crawler.registry import RegistryError, check_sites
+
+    try:
+        problems = check_sites(_sites_file(sites_file))
+    except RegistryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for p in problems:
+        typer.echo(p)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("ok")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = Path("data"),
+    sites_file: SitesFile = None,
+    cron: Annotated[str, typer.Option(help="Cron of the nightly run.")] = "0 2 * * *",
+    timezone: Annotated[str, typer.Option(help="Time zone of the cron.")] = "Asia/Shanghai",
+) -> None:
+    """Serve the nightly flow on a cron schedule and backfill on demand (needs a Prefect server)."""
+    from flows.serve import serve_flows
+
+    raise typer.Exit(serve_flows(data_dir, _sites_file(sites_file), cron, timezone))

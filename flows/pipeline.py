@@ -1,0 +1,190 @@
+"""Prefect flows: ``nightly``, ``backfill`` and ``reparse``. Wiring only, no business logic.
+
+A task per site crawl (retried; a failing site never stops the others), a task per batch of
+documents to parse, and one publish task per chunk of batches. Between tasks only paths, ids and
+small dicts travel (Prefect inspects task arguments), never report objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+from prefect.futures import PrefectFuture
+
+from crawler.registry import Site, load_sites
+from flows import steps
+from flows.config import DEFAULT_SITES_FILE
+from flows.errors_log import write_errors
+from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
+
+log = logging.getLogger("xxgk")
+
+
+@task(name="crawl-site", retries=2, retry_delay_seconds=[2, 10])
+def crawl_site_task(
+    site: str, sites_file: str, data_dir: str, years: list[int] | None, timeout: float
+) -> dict[str, Any]:
+    """Crawl one site (subprocess)."""
+    return steps.crawl_site(site, Path(sites_file), Path(data_dir), years, timeout)
+
+
+@task(name="parse-batch")
+def parse_batch_task(
+    captures: list[dict[str, Any]],
+    data_dir: str,
+    sites_file: str,
+    spool: str,
+    years: list[int] | None,
+) -> dict[str, Any]:
+    """Parse one batch of archived captures into a spool file."""
+    sites = load_sites(sites_file)
+    res = steps.parse_batch(captures, Path(data_dir), sites, Path(spool), years)
+    return {"spool": res.spool, "parsed": res.parsed, "by_site": res.by_site, "errors": res.errors}
+
+
+@task(name="publish")
+def publish_task(spools: list[str], warehouse_root: str) -> dict[str, Any]:
+    """Publish a chunk of spools to the warehouse."""
+    return steps.publish_spools(spools, warehouse_root)
+
+
+def _run(
+    flow_name: str,
+    source: Literal["web", "archive"],
+    sites: list[str] | None,
+    years: list[int] | None,
+    data_dir: str,
+    sites_file: str,
+    warehouse: str | None,
+    batch_size: int,
+    publish_every: int,
+    crawl_timeout: float,
+    only_new: bool,
+) -> dict[str, Any]:
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    sites_file = sites_file or str(DEFAULT_SITES_FILE)
+    data = Path(data_dir)
+    registry: dict[str, Site] = load_sites(sites_file)
+    chosen = sorted(sites) if sites else sorted(n for n, s in registry.items() if s.enabled)
+    unknown = [s for s in chosen if s not in registry]
+    summary = RunSummary(run_id=run_id, flow=flow_name, warehouse=warehouse or str(data / "warehouse"))
+    if unknown:
+        summary.failed = f"unknown sites: {', '.join(unknown)}"
+        return summary.to_dict()
+    errors: list[dict[str, Any]] = []
+    captures: list[dict[str, Any]] = []
+    if source == "web":
+        futures: dict[str, PrefectFuture[dict[str, Any]]] = {
+            s: crawl_site_task.submit(s, sites_file, data_dir, years, crawl_timeout) for s in chosen
+        }
+        for site, fut in futures.items():
+            try:
+                crawl = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a failing site never stops the others
+                line = summary.line(site)
+                line.status = "failed"
+                line.errors += 1
+                line.reasons.append(f"crawl failed: {exc}")
+                errors.append({"site": site, "stage": "crawl", "kind": "crawl_failed",
+                               "message": str(exc)})
+                continue
+            add_crawl(summary, crawl)
+            errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
+            log.info("crawled %-16s found %d, new %d, errors %d", site,
+                     crawl.get("documents_found", 0), crawl.get("new", 0), len(crawl.get("errors", [])))
+            if only_new:
+                captures += [c | {"site": site} for c in crawl.get("captures", []) if c.get("new")]
+        if not only_new:
+            captures = steps.archived_captures(data, chosen, years)
+    else:
+        captures = steps.archived_captures(data, sites, years)
+        for c in captures:
+            summary.line(c.get("site") or "local").found += 1
+
+    spool_dir = data / "spool" / run_id
+    batches = [captures[i : i + batch_size] for i in range(0, len(captures), batch_size)]
+    parse_futures = [
+        parse_batch_task.submit(b, data_dir, sites_file, str(spool_dir / f"batch-{i:05}.jsonl"), years)
+        for i, b in enumerate(batches)
+    ]
+    spools: list[str] = []
+    pending = 0
+    root = warehouse or str(data / "warehouse")
+    for fut in parse_futures:
+        res = fut.result()
+        add_batch(summary, res["by_site"], res["errors"])
+        errors += res["errors"]
+        spools.append(res["spool"])
+        pending += res["parsed"]
+        if pending >= publish_every:
+            summary.published += publish_task(spools, root)["reports"]
+            spools, pending = [], 0
+    if spools:
+        summary.published += publish_task(spools, root)["reports"]
+    for path in spool_dir.glob("*.jsonl"):
+        path.unlink()
+    if spool_dir.exists():
+        spool_dir.rmdir()
+    if flow_name == "nightly":
+        mark_broken(summary, data / "state" / "site_history.json", set(chosen))
+    if errors:
+        summary.errors_file = str(write_errors(data, run_id, errors))
+    try:
+        create_table_artifact(key=f"xxgk-{flow_name}", table=summary.rows(),
+                              description=f"xxgk {flow_name} run {run_id}")
+    except Exception:  # noqa: BLE001 - an artifact is a nicety; the printed summary is the record
+        log.debug("could not create the table artifact", exc_info=True)
+    return summary.to_dict()
+
+
+@flow(name="xxgk-nightly", log_prints=False)
+def nightly(
+    data_dir: str = "data",
+    sites_file: str = "",
+    sites: list[str] | None = None,
+    warehouse: str | None = None,
+    batch_size: int = 200,
+    publish_every: int = 2000,
+    crawl_timeout: float = 3600.0,
+) -> dict[str, Any]:
+    """Crawl every enabled site for new documents, parse, validate and publish them."""
+    return _run("nightly", "web", sites, None, data_dir, sites_file, warehouse, batch_size,
+                publish_every, crawl_timeout, only_new=True)
+
+
+@flow(name="xxgk-backfill")
+def backfill(
+    years: list[int],
+    sites: list[str] | None = None,
+    source: Literal["web", "archive"] = "web",
+    data_dir: str = "data",
+    sites_file: str = "",
+    warehouse: str | None = None,
+    batch_size: int = 200,
+    publish_every: int = 2000,
+    crawl_timeout: float = 3600.0,
+) -> dict[str, Any]:
+    """Fetch (``web``) or re-read (``archive``) past years and publish every report of them."""
+    return _run("backfill", source, sites, years, data_dir, sites_file, warehouse, batch_size,
+                publish_every, crawl_timeout, only_new=False)
+
+
+@flow(name="xxgk-reparse")
+def reparse(
+    years: list[int] | None = None,
+    sites: list[str] | None = None,
+    data_dir: str = "data",
+    sites_file: str = "",
+    warehouse: str | None = None,
+    batch_size: int = 200,
+    publish_every: int = 2000,
+) -> dict[str, Any]:
+    """Rebuild the warehouse from the archive with the current parser (no network)."""
+    return _run("reparse", "archive", sites, years, data_dir, sites_file, warehouse, batch_size,
+                publish_every, 0.0, only_new=False)

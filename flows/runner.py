@@ -1,0 +1,56 @@
+"""Running a flow from the CLI: Prefect set-up, task runner choice, quiet shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flows.config import configure_prefect
+
+
+@contextlib.contextmanager
+def _quiet_exit() -> Iterator[None]:
+    """Hide the CancelledError/'Error flushing events' noise Prefect prints at shutdown."""
+    yield
+    for name in ("prefect", "prefect.events", "prefect.server", "uvicorn", "distributed"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    sys.stderr.flush()
+    if os.environ.get("XXGK_PREFECT_DEBUG") != "1":
+        sys.stderr = io.StringIO()  # the interpreter's own exit-time traceback writes go here
+
+
+def run_flow(
+    name: str,
+    data_dir: Path,
+    params: dict[str, Any],
+    *,
+    workers: int = 0,
+    dask_address: str | None = None,
+) -> dict[str, Any]:
+    """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict."""
+    configure_prefect(data_dir)
+    from flows import pipeline
+
+    fl: Any = getattr(pipeline, name)
+    if workers or dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        runner = (
+            DaskTaskRunner(address=dask_address)
+            if dask_address
+            else DaskTaskRunner(
+                cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+            )
+        )
+        fl = fl.with_options(task_runner=runner)
+    call: Callable[..., dict[str, Any]] = fl
+    return call(**params)
+
+
+quiet_exit = _quiet_exit

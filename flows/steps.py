@@ -1,0 +1,165 @@
+"""Plain-Python steps the flows run: crawl a site, parse a batch of captures, publish spools.
+
+No Prefect here (the flows wrap these in tasks), no parsing or storage logic either: each step
+calls the package that owns the work and turns failures into error records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.archive import Archive, CaptureMeta
+from crawler.registry import Site
+from crawler.runner import run_crawl
+from crawler.summary import CrawlSummary
+from parsing import ParseError, RawDocument, Report, parse_document
+from warehouse import publish
+
+log = logging.getLogger("xxgk")
+
+
+@dataclass
+class BatchResult:
+    """Counts and error records of one parse batch; reports are in the spool file."""
+
+    spool: str
+    parsed: int = 0
+    by_site: dict[str, Counter[str]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def bump(self, site: str, key: str, n: int = 1) -> None:
+        """Add ``n`` to a per-site counter."""
+        self.by_site.setdefault(site, Counter())[key] += n
+
+
+def crawl_site(
+    site: str, sites_file: Path, data_dir: Path, years: list[int] | None, timeout: float
+) -> dict[str, Any]:
+    """Crawl one site in its own process; returns the crawl summary as a dict."""
+    summary: CrawlSummary = run_crawl(
+        site, sites_file=sites_file, data_dir=data_dir, years=years, timeout=timeout
+    )
+    return summary.model_dump(mode="json")
+
+
+def archived_captures(
+    data_dir: Path, sites: list[str] | None, years: list[int] | None
+) -> list[dict[str, Any]]:
+    """Latest report captures in the archive for these sites (all if None).
+
+    Captures whose link gave no year are included whatever ``years`` says; the parsed report's
+    year decides later.
+    """
+    archive = Archive(data_dir)
+    try:
+        metas = list(archive.iter_captures(sites=sites))
+    finally:
+        archive.close()
+    return [
+        m.to_dict() | {"archive_uri": m.archive_uri}
+        for m in metas
+        if years is None or m.year is None or m.year in years
+    ]
+
+
+def _raw(meta: CaptureMeta, content: bytes, site: Site | None) -> RawDocument:
+    published = None
+    if meta.published_date:
+        try:
+            published = date.fromisoformat(meta.published_date[:10])
+        except ValueError:
+            published = None
+    fetched = datetime.fromisoformat(meta.fetched_at) if meta.fetched_at else None
+    if fetched is not None and fetched.tzinfo is None:
+        fetched = fetched.replace(tzinfo=UTC)
+    return RawDocument(
+        content=content,
+        media_type=meta.content_type,
+        url=meta.final_url or meta.url,
+        filename=meta.filename,
+        site=meta.site or (site.name if site else "local"),
+        publisher=meta.publisher or (site.publisher if site else None),
+        region_code=site.region_code if site else None,
+        title_hint=meta.title,
+        year_hint=meta.year,
+        published_date=published,
+        fetched_at=fetched,
+        archive_uri=meta.archive_uri,
+    )
+
+
+def parse_batch(
+    captures: list[dict[str, Any]],
+    data_dir: Path,
+    sites: dict[str, Site],
+    spool: Path,
+    years: list[int] | None = None,
+) -> BatchResult:
+    """Parse archived captures; write reports as JSON lines to ``spool``; record every failure."""
+    result = BatchResult(spool=str(spool))
+    archive = Archive(data_dir)
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    out = spool.open("w", encoding="utf-8")
+    try:
+        for data in captures:
+            meta = CaptureMeta(**{k: v for k, v in data.items() if k in _META_KEYS})
+            site_name = meta.site or "local"
+            record = {"site": site_name, "url": meta.url, "sha256": meta.sha256}
+            try:
+                content = archive.read(meta.archive_uri)
+                report = parse_document(_raw(meta, content, sites.get(site_name)))
+            except ParseError as exc:
+                result.bump(site_name, "errors")
+                result.errors.append(record | {"stage": "parse", **exc.to_record()})
+                continue
+            except Exception as exc:  # noqa: BLE001 - archive read failures are recorded
+                result.bump(site_name, "errors")
+                result.errors.append(
+                    record | {"stage": "archive", "kind": type(exc).__name__, "message": str(exc)}
+                )
+                continue
+            if years is not None and report.year not in years:
+                result.bump(site_name, "other_year")
+                continue
+            out.write(report.model_dump_json() + "\n")
+            result.parsed += 1
+            result.bump(site_name, "parsed")
+            result.bump(site_name, report.validation_status)
+            if report.spam_verdict == "quarantine":
+                result.bump(site_name, "quarantined")
+            if report.spam_detected:
+                result.bump(site_name, "spam_documents")
+                result.bump(site_name, "spam_chars", report.spam_chars_removed)
+    finally:
+        out.close()
+        archive.close()
+    return result
+
+
+_META_KEYS = set(CaptureMeta.__dataclass_fields__)
+
+
+def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
+    """Publish the reports of these spool files in one warehouse transaction."""
+    reports: list[Report] = []
+    for path in spools:
+        with Path(path).open(encoding="utf-8") as fh:
+            reports.extend(Report.model_validate_json(line) for line in fh if line.strip())
+    if not reports:
+        return {"reports": 0, "rows_written": {}}
+    res = publish(reports, warehouse_root)
+    return {"reports": res.reports, "rows_written": dict(res.rows_written), "run_id": res.run_id}
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    """Read a JSON file, or an empty dict if it does not exist."""
+    if not path.exists():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
