@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parsing.normalize import nfkc
 
-_NULLS = {"", "-", "—", "——", "–", "/", "／", "\\", "…", "--", "空", "暂无", "null", "N/A", "n/a"}
-_ZEROS = {"无", "0件", "零"}
+_NULLS = {"", "无", "-", "—", "——", "–", "/", "／", "\\", "…", "--", "空", "暂无", "null", "N/A", "n/a"}
+_ZEROS = {"0件", "零"}
 _UNITS = ("万元", "亿元", "元", "件", "项", "个", "条", "次", "宗", "份")
 _NUM = re.compile(
     r"^(?P<sign>增加?|[减減]少?|[+\-−])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
@@ -36,6 +37,7 @@ NOT_A_NUMBER = CellNumber(None, None, ok=False)
 EMPTY = CellNumber(None, None, ok=True)
 
 
+@lru_cache(maxsize=8192)
 def parse_cell_number(text: str) -> CellNumber:
     """Parse one cell. Never raises; ``ok=False`` means the cell is not a number."""
     s = nfkc(text).strip().replace(" ", "").replace("\u00a0", "")

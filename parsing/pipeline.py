@@ -107,13 +107,15 @@ def _parse(raw: RawDocument) -> Report:
     removals = list(spam.removals) + title_res.removals
 
     has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
-    looks_like_report = is_report_title(title) or len(sections) >= 3
+    body = "\n".join(paragraphs)
+    # A report title alone is not a report: article pages that merely link the attached report
+    # carry the title too. Without tables we want sections or a real body of text.
+    looks_like_report = len(sections) >= 3 or (is_report_title(title) and len(body) > 500)
     if not has_tables and (not looks_like_report or is_lookalike_title(title)):
         raise NotAReportError(
             f"no report tables or sections found (title {title[:60]!r}, "
-            f"{len(paragraphs)} paragraphs)"
+            f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
-    body = "\n".join(paragraphs)
     published = raw.published_date or parse_date(doc.published_date)
     year = (
         year_from_title(title)

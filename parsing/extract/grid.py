@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from parsing.blocks import Cell, Paragraph, Table
+from parsing.normalize import collapse_ws
 from parsing.numbers import is_numberish
 
 MAX_SPAN = 60
-_SPLIT_WIDE = re.compile(r"\t|[ \u00a0\u3000]{2,}")
+_SPLIT_WIDE = re.compile(r"\t|[ \u00a0\u3000]{2,}|\u3000")
 
 
 def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Table:
@@ -74,7 +75,7 @@ def group_text_rows(lines: list[str]) -> list[Paragraph | Table]:
             blocks.append(Table.from_strings(pending))
             pending = []
         if line.strip():
-            blocks.append(Paragraph(line.strip()))
+            blocks.append(Paragraph(collapse_ws(line)))
     if pending:
         blocks.append(Table.from_strings(pending))
     return blocks

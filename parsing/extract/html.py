@@ -41,6 +41,7 @@ _HEADINGS = (
 _DATE = re.compile(
     r"(?:发布(?:时间|日期)|成文日期|日期)[:：]?\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})"
 )
+_GRID_NUMBER = re.compile(r"[\d,.，增减+\-—/无万元]+")
 _PUBDATE_META = ("//meta[@name='PubDate']/@content", "//meta[@name='pubdate']/@content")
 
 
@@ -90,7 +91,7 @@ class _Walker:
         self.buf = []
         for line in text.split("\n"):
             if line.strip():
-                self.lines.append(collapse_ws(line) if "|" not in line else line.strip())
+                self.lines.append(line.strip())
 
     def flush_lines(self) -> None:
         self.flush()
@@ -154,7 +155,10 @@ def _div_row(el: html.HtmlElement) -> list[str] | None:
     if any(k.tail and k.tail.strip() for k in kids):
         return None
     cells = [_text(k) for k in kids]
-    if sum(1 for c in cells if re.fullmatch(r"[\d,.，增减+\-—/无万元]*", c)) < 2:
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or any(len(c) > 60 for c in filled):
+        return None
+    if sum(1 for c in filled if _GRID_NUMBER.fullmatch(c)) < 2:
         return None
     return cells
 

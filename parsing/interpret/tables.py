@@ -118,11 +118,17 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         filled = [v for v in row.values if v.strip()]
         if code is None and filled and not _known_elsewhere(row.labels):
             out.unmatched.append(row.labels[-1])
-        if code is None or not filled or len(row.values) < 3:
+        if code is None or len(row.values) < 3:
             continue
+        if not filled and (group is None or code == "3.7" and group in (None, "3.7")):
+            if code == "3.7" or group is None and code not in ("1", "2"):
+                continue  # header cells such as 总计 above the data, not an empty data row
         if code in seen:
-            out.warnings.append(f"duplicate table 三 row {code} ignored")
-            continue
+            if all(v is None for v in seen[code].values()) and filled:
+                del seen[code]  # an empty earlier row yields to a filled one
+            else:
+                out.warnings.append(f"duplicate table 三 row {code} ignored")
+                continue
         cells = _nums(row.values[:7])
         counts = [_as_count(n, f"applications:{code}:{i}", out) for i, n in enumerate(cells)]
         counts += [None] * (7 - len(counts))
@@ -179,7 +185,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
                 header = metrics
                 header_units = [unit_from_header(x) for x in row.labels[1:]]
                 hints.update(m for m in metrics if m)
-            continue
+                continue
         if len(row.labels) != 1 or not row.values:
             continue
         hit = disclosure_item(row.labels[0])
@@ -203,6 +209,8 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             out.warnings.append(f"duplicate table 二 row {it.item} ignored")
             continue
         seen.add((it.article, it.item))
+        if it.item in ("规范性文件", "行政规范性文件"):
+            it.item = "行政规范性文件" if template == "2021" else "规范性文件"
         defaults = DEFAULT_METRICS[template].get(it.article, ())
         metrics = list(it.metrics) if it.metrics and _fits(it.metrics, defaults) else list(defaults)
         units = it.units if it.metrics and _fits(it.metrics, defaults) else []

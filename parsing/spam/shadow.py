@@ -12,6 +12,7 @@ ambiguous (著). Conversion is for matching only: published text is never conver
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -75,11 +76,42 @@ def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
+_TABLE: dict[int, str] = {}  # ord -> shadow form, filled lazily (str.translate fast path)
+_IRREGULAR: set[str] = set()  # characters whose shadow is not exactly one character
+_HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]")
+
+
+def _register(ch: str) -> None:
+    if ch < "\x80":
+        norm = ch.lower()
+    elif ch in ZERO_WIDTH:
+        norm = ""
+    else:
+        norm = _norm_char(ch)
+    if len(_TABLE) < 50_000:
+        _TABLE[ord(ch)] = norm
+    if len(norm) != 1:
+        _IRREGULAR.add(ch)
+
+
 def make_shadow(original: str) -> Shadow:
     """Build the shadow of ``original`` (see module docstring)."""
+    chars = set(original)
+    for ch in chars:
+        if ord(ch) not in _TABLE:
+            _register(ch)
+    han = len(_HAN_RE.findall(original))
+    trad = len(_TRAD_RE.findall(original)) if han else 0
+    if chars.isdisjoint(_IRREGULAR):
+        return Shadow(original, original.translate(_TABLE), list(range(len(original))), 0, trad, han)
+    return _slow_shadow(original, han, trad)
+
+
+def _slow_shadow(original: str, han: int, trad: int) -> Shadow:
     out: list[str] = []
     index: list[int] = []
-    zw = trad = han = 0
+    zw = 0
     for i, ch in enumerate(original):
         if ch < "\x80":
             out.append(ch.lower())
@@ -88,12 +120,7 @@ def make_shadow(original: str) -> Shadow:
         if ch in ZERO_WIDTH:
             zw += 1
             continue
-        if is_han(ch):
-            han += 1
-            if ch in TRAD_TO_SIMP:
-                trad += 1
-        norm = _norm_char(ch)
-        for n in norm:
+        for n in _norm_char(ch):
             out.append(n)
             index.append(i)
     return Shadow(original, "".join(out), index, zw, trad, han)

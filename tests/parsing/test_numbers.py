@@ -19,7 +19,7 @@ from parsing.numbers import parse_cell_number, unit_from_header
         ("7540.77万元", 7540.77, "万元"),
         ("０", 0, None),
         ("１２", 12, None),
-        ("无", 0, None),
+        
         (" 12 ", 12, None),
         ("增 16", 16, None),
     ],
@@ -31,7 +31,7 @@ def test_numbers_in_the_wild(text, value, unit):
     assert n.unit == unit
 
 
-@pytest.mark.parametrize("text", ["", "—", "/", "-", "——", "\u00a0"])
+@pytest.mark.parametrize("text", ["", "—", "/", "-", "——", "\u00a0", "无"])
 def test_empty_markers_are_null_not_zero(text):
     n = parse_cell_number(text)
     assert n.ok

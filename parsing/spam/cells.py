@@ -1,0 +1,75 @@
+"""Table-cell protection (SPAM.md §4.2 L4): digits are never removed or changed.
+
+A cell is edited only when every removed span is digit-free and what remains is a number, a
+canonical template label, or nothing (a cell that held only spam). Otherwise the cell is
+quarantined: its text stays exactly as it was and the location is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from parsing.blocks import SpamRemovalRecord
+from parsing.spam.detect import scan, strong_table
+from parsing.spam.shadow import make_shadow
+from parsing.spam.template_labels import is_canonical_label
+from parsing.spam.textstrip import strip_string
+
+_NUMERIC = re.compile(
+    r"^[+\-]?(?:增|减)?\s*[+\-]?\d[\d,]*(?:\.\d+)?\s*(?:万元|元|%|件|条|个|项|人次|次|人)?$|^[—\-/无]$"
+)
+_CN_NUMERALS = frozenset("〇零一二三四五六七八九十百千万亿两")
+
+
+@dataclass(slots=True)
+class CellStrip:
+    """A table cell after stripping."""
+
+    text: str
+    removals: list[SpamRemovalRecord] = field(default_factory=list)
+    quarantine: str | None = None  # reason, when the cell was left unchanged despite spam
+    flag: str | None = None  # numeric_cell_had_spam | label_suffix_stripped | spam_cell
+
+
+def is_numeric(text: str) -> bool:
+    """True for a numeric cell value (``266``, ``增77``, ``7540.77万元``, ``—``)."""
+    return bool(_NUMERIC.match(unicodedata.normalize("NFKC", text).strip()))
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() or unicodedata.normalize("NFKC", c).isdigit() for c in text)
+
+
+def _loose_cn_numeral(removed: str) -> bool:
+    """A Chinese numeral in the removed text that is not part of a strong spam term (九游会)."""
+    if not any(c in _CN_NUMERALS for c in removed):
+        return False
+    sh = make_shadow(removed).text
+    covered = bytearray(len(sh))
+    for i, t in scan(sh, strong_table()):
+        covered[i : i + len(t)] = b"\x01" * len(t)
+    return any(c in _CN_NUMERALS and not covered[i] for i, c in enumerate(sh))
+
+
+def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> CellStrip:
+    """Strip one cell under the digit rule (see module docstring)."""
+    res = strip_string(text, location, phrases, in_cell=True)
+    if not res.removals:
+        return CellStrip(text)
+    kept = set(res.kept)
+    removed = "".join(c for i, c in enumerate(text) if i not in kept)
+    if _has_digit(removed):
+        return CellStrip(text, quarantine="spam_overlaps_digits")
+    rest = res.text.strip()
+    if not rest:
+        return CellStrip(res.text, res.removals, flag="spam_cell")
+    if is_numeric(rest):
+        if _loose_cn_numeral(removed):
+            return CellStrip(text, quarantine="spam_overlaps_digits")
+        return CellStrip(res.text, res.removals, flag="numeric_cell_had_spam")
+    if is_canonical_label(rest):
+        return CellStrip(res.text, res.removals, flag="label_suffix_stripped")
+    return CellStrip(text, quarantine="label_not_canonical")

@@ -1,0 +1,114 @@
+"""Just enough CSS for visibility: inline declarations, simple ``<style>`` rules, colours."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_AT_BLOCK = re.compile(r"@(?:media|supports|font-face|keyframes|-webkit-keyframes)[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
+_RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
+_COMPOUND = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*|\*)?((?:[.#][\w\-]+)*)$")
+_PART = re.compile(r"([.#])([\w\-]+)")
+_NAMED = {
+    "white": "#ffffff",
+    "black": "#000000",
+    "red": "#ff0000",
+    "blue": "#0000ff",
+    "green": "#008000",
+    "gray": "#808080",
+    "grey": "#808080",
+    "silver": "#c0c0c0",
+    "yellow": "#ffff00",
+}
+
+
+def parse_declarations(text: str) -> dict[str, str]:
+    """``a:b; c:d`` → {a: b, c: d} (lower-case, ``!important`` dropped)."""
+    out: dict[str, str] = {}
+    for part in text.split(";"):
+        if ":" not in part:
+            continue
+        k, v = part.split(":", 1)
+        out[k.strip().lower()] = v.replace("!important", "").strip().lower()
+    return out
+
+
+def selector_to_xpath(selector: str) -> str | None:
+    """XPath for a simple selector (tags, classes, ids, descendant and child); else None."""
+    steps: list[str] = []
+    axis = "//"
+    for tok in selector.replace(">", " > ").split():
+        if tok == ">":
+            axis = "/"
+            continue
+        m = _COMPOUND.match(tok)
+        if not m or not (m.group(1) or m.group(2)):
+            return None
+        cond = ""
+        for kind, name in _PART.findall(m.group(2) or ""):
+            if kind == ".":
+                cond += f"[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+            else:
+                cond += f"[@id='{name}']"
+        tag = (m.group(1) or "*").lower()
+        steps.append(f"{axis}{tag}{cond}")
+        axis = "//"
+    return "".join(steps) if steps else None
+
+
+def style_rules(root: etree._Element) -> list[tuple[list[etree._Element], dict[str, str]]]:
+    """Simple ``<style>`` rules of the page as (matched elements, declarations)."""
+    out: list[tuple[list[etree._Element], dict[str, str]]] = []
+    for st in root.iter("style"):
+        css = _AT_BLOCK.sub("", _COMMENT.sub("", st.text or ""))
+        for m in _RULE.finditer(css):
+            decls = parse_declarations(m.group(2))
+            if not decls:
+                continue
+            for sel in m.group(1).split(","):
+                xp = selector_to_xpath(sel.strip())
+                if xp is None:
+                    continue
+                try:
+                    found = root.xpath(xp)
+                except etree.XPathError:
+                    continue
+                if isinstance(found, list):
+                    els = [e for e in found if isinstance(e, etree._Element)]
+                    if els:
+                        out.append((els, decls))
+    return out
+
+
+def norm_color(value: str | None) -> str | None:
+    """Normalise a CSS/HTML colour to ``#rrggbb`` (or ``transparent``); None if unknown."""
+    if not value:
+        return None
+    v = value.strip().lower().split()[0] if value.strip() else ""
+    if v in ("transparent", "rgba(0,0,0,0)"):
+        return "transparent"
+    if v in _NAMED:
+        return _NAMED[v]
+    m = re.fullmatch(r"#?([0-9a-f]{3}|[0-9a-f]{6})", v)
+    if m:
+        h = m.group(1)
+        return "#" + ("".join(c * 2 for c in h) if len(h) == 3 else h)
+    m = re.fullmatch(r"rgba?\((\d+),(\d+),(\d+)(?:,([\d.]+))?\)", v.replace(" ", ""))
+    if m:
+        if m.group(4) is not None and float(m.group(4)) == 0:
+            return "transparent"
+        return "#" + "".join(f"{min(int(m.group(i)), 255):02x}" for i in (1, 2, 3))
+    return None
+
+
+def px(value: str | None) -> float | None:
+    """A length in px (``-9999px``, ``0``, ``-99em`` counted ×16); None if not a length."""
+    if not value:
+        return None
+    m = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*(px|em|rem|pt|%)?", value)
+    if not m:
+        return None
+    n = float(m.group(1))
+    return n * 16 if m.group(2) in ("em", "rem") else n

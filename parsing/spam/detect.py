@@ -1,0 +1,321 @@
+"""Span detectors on the shadow text (SPAM.md §4.2 L5/L6): signatures and repeated phrases
+(exact), lexicon chains with allow-contexts and boundary growth, non-gov URLs, pinyin runs.
+
+Every detector returns shadow spans; ``parsing.spam.textstrip`` maps them back to the original.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from parsing.spam import lexicon as lx
+from parsing.spam.shadow import ZERO_WIDTH as _ZW
+from parsing.spam.shadow import Shadow
+
+_KIND_RANK = {"S": 5, "J": 4, "B": 3, "W": 2, "X": 1}
+_CORE_KINDS = frozenset("SBJ")
+_ASCII_RUN = re.compile(r"[a-z0-9][a-z0-9.\-/_]*")
+_HAS_LETTER = re.compile(r"[a-z]")
+URL_RE = re.compile(
+    r"(?<![@a-z0-9.\-])(?:https?://)?(?:[a-z0-9][a-z0-9\-]{0,40}\.)+"
+    r"(?:com|net|cc|vip|top|xyz|me|app|bet|tv|info|club|site|win|live|fun|io|org|co|hk|la|ws|biz"
+    r"|pw|asia|shop|ltd)(?![a-z0-9\-])(?!\.[a-z])(?::\d+)?(?:/[a-z0-9._~%/?=&\-]*)?"
+)
+_PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))+")
+COLONS = frozenset(":：")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One lexicon / URL hit on the shadow."""
+
+    start: int
+    end: int
+    kind: str  # S strong, B brand, W weak, X suffix, J variant, U url
+    term: str
+    weight: int
+
+
+@dataclass(slots=True)
+class Span:
+    """A candidate removal on the shadow."""
+
+    start: int
+    end: int
+    detector: str
+    score: int
+    evidence: list[str] = field(default_factory=list)
+    accepted: bool = True
+    core: bool = True  # has brand/strong/variant/URL/joiner evidence, not only weak words
+
+
+@cache
+def _term_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    kinds: dict[str, str] = {}
+    for kind, terms in (
+        ("X", lx.SUFFIX),
+        ("W", lx.WEAK),
+        ("B", lx.BRAND),
+        ("J", frozenset(lx.VARIANTS)),
+        ("S", lx.STRONG),
+    ):
+        for t in terms:
+            if t not in kinds or _KIND_RANK[kind] > _KIND_RANK[kinds[t]]:
+                kinds[t] = kind
+    return _first_char_index(kinds), kinds
+
+
+@cache
+def strong_table() -> dict[str, tuple[str, ...]]:
+    """First-character index of the strong (S) terms."""
+    return _first_char_index(lx.STRONG)
+
+
+@cache
+def _allow_table() -> dict[str, tuple[str, ...]]:
+    return _first_char_index(lx.ALLOW)
+
+
+def _first_char_index(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    by_first: dict[str, list[str]] = {}
+    for t in terms:
+        by_first.setdefault(t[0], []).append(t)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
+
+
+def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
+    """Every (position, term) occurrence of the indexed terms in ``text``."""
+    hits: list[tuple[int, str]] = []
+    get = by_first.get
+    for i, ch in enumerate(text):
+        terms = get(ch)
+        if terms:
+            for t in terms:
+                if text.startswith(t, i):
+                    hits.append((i, t))
+    return hits
+
+
+def allowed_mask(text: str, strong: Sequence[tuple[int, int]] = ()) -> bytearray:
+    """1 at every position covered by an allow-context (place names, enforcement phrasing…).
+
+    An allow occurrence that partially overlaps a strong hit is void: it is itself part of a
+    spam chain (``皇冠体育中心大厅`` must not protect ``中心`` through ``体育中心``).
+    """
+    mask = bytearray(len(text))
+    for i, t in scan(text, _allow_table()):
+        a, b = i, i + len(t)
+        if any(s < b and e > a and not (a <= s and e <= b) for s, e in strong):
+            continue
+        mask[a:b] = b"\x01" * (b - a)
+    for m in lx.ENFORCEMENT.finditer(text):
+        g = "w" if m.group("w") else "w2"
+        s, e = m.span(g)
+        mask[s:e] = b"\x01" * (e - s)
+    return mask
+
+
+def url_tokens(sh: Shadow) -> list[Token]:
+    """Non-gov URL-like strings, scored (digit hosts, homoglyph hosts, full-width originals)."""
+    out: list[Token] = []
+    for m in URL_RE.finditer(sh.text):
+        url = m.group()
+        host = url.split("//", 1)[-1].split("/", 1)[0]
+        score = 2
+        if any(sum(c.isdigit() for c in part) >= 3 for part in host.split(".")[:-1]):
+            score += 2
+        if host.startswith(("wvvw.", "vvww.", "vvvvw.")):
+            score += 3
+        o_s, o_e = sh.span_to_original(m.start(), m.end())
+        if any("\uff01" <= c <= "\uff5e" for c in sh.original[o_s:o_e]):
+            score += 2
+        out.append(Token(m.start(), m.end(), "U", url, score))
+    return out
+
+
+def lexicon_tokens(sh: Shadow) -> list[Token]:
+    """Lexicon hits not lying inside an allow-context."""
+    by_first, kinds = _term_table()
+    text = sh.text
+    hits = scan(text, by_first)
+    if not hits:
+        return []
+    strong = [(i, i + len(t)) for i, t in hits if kinds[t] == "S"]
+    mask = allowed_mask(text, strong)
+    out: list[Token] = []
+    for i, t in hits:
+        if all(mask[i : i + len(t)]):
+            continue
+        kind = kinds[t]
+        out.append(Token(i, i + len(t), kind, t, lx.TERM_WEIGHT[t]))
+    return out
+
+
+def phrase_spans(text: str, phrases: Iterable[tuple[str, str]]) -> list[Span]:
+    """Exact occurrences of (phrase, detector) pairs, each extended over one glued colon."""
+    out: list[Span] = []
+    for phrase, detector in phrases:
+        if not phrase:
+            continue
+        i = text.find(phrase)
+        while i >= 0:
+            e = i + len(phrase)
+            if e < len(text) and text[e] in COLONS:
+                e += 1
+            out.append(Span(i, e, detector, 10, [f"{detector}:{phrase}"]))
+            i = text.find(phrase, e)
+    return out
+
+
+class _Grid:
+    """Token lookups by start and end position for boundary growth."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.start_best: dict[int, Token] = {}
+        self.best_weight: dict[int, Token] = {}
+        self.end_brand: dict[int, Token] = {}
+        self.end_any: dict[int, Token] = {}
+        for t in tokens:
+            cur = self.start_best.get(t.start)
+            if cur is None or t.end > cur.end:
+                self.start_best[t.start] = t
+            cur = self.best_weight.get(t.start)
+            if cur is None or (t.weight, t.end) > (cur.weight, cur.end):
+                self.best_weight[t.start] = t
+            cur = self.end_any.get(t.end)
+            if cur is None or t.start < cur.start:
+                self.end_any[t.end] = t
+            if t.kind in "SBJU":
+                cur = self.end_brand.get(t.end)
+                if cur is None or t.start < cur.start:
+                    self.end_brand[t.end] = t
+
+    def grow_right(self, text: str, e: int) -> int:
+        n = len(text)
+        while True:
+            t = self.start_best.get(e)
+            if t is not None:
+                e = t.end
+                continue
+            if e < n and (text[e] in lx.STRONG_JOINERS or text[e] in lx.SOFT_JOINERS):
+                t = self.start_best.get(e + 1)
+                if t is not None:
+                    e = t.end
+                    continue
+                if text[e] in COLONS:
+                    m = _ASCII_RUN.match(text, e + 1)
+                    if m and _HAS_LETTER.search(m.group()):
+                        e = m.end()
+                        continue
+            m = _ASCII_RUN.match(text, e)
+            if m and _HAS_LETTER.search(m.group()):
+                e = m.end()
+                continue
+            break
+        if e < n and text[e] in COLONS:
+            e += 1
+        return e
+
+    def grow_left(self, text: str, s: int) -> int:
+        while s > 0:
+            t = self.end_brand.get(s)
+            if t is not None:
+                s = t.start
+                continue
+            ch = text[s - 1]
+            if ch in lx.STRONG_JOINERS or ch in COLONS:
+                t = self.end_any.get(s - 1)
+                if t is not None and (ch not in COLONS or self._url_at(s)):
+                    s = t.start
+                    continue
+            elif ch in lx.SOFT_JOINERS:
+                t = self.end_brand.get(s - 1)
+                if t is not None:
+                    s = t.start
+                    continue
+            break
+        return s
+
+    def _url_at(self, s: int) -> bool:
+        t = self.start_best.get(s)
+        return t is not None and t.kind == "U"
+
+    def score(self, sh: Shadow, s: int, e: int, in_cell: bool) -> Span:
+        text = sh.text
+        weight = 0
+        kinds: set[str] = set()
+        terms: list[str] = []
+        joiner = False
+        prev_tok = False
+        strong_url = False
+        pos = s
+        while pos < e:
+            t = self.best_weight.get(pos)
+            if t is not None and t.end <= e:
+                weight += t.weight
+                kinds.add(t.kind)
+                terms.append(t.term)
+                strong_url |= t.kind == "U" and t.weight >= 4
+                pos = t.end
+                prev_tok = True
+                continue
+            if text[pos] in lx.STRONG_JOINERS and prev_tok and pos + 1 < e:
+                joiner = True
+            prev_tok = False
+            pos += 1
+        if "J" in kinds and len(terms) == 1:
+            weight -= 2
+            kinds.discard("J")
+        evidence = [f"lex:{t}" for t in terms]
+        if joiner:
+            weight += 2
+            evidence.append("joiner")
+        o_s, o_e = sh.span_to_original(s, e)
+        zw = sum(1 for c in sh.original[o_s:o_e] if c in _ZW)
+        if zw:
+            weight += 2
+            evidence.append(f"zero_width={zw}")
+        if in_cell:
+            weight += 1
+        core = bool(kinds & _CORE_KINDS) or strong_url or joiner
+        accepted = ("S" in kinds and weight >= 3) or (weight >= 4 and core)
+        detector = "url" if kinds == {"U"} else "lexicon"
+        return Span(s, e, detector, weight, evidence, accepted, core)
+
+
+def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:
+    """Grown and scored lexicon/URL spans (accepted and rejected candidates)."""
+    tokens = lexicon_tokens(sh) + url_tokens(sh)
+    if not tokens:
+        return []
+    grid = _Grid(tokens)
+    text = sh.text
+    intervals: list[tuple[int, int]] = []
+    for t in tokens:
+        if t.kind == "X":
+            continue
+        intervals.append((grid.grow_left(text, t.start), grid.grow_right(text, t.end)))
+    return [grid.score(sh, s, e, in_cell) for s, e in merge_intervals(intervals)]
+
+
+def pinyin_spans(text: str) -> list[Span]:
+    """Pinyin annotations after Han characters, when they form a run (≥ 3 in the text)."""
+    found = list(_PINYIN_RE.finditer(text))
+    if len(found) < 3:
+        return []
+    return [Span(m.start(), m.end(), "pinyin", 5, ["pinyin_annotation"]) for m in found]
+
+
+def merge_intervals(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Union of overlapping or touching intervals, sorted."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(intervals):
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
