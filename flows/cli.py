@@ -215,10 +215,24 @@ def demo(
             try:
                 _finish(summary)
             finally:
-                typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-0.parquet")
-                typer.echo("Try:\n  duckdb -c \"SELECT year, publisher, template, validation_status "
-                           f"FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) "
-                           "ORDER BY year, publisher\"")
+                _show_demo_query(wh)
+
+
+def _show_demo_query(wh: Path) -> None:
+    """Print where the Parquet landed, a ready-to-paste DuckDB query, and its result."""
+    import duckdb
+
+    query = (
+        "SELECT year, publisher, template, format, validation_status, spam_chars_removed "
+        f"FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) "
+        "ORDER BY year, publisher"
+    )
+    typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-0.parquet")
+    typer.echo(f'DuckDB (paste into `.venv/bin/python -c "import duckdb; duckdb.sql(...).show()"`):\n  {query}\n')
+    try:
+        typer.echo(str(duckdb.sql(query)))
+    except duckdb.Error as exc:
+        typer.echo(f"(query failed: {exc})")
 
 
 @app.command()

@@ -12,7 +12,7 @@ from warehouse import summary as warehouse_summary
 
 def status_table(warehouse_root: str, sites_file: Path, today: date | None = None) -> str:
     """A printable coverage table: one line per site and expected year."""
-    rows = warehouse_summary(warehouse_root)
+    rows = warehouse_summary(warehouse_root).to_pylist()
     found: dict[tuple[str, int], dict[str, int]] = {}
     for r in rows:
         found[(str(r["site"]), int(r["year"]))] = {

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.archive import Archive, CaptureMeta
+from crawler.archive import Archive
 from crawler.registry import Site
 from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
@@ -68,29 +68,35 @@ def archived_captures(
     ]
 
 
-def _raw(meta: CaptureMeta, content: bytes, site: Site | None) -> RawDocument:
+def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument:
+    """A RawDocument from a capture record (crawl summary or archive index row)."""
     published = None
-    if meta.published_date:
+    if data.get("published_date"):
         try:
-            published = date.fromisoformat(meta.published_date[:10])
+            published = date.fromisoformat(str(data["published_date"])[:10])
         except ValueError:
             published = None
-    fetched = datetime.fromisoformat(meta.fetched_at) if meta.fetched_at else None
+    fetched = None
+    if data.get("fetched_at"):
+        try:
+            fetched = datetime.fromisoformat(str(data["fetched_at"]))
+        except ValueError:
+            fetched = None
     if fetched is not None and fetched.tzinfo is None:
         fetched = fetched.replace(tzinfo=UTC)
     return RawDocument(
         content=content,
-        media_type=meta.content_type,
-        url=meta.final_url or meta.url,
-        filename=meta.filename,
-        site=meta.site or (site.name if site else "local"),
-        publisher=meta.publisher or (site.publisher if site else None),
+        media_type=data.get("content_type"),
+        url=data.get("final_url") or data.get("url"),
+        filename=data.get("filename"),
+        site=data.get("site") or (site.name if site else "local"),
+        publisher=data.get("publisher") or (site.publisher if site else None),
         region_code=site.region_code if site else None,
-        title_hint=meta.title,
-        year_hint=meta.year,
+        title_hint=data.get("title"),
+        year_hint=data.get("year"),
         published_date=published,
         fetched_at=fetched,
-        archive_uri=meta.archive_uri,
+        archive_uri=data.get("archive_uri"),
     )
 
 
@@ -108,12 +114,11 @@ def parse_batch(
     out = spool.open("w", encoding="utf-8")
     try:
         for data in captures:
-            meta = CaptureMeta(**{k: v for k, v in data.items() if k in _META_KEYS})
-            site_name = meta.site or "local"
-            record = {"site": site_name, "url": meta.url, "sha256": meta.sha256}
+            site_name = str(data.get("site") or "local")
+            record = {"site": site_name, "url": data.get("url"), "sha256": data.get("sha256")}
             try:
-                content = archive.read(meta.archive_uri)
-                report = parse_document(_raw(meta, content, sites.get(site_name)))
+                content = archive.read(str(data["archive_uri"]))
+                report = parse_document(_raw(data, content, sites.get(site_name)))
             except ParseError as exc:
                 result.bump(site_name, "errors")
                 result.errors.append(record | {"stage": "parse", **exc.to_record()})
@@ -140,9 +145,6 @@ def parse_batch(
         out.close()
         archive.close()
     return result
-
-
-_META_KEYS = set(CaptureMeta.__dataclass_fields__)
 
 
 def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:

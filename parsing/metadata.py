@@ -79,11 +79,14 @@ def publisher_from_title(title: str, default: str | None) -> str | None:
     pub = re.sub(r"^(?:关于|公开)", "", pub)
     if len(pub) < 2:
         return default
-    if default and (default.startswith(pub) or pub == default):
-        return default
-    if pub.endswith(_GOV_SUFFIX) and not pub.endswith(("局", "委", "办")):
-        return pub + "人民政府"
-    return pub
+    if default and default.startswith(pub):
+        return government_name(default)
+    return government_name(pub)
+
+
+def government_name(name: str) -> str:
+    """A bare place name (``合阳县``, ``城关镇``) names its people's government."""
+    return name + "人民政府" if name.endswith(_GOV_SUFFIX) else name
 
 
 def parse_date(text: str | None) -> date | None:

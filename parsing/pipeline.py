@@ -22,6 +22,7 @@ from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
     clean_title,
+    government_name,
     is_lookalike_title,
     is_report_title,
     parse_date,
@@ -128,8 +129,7 @@ def _parse(raw: RawDocument) -> Report:
 
     template = _template(tables, year)
     publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
-    if not publisher:
-        publisher = raw.publisher or "未知"
+    publisher = government_name(publisher or "未知")
     issues = _table_issues(tables)
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),

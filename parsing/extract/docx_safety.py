@@ -59,16 +59,18 @@ def check_package(archive: zipfile.ZipFile, fmt: str, limits: Limits) -> None:
             )
     if total > limits.zip_max_total_bytes:
         raise CorruptDocumentError(
-            f"{fmt}: members inflate to {total} bytes (limit {limits.zip_max_total_bytes}; zip bomb?)"
+            f"{fmt}: members inflate to {total} bytes "
+            f"(limit {limits.zip_max_total_bytes}; zip bomb?)"
         )
     for info in members:
         if not info.filename.lower().endswith(_XML_SUFFIXES):
             continue
         try:
-            head = archive.read(info)
+            content = archive.read(info)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise CorruptDocumentError(f"{fmt}: damaged member {info.filename} ({exc})") from exc
-        if any(marker in head for marker in _DECLARATIONS):
+        if any(marker in content for marker in _DECLARATIONS):
             raise CorruptDocumentError(
-                f"{fmt}: {info.filename} declares a DOCTYPE/ENTITY (refused: entity expansion attack)"
+                f"{fmt}: {info.filename} declares a DOCTYPE/ENTITY "
+                "(refused: entity expansion attack)"
             )

@@ -43,6 +43,7 @@ def blocks_from_calc_html(html: bytes) -> list[Block]:
     """Sheet titles as paragraphs and every non-empty table as a grid."""
     root = lxml.html.fromstring(html.decode("utf-8", "replace"))  # LibreOffice writes UTF-8
     blocks: list[Block] = []
+    el: Any
     for el in root.iter("h1", "table"):
         if el.tag == "h1":
             text = clean(el.text_content())

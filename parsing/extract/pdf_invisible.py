@@ -85,13 +85,12 @@ def invisible_chars(
     out = []
     for ch in chars:
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        if not _inside(cx, cy, page_bbox) or float(ch.get("size") or 0) < MIN_SIZE:
-            out.append(ch)
-        elif any(_inside(cx, cy, box, 1.0) and ch["text"] in text for box, text in hidden_boxes):
-            out.append(ch)
-        elif _is_white(ch.get("non_stroking_color")) and not any(
+        offpage = not _inside(cx, cy, page_bbox) or float(ch.get("size") or 0) < MIN_SIZE
+        mode_3 = any(_inside(cx, cy, box, 1.0) and ch["text"] in text for box, text in hidden_boxes)
+        white = _is_white(ch.get("non_stroking_color")) and not any(
             _inside(cx, cy, box) for box in backgrounds
-        ):
+        )
+        if offpage or mode_3 or white:
             out.append(ch)
     return out
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pdfplumber.utils import extract_text
+from pdfplumber.utils.text import extract_text
 
 from parsing.blocks import Cell, Table
 from parsing.extract.doc_text import join_lines
@@ -105,9 +105,9 @@ def read_table(
             continue
         c = bisect.bisect_right(xs, cx) - 1
         r = bisect.bisect_right(ys, cy) - 1
-        n = owner.get((min(r, len(ys) - 2), min(c, len(xs) - 2)))
-        if n is not None:
-            per_cell[n].append(ch)
+        found = owner.get((min(r, len(ys) - 2), min(c, len(xs) - 2)))
+        if found is not None:
+            per_cell[found].append(ch)
     cells = [(box, cell_text(cs)) for box, cs in zip(cell_boxes, per_cell, strict=True)]
     rows = _grid(cells, xs)
     if not rows:

@@ -7,7 +7,9 @@ import re
 from lxml import etree
 
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
-_AT_BLOCK = re.compile(r"@(?:media|supports|font-face|keyframes|-webkit-keyframes)[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}")
+_AT_BLOCK = re.compile(
+    r"@(?:media|supports|font-face|keyframes|-webkit-keyframes)[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}"
+)
 _RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
 _COMPOUND = re.compile(r"^([a-zA-Z][a-zA-Z0-9]*|\*)?((?:[.#][\w\-]+)*)$")
 _PART = re.compile(r"([.#])([\w\-]+)")
@@ -86,7 +88,8 @@ def norm_color(value: str | None) -> str | None:
     """Normalise a CSS/HTML colour to ``#rrggbb`` (or ``transparent``); None if unknown."""
     if not value:
         return None
-    v = value.strip().lower().split()[0] if value.strip() else ""
+    v = value.strip().lower()
+    v = v.replace(" ", "") if v.startswith("rgb") else (v.split()[0] if v else "")
     if v in ("transparent", "rgba(0,0,0,0)"):
         return "transparent"
     if v in _NAMED:

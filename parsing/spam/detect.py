@@ -188,7 +188,7 @@ class _Grid:
             cur = self.end_any.get(t.end)
             if cur is None or t.start < cur.start:
                 self.end_any[t.end] = t
-            if t.kind in "SBJU":
+            if t.kind in "SBU":
                 cur = self.end_brand.get(t.end)
                 if cur is None or t.start < cur.start:
                     self.end_brand[t.end] = t

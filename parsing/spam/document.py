@@ -10,7 +10,7 @@ from parsing.spam.cells import CellStrip, strip_cell
 from parsing.spam.detect import COLONS
 from parsing.spam.lexicon import LEXICON_VERSION
 from parsing.spam.results import SpamOutcome, TextStripResult
-from parsing.spam.shadow import make_shadow
+from parsing.spam.shadow import is_han, make_shadow
 from parsing.spam.signatures import load_signatures
 from parsing.spam.textstrip import Gap, detect_cached, find_gaps, strip_string
 
@@ -21,6 +21,8 @@ MAX_EDITED_CELLS = 3
 TRADITIONAL_BODY = 0.3
 _MIN_PHRASE = 4
 _MIN_REPEATS = 3
+_JOINER_SET = frozenset("_|¥丨")
+_JOINED = re.compile(r"[\u4e00-\u9fff][_|¥丨][\u4e00-\u9fff]")
 _PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
 _MIN_BODY = 400  # below this a document is a fragment: only a majority removal quarantines
 
@@ -52,6 +54,7 @@ def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
     for phrase in weak:
         if sum(s.count(phrase) for s in shadows) >= _MIN_REPEATS:
             found.add(phrase)
+    found |= {p for p in joiner_repeats(shadows) if p not in sig_set}
     phrases += [(p, "repeat") for p in sorted(found, key=len, reverse=True)]
     return phrases
 
@@ -67,8 +70,55 @@ def _cell(
         hit = cache[text] = strip_cell(text, "", phrases)
     if not hit.removals:
         return hit
-    removals = [SpamRemovalRecord(loc, r.removed_text, r.detector, r.start, r.end) for r in hit.removals]
+    removals = [
+        SpamRemovalRecord(loc, r.removed_text, r.detector, r.start, r.end) for r in hit.removals
+    ]
     return CellStrip(hit.text, removals, hit.quarantine, hit.flag)
+
+
+def _word_char(ch: str) -> bool:
+    return is_han(ch) or ("a" <= ch <= "z") or ch.isdigit()
+
+
+def joiner_repeats(shadows: Sequence[str]) -> set[str]:
+    """Maximal repeats around a symbol joined between Han characters (``永盈会_乐动体育``).
+
+    Such joiners never occur in report prose; an injected phrase is identical at every place while
+    its contexts differ, so extending all occurrences while they agree gives exact boundaries.
+    """
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for k, text in enumerate(shadows):
+        for m in _JOINED.finditer(text):
+            groups.setdefault(m.group(), []).append((k, m.start() + 1))
+    found: set[str] = set()
+    for all_occ in groups.values():
+        seen: dict[str, tuple[int, int]] = {}
+        for k, p in all_occ:  # a duplicated paragraph is one context, not a repeat
+            seen.setdefault(shadows[k], (k, p))
+        occ = list(seen.values())
+        if len(occ) < 2:
+            continue
+        left = right = 1
+        while all(
+            p - left - 1 >= 0
+            and _word_char(shadows[k][p - left - 1])
+            and shadows[k][p - left - 1] == shadows[occ[0][0]][occ[0][1] - left - 1]
+            for k, p in occ
+        ):
+            left += 1
+        while all(
+            p + right + 1 < len(shadows[k])
+            and (_word_char(shadows[k][p + right + 1]) or shadows[k][p + right + 1] in _JOINER_SET)
+            and shadows[k][p + right + 1] == shadows[occ[0][0]][occ[0][1] + right + 1]
+            for k, p in occ
+        ):
+            right += 1
+        k0, p0 = occ[0]
+        phrase = shadows[k0][p0 - left : p0 + right + 1]
+        if len(phrase) >= _MIN_PHRASE and len(occ) >= 2:
+            found.add(phrase)
+    # keep maximal phrases only (a chain with two joiners yields the same phrase twice or a part)
+    return {p for p in found if not any(p != q and p in q for q in found)}
 
 
 def strip_text(text: str, *, location: str = "text") -> TextStripResult:
@@ -148,6 +198,7 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
                         flags.add(res.flag)
                         if res.flag == "spam_cell":
                             spam_cells.append(loc)
+    gaps += propagate_gaps(removals, gaps)
     if han >= 50 and trad / han > TRADITIONAL_BODY:
         reasons.append("traditional_body")
     if pinyin:
@@ -183,7 +234,30 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     )
 
 
+def propagate_gaps(removals: Sequence[SpamRemovalRecord], gaps: Sequence[Gap]) -> list[Gap]:
+    """A phrase that replaced a word somewhere replaced it everywhere (T1 campaigns are global):
+    its other removals (sentence starts, after punctuation) are gaps too."""
+    phrases = {g.removed_text.rstrip(":：") for g in gaps if g.reason != "line_start"}
+    if not phrases:
+        return []
+    have = {(g.location, g.offset) for g in gaps}
+    by_loc: dict[str, list[SpamRemovalRecord]] = {}
+    for r in removals:
+        if r.start is not None and not r.location.startswith(("dom:", "table:")):
+            by_loc.setdefault(r.location, []).append(r)
+    out: list[Gap] = []
+    for loc, recs in by_loc.items():
+        shift = 0
+        for r in sorted(recs, key=lambda x: x.start or 0):
+            offset = (r.start or 0) - shift
+            shift += len(r.removed_text)
+            if (loc, offset) in have or r.removed_text.rstrip(":：") not in phrases:
+                continue
+            cand = "关于" if r.removed_text.endswith((":", "：")) else None
+            out.append(Gap(loc, offset, r.removed_text, "same_phrase_as_gap", cand))
+    return out
+
+
 def prose_texts(doc: DocumentBlocks) -> list[str]:
     """Paragraph texts (after cleaning, when called after it)."""
     return [b.text for b in doc.blocks if isinstance(b, Paragraph)]
-

@@ -4,7 +4,8 @@ Drops scripts, styles, comments, ``<noscript>``/``<template>``/embeds; removes h
 (inline styles, simple ``<style>`` rules, the ``hidden`` attribute, off-screen positioning, zero
 font size or box, colour equal to the background, tiny marquees) and off-site links whose anchor
 text is spam. Hidden content that carries the report template (tab panes holding the tables) is
-kept and flagged. Title and meta are never trusted; ``title_is_hijacked`` says whether they are spam.
+kept and flagged. Title and meta are never trusted: ``title_is_hijacked`` says whether they
+are spam (the report title comes from the article heading).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def title_is_hijacked(title: str | None) -> bool:
 
 
 def _text(el: etree._Element) -> str:
-    return " ".join("".join(el.itertext()).split())
+    return " ".join("".join(str(t) for t in el.itertext()).split())
 
 
 def _offsite(href: str | None) -> bool:
@@ -121,9 +122,7 @@ class _Cleaner:
                 self.res.flags.add("noscript_links")
                 text = _text(el)
                 if text:
-                    self.res.removals.append(
-                        SpamRemovalRecord("dom:noscript", text, "link_farm")
-                    )
+                    self.res.removals.append(SpamRemovalRecord("dom:noscript", text, "link_farm"))
             if el.tag == "iframe" and (px(el.get("width")) == 0 or px(el.get("height")) == 0):
                 self.res.flags.add("tiny_iframe")
             _drop(el)
@@ -159,7 +158,10 @@ class _Cleaner:
         ):
             return "clip"
         if el.tag == "marquee":
-            h, w = px(el.get("height") or decls.get("height")), px(el.get("width") or decls.get("width"))
+            h, w = (
+                px(el.get("height") or decls.get("height")),
+                px(el.get("width") or decls.get("width")),
+            )
             amount = px(el.get("scrollamount"))
             if (h is not None and h <= 2) or (w is not None and w <= 2) or (amount or 0) >= 100:
                 return "tiny_marquee"
@@ -196,10 +198,10 @@ class _Cleaner:
     def handle_hidden(self, el: etree._Element, reason: str, in_cell: bool) -> bool:
         """Drop a hidden subtree (True) or keep it with a flag (False)."""
         text = _text(el)
-        if any(a in text for a in _TEMPLATE_ANCHORS) or el.find(".//table") is not None:
-            if not in_cell or el.tag == "table":
-                self.res.flags.add("hidden_template_content")
-                return False
+        template = any(a in text for a in _TEMPLATE_ANCHORS) or el.find(".//table") is not None
+        if template and (not in_cell or el.tag == "table"):
+            self.res.flags.add("hidden_template_content")
+            return False
         links = el.tag == "a" or el.find(".//a") is not None
         if (
             reason in _SOFT

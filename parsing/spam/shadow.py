@@ -34,7 +34,9 @@ _TRAD_PAIRS = (
     "難难雲云靜静響响預预頭头額额顧顾館馆驗验髮发麗丽齊齐齡龄裡里週周廳厅鄭郑貴贵黃黄歸归灣湾嚴严"
     "廠厂鄧邓圖图團团壓压塊块墳坟獨独濱滨瀏浏覽览聖圣園园圍围葉叶麥麦愛爱辦办薩萨億亿幾几"
 )
-TRAD_TO_SIMP: dict[str, str] = {_TRAD_PAIRS[i]: _TRAD_PAIRS[i + 1] for i in range(0, len(_TRAD_PAIRS), 2)}
+TRAD_TO_SIMP: dict[str, str] = {
+    _TRAD_PAIRS[i]: _TRAD_PAIRS[i + 1] for i in range(0, len(_TRAD_PAIRS), 2)
+}
 
 _CHAR_CACHE: dict[str, str] = {}
 
@@ -104,7 +106,9 @@ def make_shadow(original: str) -> Shadow:
     han = len(_HAN_RE.findall(original))
     trad = len(_TRAD_RE.findall(original)) if han else 0
     if chars.isdisjoint(_IRREGULAR):
-        return Shadow(original, original.translate(_TABLE), list(range(len(original))), 0, trad, han)
+        return Shadow(
+            original, original.translate(_TABLE), list(range(len(original))), 0, trad, han
+        )
     return _slow_shadow(original, han, trad)
 
 

@@ -12,8 +12,8 @@ from parsing.spam.detect import Span, lexicon_spans, merge_intervals, phrase_spa
 from parsing.spam.shadow import Shadow, is_han, make_shadow
 
 _DETECTOR_RANK = {"signature": 0, "repeat": 1, "lexicon": 2, "url": 3, "pinyin": 4}
-_OPEN_QUOTES = frozenset("《“\"「『〈(（")
-_CLOSE_QUOTES = frozenset("》”\"」』〉)）")
+_OPEN_QUOTES = frozenset('《“"「『〈(（')
+_CLOSE_QUOTES = frozenset('》”"」』〉)）')
 _MAX_PASSES = 3
 _PINYIN_ONLY = re.compile(r"^(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))+$")
 

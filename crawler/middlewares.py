@@ -1,0 +1,182 @@
+"""Downloader middlewares: WARC archiving, off-site redirect guard, Crawl-delay, retry back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.archive import Archive
+from crawler.urls import filename_from_headers, host_allowed
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class OffsiteRedirect(IgnoreRequest):
+    """A redirect to a host outside the site's allowed domains (not followed, reported)."""
+
+
+class _ArchivingSpider(Protocol):
+    archive: Archive
+    allowed_domains: list[str]
+    site_name: str
+
+
+def _headers(headers: Any) -> list[tuple[str, str]]:
+    out = []
+    for key, values in headers.items():
+        for value in values:
+            out.append((key.decode("latin-1"), value.decode("latin-1")))
+    return out
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class ArchiveMiddleware:
+    """Write every successful capture of a list page or report document to the WARC archive.
+
+    Placed at 585: it sees responses after redirects and decompression, so the stored body is
+    what the parser gets; ``Content-Encoding``/``Transfer-Encoding`` are dropped consistently.
+    The result (``WriteResult``) is left in ``request.meta["xxgk_capture"]``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveMiddleware:
+        """Scrapy factory hook."""
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Archive 2xx responses of requests tagged with ``xxgk_kind``."""
+        kind = request.meta.get("xxgk_kind")
+        spider: _ArchivingSpider | None = self.crawler.spider  # type: ignore[assignment]
+        if not kind or not 200 <= response.status < 300 or spider is None:
+            return response
+        if "cached" in response.flags:
+            return response
+        hints = dict(request.meta.get("xxgk_hints") or {})
+        redirects = request.meta.get("redirect_urls") or []
+        url = redirects[0] if redirects else request.url
+        try:
+            result = spider.archive.write_capture(
+                url=url,
+                final_url=response.url,
+                body=response.body,
+                status=response.status,
+                response_headers=_headers(response.headers),
+                request_headers=_headers(request.headers),
+                method=request.method,
+                request_body=request.body,
+                site=spider.site_name,
+                kind=kind,
+                content_type=_header(response, "Content-Type"),
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+                filename=filename_from_headers(_header(response, "Content-Disposition"), url),
+                **hints,
+            )
+        except OSError as exc:  # disk full, permissions: report, do not crash the crawl
+            logger.error("archive write failed for %s: %s", url, exc)
+            request.meta["xxgk_archive_error"] = str(exc)
+            return response
+        request.meta["xxgk_capture"] = result
+        return response
+
+
+class OffsiteRedirectMiddleware:
+    """Refuse redirects that leave the allowed domains (raised to the request's errback)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OffsiteRedirectMiddleware:
+        """Scrapy factory hook."""
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Raise OffsiteRedirect for a 3xx whose Location is off-site."""
+        location = _header(response, "Location")
+        spider = self.crawler.spider
+        domains = getattr(spider, "allowed_domains", None)
+        if 300 <= response.status < 400 and location and domains:
+            target = urljoin(request.url, location)
+            if not host_allowed(target, list(domains)):
+                raise OffsiteRedirect(f"redirect to {target} outside {', '.join(domains)}")
+        return response
+
+
+class CrawlDelayMiddleware:
+    """Apply robots.txt ``Crawl-delay`` (which Scrapy ignores) to the host's download slot."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_delay = crawler.settings.getfloat("XXGK_CRAWL_DELAY_MAX", 30.0)
+        self.user_agent = crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get(
+            "USER_AGENT"
+        )
+        self.delays: dict[str, float] = {}
+        crawler.signals.connect(self.robots_parsed, signal=signals.robots_parsed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        """Scrapy factory hook."""
+        return cls(crawler)
+
+    def robots_parsed(self, robotparser: Any, request: Request) -> None:
+        """Remember the Crawl-delay of the host whose robots.txt was parsed."""
+        try:
+            delay = robotparser.crawl_delay(self.user_agent)
+        except Exception:  # a broken robots.txt must not break the crawl
+            delay = None
+        if delay:
+            host = urlsplit(request.url).hostname or ""
+            self.delays[host] = min(float(delay), self.max_delay)
+            logger.info("robots.txt Crawl-delay %.2fs for %s", self.delays[host], host)
+
+    def process_request(self, request: Request) -> None:
+        """Raise the slot delay of the request's host to its Crawl-delay (no jitter below it)."""
+        host = urlsplit(request.url).hostname or ""
+        delay = self.delays.get(host)
+        if not delay or self.crawler.engine is None:
+            return
+        downloader = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or host
+        downloader.per_slot_settings.setdefault(key, {}).update({"delay": delay, "jitter": 0.0})
+        slot = downloader.slots.get(key)
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay
+            slot.jitter = 0.0
+
+
+class BackoffMiddleware:
+    """Exponential back-off before each retry (Scrapy retries immediately)."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoffMiddleware:
+        """Scrapy factory hook."""
+        s = crawler.settings
+        return cls(s.getfloat("XXGK_RETRY_BACKOFF_BASE", 2.0), s.getfloat("XXGK_RETRY_BACKOFF_MAX"))
+
+    async def process_request(self, request: Request) -> None:
+        """Sleep ``base * 2**(n-1)`` seconds before the n-th retry."""
+        tries = int(request.meta.get("retry_times", 0))
+        if tries and self.base > 0:
+            await asyncio.sleep(min(self.base * 2 ** (tries - 1), self.cap))

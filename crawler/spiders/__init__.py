@@ -1,0 +1,1 @@
+"""Spiders of the xxgk crawler (one generic, registry-driven spider)."""

@@ -1,0 +1,169 @@
+"""Archive unit tests: round trip, dedupe, uri resolution, resume metadata, safety."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.archive import Archive, ArchiveError
+
+GBK_PAGE = "<html><meta charset=gbk><p>合阳县2021年政府信息公开工作年度报告</p></html>".encode(
+    "gbk"
+)
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
+
+
+def test_round_trip_exact_bytes_and_headers(tmp_path):
+    with Archive(tmp_path) as arc:
+        res = arc.write_capture(
+            url="http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html",
+            body=GBK_PAGE,
+            response_headers=[
+                ("Content-Type", "text/html"),
+                ("Content-Encoding", "gzip"),
+                ("Transfer-Encoding", "chunked"),
+            ],
+            request_headers=[("User-Agent", "xxgk-test")],
+            site="heyang",
+            kind="report",
+            title="合阳县2021年政府信息公开工作年度报告",
+            year=2021,
+            publisher="合阳县人民政府",
+            published_date="2022-01-25",
+            referer="http://www.heyang.gov.cn/zwgk/xxgknb/",
+            etag='"abc"',
+            content_type="text/html",
+        )
+        uri = res.meta.archive_uri
+        assert uri.startswith("archive/")
+        assert "#offset=" in uri
+        assert res.new_content
+        assert res.changed
+    with Archive(tmp_path) as arc:
+        assert arc.read(uri) == GBK_PAGE
+        rec = arc.read_record(uri)
+        headers = dict(rec.http_headers)
+        assert rec.status == 200
+        assert headers["Content-Length"] == str(len(GBK_PAGE))
+        assert "Content-Encoding" not in headers
+        assert "Transfer-Encoding" not in headers
+        assert rec.target_uri.endswith("t20220125_1.html")
+        latest = arc.latest("http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html")
+        assert latest is not None
+        assert latest.etag == '"abc"'
+        assert latest.year == 2021
+        assert latest.publisher == "合阳县人民政府"
+        assert latest.referer.endswith("/xxgknb/")
+
+
+def test_warc_records_are_valid_request_response_pairs(tmp_path):
+    with Archive(tmp_path) as arc:
+        arc.write_capture(url="http://a.gov.cn/r.pdf", body=PDF, site="a", kind="report")
+    files = list((tmp_path / "archive").glob("*.warc.gz"))
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o644
+    with files[0].open("rb") as fh:
+        records = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Concurrent-To"), r.rec_headers.protocol)
+            for r in ArchiveIterator(fh)
+        ]
+    assert [r[0] for r in records] == ["warcinfo", "response", "request"]
+    assert records[2][1] is not None  # request linked to its response
+    assert all(r[2] == "WARC/1.1" for r in records)
+
+
+def test_identical_content_is_stored_once(tmp_path):
+    with Archive(tmp_path) as arc:
+        a = arc.write_capture(url="http://a.gov.cn/x.pdf", body=PDF, site="a", kind="report")
+        b = arc.write_capture(url="http://a.gov.cn/mirror/x.pdf", body=PDF, site="a", kind="report")
+        c = arc.write_capture(url="http://a.gov.cn/x.pdf", body=PDF, site="a", kind="report")
+        assert a.new_content
+        assert not b.new_content
+        assert not c.new_content
+        assert b.changed
+        assert not c.changed
+        assert a.meta.archive_uri == b.meta.archive_uri == c.meta.archive_uri
+        assert b.meta.deduplicated
+    with Archive(tmp_path) as arc:
+        d = arc.write_capture(url="http://a.gov.cn/y.pdf", body=PDF, site="a", kind="report")
+        assert not d.new_content
+        assert d.meta.archive_uri == a.meta.archive_uri
+        assert arc.count() == 4
+    with (tmp_path / "archive").glob("*.warc.gz").__next__().open("rb") as fh:
+        assert sum(1 for r in ArchiveIterator(fh) if r.rec_type == "response") == 1
+
+
+def test_iter_captures_filters_and_latest(tmp_path):
+    with Archive(tmp_path) as arc:
+        arc.write_capture(
+            url="http://a.gov.cn/1.html", body=b"v1", site="a", kind="report", year=2020
+        )
+        arc.write_capture(
+            url="http://a.gov.cn/1.html", body=b"v2", site="a", kind="report", year=2020
+        )
+        arc.write_capture(
+            url="http://a.gov.cn/2.html", body=b"x", site="a", kind="report", year=2021
+        )
+        arc.write_capture(
+            url="http://b.gov.cn/3.html", body=b"y", site="b", kind="report", year=2021
+        )
+        arc.write_capture(url="http://a.gov.cn/list/", body=b"l", site="a", kind="listing")
+    with Archive(tmp_path) as arc:
+        got = list(arc.iter_captures(sites=["a"]))
+        assert [(m.url, arc.read(m.archive_uri)) for m in got] == [
+            ("http://a.gov.cn/1.html", b"v2"),
+            ("http://a.gov.cn/2.html", b"x"),
+        ]
+        assert [m.url for m in arc.iter_captures(years=[2021])] == [
+            "http://a.gov.cn/2.html",
+            "http://b.gov.cn/3.html",
+        ]
+        assert len(list(arc.iter_captures(latest_only=False, kinds=None))) == 5
+        assert arc.has("http://a.gov.cn/list/index.html")  # index.html variant collapses
+        assert arc.has("http://A.gov.cn/1.html?utm_source=x#top")
+        assert not arc.has("http://a.gov.cn/9.html")
+
+
+def test_uri_resolution_rejects_escapes_and_garbage(tmp_path):
+    with Archive(tmp_path) as arc:
+        uri = arc.write_capture(
+            url="http://a.gov.cn/1.html", body=b"hello", kind="report"
+        ).meta.archive_uri
+        (tmp_path / "secret.warc.gz").write_bytes(b"x")
+        for bad in [
+            "archive/../secret.warc.gz#offset=0",
+            "/etc/passwd",
+            "archive/x.txt#offset=0",
+            "archive/nope.warc.gz#offset=0",
+            uri.split("#")[0] + "#offset=1",
+        ]:
+            with pytest.raises(ArchiveError):
+                arc.read(bad)
+
+
+def test_uncommitted_rows_are_invisible_after_crash(tmp_path):
+    arc = Archive(tmp_path, commit_every=100, commit_interval=3600)
+    arc.write_capture(url="http://a.gov.cn/1.html", body=b"one", kind="report")
+    assert arc.has("http://a.gov.cn/1.html")  # visible to the writer itself
+    # simulate SIGKILL: no commit, no close
+    other = Archive(tmp_path)
+    assert not other.has("http://a.gov.cn/1.html")
+    arc.commit()
+    assert other.has("http://a.gov.cn/1.html")
+    other.close()
+    arc.close()
+
+
+def test_rotation(tmp_path):
+    with Archive(tmp_path, max_file_bytes=2000) as arc:
+        uris = [
+            arc.write_capture(
+                url=f"http://a.gov.cn/{i}.pdf", body=os.urandom(1500), kind="report"
+            ).meta.archive_uri
+            for i in range(4)
+        ]
+        assert len({u.split("#")[0] for u in uris}) >= 3
+        assert all(len(arc.read(u)) == 1500 for u in uris)

@@ -1,0 +1,142 @@
+"""End to end: fixture sites on 127.0.0.1 → Prefect flows → Parquet read back with DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import TABLES
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _tables(warehouse: Path) -> dict[str, list[tuple]]:
+    out = {}
+    for table in TABLES:
+        files = list((warehouse / table).glob("*/*.parquet"))
+        if not files:
+            out[table] = []
+            continue
+        rel = duckdb.sql(
+            f"SELECT * FROM read_parquet('{warehouse}/{table}/*/*.parquet', hive_partitioning = true)"
+        )
+        cols = [c for c in rel.columns if c not in ("fetched_at", "archive_uri")]
+        out[table] = sorted(rel.project(", ".join(cols)).fetchall(), key=repr)
+    return out
+
+
+def _backfill(data_dir: Path, sites_file: Path, **kw):
+    from flows.pipeline import backfill
+
+    return backfill(
+        years=[2019, 2020, 2021], data_dir=str(data_dir), sites_file=str(sites_file), **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(demo_site, tmp_path_factory):
+    _root, sites_file = demo_site
+    data = tmp_path_factory.mktemp("data")
+    summary = _backfill(data, sites_file)
+    return data, sites_file, summary
+
+
+def test_backfill_publishes_exact_numbers(first_run):
+    data, _sites, summary = first_run
+    assert summary["failed"] is None
+    assert summary["published"] == 7
+    wh = data / "warehouse"
+    rows = duckdb.sql(
+        f"""SELECT r.publisher, r.year, r.template, r.validation_status, a.row_code,
+                   a.natural_person, a.commercial_enterprise, a.total
+            FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) r
+            JOIN read_parquet('{wh}/applications/*/*.parquet', hive_partitioning = true) a
+            USING (report_id, year)
+            WHERE a.row_code IN ('1', '3.1', '3.3.1', '3.7') AND r.publisher = '渭南市人民政府'
+            ORDER BY r.year, a.row_code"""
+    ).fetchall()
+    assert rows[-4:] == [
+        ("渭南市人民政府", 2021, "2021", "valid", "1", 10, 2, 14),
+        ("渭南市人民政府", 2021, "2021", "valid", "3.1", 9, 2, 13),
+        ("渭南市人民政府", 2021, "2021", "valid", "3.3.1", 1, 0, 1),
+        ("渭南市人民政府", 2021, "2021", "valid", "3.7", 10, 2, 14),
+    ]
+    statuses = dict(
+        duckdb.sql(
+            f"SELECT publisher, validation_status FROM read_parquet('{wh}/reports/*/*.parquet', "
+            "hive_partitioning = true) WHERE year = 2020"
+        ).fetchall()
+    )
+    assert statuses["澄城县人民政府"] == "invalid"  # broken totals: still published, flagged
+    assert statuses["合阳县人民政府"] == "valid"  # the real sample, spam stripped
+    removed = duckdb.sql(
+        f"SELECT sum(length(removed_text)) FROM read_parquet('{wh}/spam_removals/*/*.parquet', "
+        "hive_partitioning = true) WHERE year = 2020"
+    ).fetchall()
+    assert removed == [(75,)]
+    licence = duckdb.sql(
+        f"SELECT value FROM read_parquet('{wh}/active_disclosure/*/*.parquet', "
+        "hive_partitioning = true) WHERE year = 2021 AND item = '行政许可' AND metric = 'decisions' "
+        "ORDER BY value"
+    ).fetchall()
+    assert licence == [(1038.0,), (1038.0,), (1038.0,)]
+
+
+def test_backfill_twice_gives_identical_tables(first_run):
+    data, sites_file, _ = first_run
+    before = _tables(data / "warehouse")
+    again = _backfill(data, sites_file)
+    assert again["published"] == 7
+    assert _tables(data / "warehouse") == before
+
+
+def test_reparse_from_archive_alone_rebuilds_the_same_warehouse(first_run, tmp_path):
+    from flows.pipeline import reparse
+
+    data, sites_file, _ = first_run
+    summary = reparse(data_dir=str(data), sites_file=str(sites_file), warehouse=str(tmp_path / "wh"))
+    assert summary["published"] == 7
+    assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
+
+
+def test_dask_local_cluster_gives_the_same_warehouse(first_run, tmp_path):
+    from prefect_dask import DaskTaskRunner
+
+    from flows.pipeline import backfill
+
+    data, sites_file, _ = first_run
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    summary = backfill.with_options(task_runner=runner)(
+        years=[2019, 2020, 2021],
+        source="archive",
+        data_dir=str(data),
+        sites_file=str(sites_file),
+        warehouse=str(tmp_path / "wh"),
+        batch_size=2,
+    )
+    assert summary["published"] == 7
+    assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
+
+
+def test_nightly_marks_a_site_broken_when_it_stops_yielding_reports(demo_site, tmp_path):
+    from flows.pipeline import nightly
+    from flows.summary import RunSummary
+
+    root, sites_file = demo_site
+    first = nightly(data_dir=str(tmp_path), sites_file=str(sites_file))
+    assert first["broken_sites"] == []
+    assert first["sites"]["demo_gbk"]["new"] == 1
+    listing = root / "demo_gbk" / "list.html"
+    saved = listing.read_bytes()
+    listing.write_bytes(b"<html><body><p>\xd5\xfd\xd4\xda\xce\xac\xbb\xa4</p></body></html>")
+    try:
+        second = nightly(data_dir=str(tmp_path), sites_file=str(sites_file))
+    finally:
+        listing.write_bytes(saved)
+    assert second["broken_sites"] == ["demo_gbk"]
+    assert second["sites"]["demo_trs"]["new"] == 0  # incremental: nothing new to fetch
+    run = RunSummary(run_id="x", flow="nightly")
+    run.line("demo_gbk").status = "broken"
+    assert run.exit_code() == 2

@@ -1,0 +1,93 @@
+"""Cross-year check ``cross_year.carry_over``: 上年结转 (row 2, year Y) must equal last year's
+结转下年度继续办理 (row 4, year Y-1) of the same publisher, column by column.
+
+The comparison itself is ``parsing.validate.check_carry_over(prev_row4, cur_row2)`` (the rule
+the parser owns); this module finds the pairs in the warehouse. When a publisher has several
+reports for Y-1, the comparison uses the one not quarantined with the latest ``fetched_at``
+(then the largest ``report_id``), so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parsing.models import APPLICANT_COLUMNS, ValidationIssue
+from parsing.validate import check_carry_over
+from warehouse.rows import CARRY_OVER_RULE, IssueRow
+
+Counts = list[int | None]
+CheckFn = Callable[[list[int | None], list[int | None]], ValidationIssue | None]
+REPORT_COLUMNS = ["report_id", "year", "publisher", "fetched_at", "spam_verdict"]
+_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+
+
+def _rows_by_report(applications: pa.Table) -> dict[tuple[str, str], Counts]:
+    wanted = applications.filter(pc.is_in(applications["row_code"], pa.array(["2", "4"])))
+    ids = wanted["report_id"].to_pylist()
+    codes = wanted["row_code"].to_pylist()
+    counts = [wanted[c].to_pylist() for c in APPLICANT_COLUMNS]
+    out: dict[tuple[str, str], Counts] = {}
+    for i, (rid, code) in enumerate(zip(ids, codes, strict=True)):
+        out.setdefault((rid, code), [col[i] for col in counts])
+    return out
+
+
+def _rank(rec: dict[str, Any]) -> tuple[bool, datetime, str]:
+    return (
+        rec["spam_verdict"] != "quarantine",
+        rec["fetched_at"] or _EPOCH,
+        rec["report_id"],
+    )
+
+
+def carry_over_issues(
+    reports: pa.Table,
+    applications: pa.Table,
+    publishers: Iterable[str],
+    years: Iterable[int],
+    check: CheckFn | None = None,
+) -> list[IssueRow]:
+    """Issues for every report of ``publishers`` in ``years`` whose previous year is known.
+
+    ``reports`` needs :data:`REPORT_COLUMNS` for years ``Y`` and ``Y-1``; ``applications``
+    needs ``report_id``, ``row_code`` and the count columns (other rows are ignored).
+    """
+    check = check or check_carry_over
+    wanted_pub = set(publishers)
+    wanted_years = set(years)
+    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(wanted_pub), pa.string()))
+    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
+        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
+    rows = _rows_by_report(applications)
+    out: list[IssueRow] = []
+    for (publisher, year), current in sorted(by_key.items()):
+        if year not in wanted_years or (publisher, year - 1) not in by_key:
+            continue
+        prev = max(by_key[(publisher, year - 1)], key=_rank)
+        row4 = rows.get((prev["report_id"], "4"))
+        for cur in sorted(current, key=lambda r: str(r["report_id"])):
+            row2 = rows.get((cur["report_id"], "2"))
+            if row4 is None or row2 is None:
+                continue
+            issue = check(row4, row2)
+            if issue is None:
+                continue
+            message = f"{issue.message} (previous report {prev['report_id']}, {year - 1})"
+            out.append(
+                (
+                    cur["report_id"],
+                    year,
+                    CARRY_OVER_RULE,
+                    issue.severity,
+                    message,
+                    issue.expected,
+                    issue.actual,
+                )
+            )
+    return out

@@ -1,0 +1,190 @@
+"""Mapping from :class:`parsing.models.Report` to Arrow tables, built column-wise.
+
+One pass over the reports fills plain Python lists per column (no per-row dicts, no pydantic
+dumps), then each table is built once with its declared schema. Child rows carry the
+``report_id`` and ``year`` of their report and keep the report's row order.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from parsing.models import Report
+from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
+
+CARRY_OVER_RULE = "cross_year.carry_over"
+
+_REPORT_COLUMNS = [f.name for f in SCHEMAS["reports"]]
+_CHILD_COLUMNS = {
+    name: [f.name for f in SCHEMAS[name] if f.name not in ("report_id", PARTITION_FIELD)]
+    for name in TABLES[1:]
+}
+_REPORT_GET = attrgetter(*_REPORT_COLUMNS)
+_CHILD_GET = {name: attrgetter(*cols) for name, cols in _CHILD_COLUMNS.items()}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY0 = date(1970, 1, 1).toordinal()
+
+
+def _utc_micros(value: datetime | None) -> int | None:
+    """Microseconds since the epoch; naive datetimes are taken as UTC.
+
+    Integers convert faster than datetime objects and need no timezone lookups.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _US
+
+
+def dedupe_reports(reports: Iterable[Report]) -> list[Report]:
+    """Keep the last report for each ``report_id`` (a later capture replaces an earlier one)."""
+    by_id: dict[str, Report] = {}
+    for report in reports:
+        by_id.pop(report.report_id, None)
+        by_id[report.report_id] = report
+    return list(by_id.values())
+
+
+@dataclass
+class Batch:
+    """The Arrow rows of a stream of reports, deduplicated by ``report_id`` (last wins)."""
+
+    tables: dict[str, pa.Table]
+    publishers: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+
+    @property
+    def ids(self) -> pa.Array:
+        """Sorted distinct report ids."""
+        return pc.unique(self.tables["reports"]["report_id"]).sort()
+
+    @property
+    def reports(self) -> int:
+        return int(self.tables["reports"].num_rows)
+
+
+def collect(reports: Iterable[Report], chunk_size: int = 2_000) -> Batch:
+    """Convert a stream of reports chunk by chunk, so only Arrow data (not the pydantic
+    objects) has to fit in memory. A report id seen again replaces the earlier one."""
+    parts: list[tuple[set[str], dict[str, pa.Table]]] = []
+    publishers: set[str] = set()
+    buf: list[Report] = []
+
+    def flush() -> None:
+        chunk = dedupe_reports(buf)
+        ids = {r.report_id for r in chunk}
+        publishers.update(r.publisher for r in chunk)
+        for i, (earlier, tables) in enumerate(parts):
+            again = earlier & ids
+            if again:
+                drop = pa.array(sorted(again), pa.string())
+                keep = {
+                    t: tab.filter(pc.invert(pc.is_in(tab["report_id"], value_set=drop)))
+                    for t, tab in tables.items()
+                }
+                parts[i] = (earlier - again, keep)
+        parts.append((ids, reports_to_tables(chunk)))
+        buf.clear()
+
+    for report in reports:
+        buf.append(report)
+        if len(buf) >= chunk_size:
+            flush()
+    if buf or not parts:
+        flush()
+    tables = {t: pa.concat_tables([p[1][t] for p in parts]) for t in TABLES}
+    years = set(pc.unique(tables["reports"][PARTITION_FIELD]).to_pylist())
+    return Batch(tables, publishers, years)
+
+
+def _table(columns: list[list[Any]], schema: pa.Schema) -> pa.Table:
+    arrays = []
+    for values, f in zip(columns, schema, strict=True):
+        if pa.types.is_date32(f.type):
+            days = [None if d is None else d.toordinal() - _DAY0 for d in values]
+            arrays.append(pa.array(days, pa.int32()).cast(pa.date32()))
+        else:
+            arrays.append(pa.array(values, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _transpose(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: building ~10^6 tuples next to ~10^6 live pydantic objects otherwise
+    spends 70 % of the time in full collections (measured 2.3 s vs 0.7 s for 10,000 reports)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def reports_to_tables(reports: Sequence[Report]) -> dict[str, pa.Table]:
+    """All six tables (logical schemas, ``year`` included) for ``reports``, in input order.
+
+    Validation issues with rule ``cross_year.carry_over`` are dropped: the warehouse owns that
+    rule and recomputes it across years at publish time.
+    """
+    with gc_paused():
+        return _reports_to_tables(reports)
+
+
+def _reports_to_tables(reports: Sequence[Report]) -> dict[str, pa.Table]:
+    report_rows = [_REPORT_GET(r) for r in reports]
+    cols = _transpose(report_rows, len(_REPORT_COLUMNS))
+    fetched = _REPORT_COLUMNS.index("fetched_at")
+    cols[fetched] = [_utc_micros(v) for v in cols[fetched]]
+    out = {"reports": _table(cols, SCHEMAS["reports"])}
+
+    for name, getter in _CHILD_GET.items():
+        ids: list[str] = []
+        years: list[int] = []
+        rows: list[tuple[Any, ...]] = []
+        for report in reports:
+            children = getattr(report, name)
+            if name == "validation_issues":
+                children = [c for c in children if c.rule != CARRY_OVER_RULE]
+            if not children:
+                continue
+            got = [getter(c) for c in children]
+            if len(_CHILD_COLUMNS[name]) == 1:
+                got = [(g,) for g in got]
+            rows.extend(got)
+            ids.extend([report.report_id] * len(children))
+            years.extend([report.year] * len(children))
+        data: list[list[Any]] = [ids, years, *_transpose(rows, len(_CHILD_COLUMNS[name]))]
+        out[name] = _table(data, SCHEMAS[name])
+    return out
+
+
+IssueRow = tuple[str, int, str, str, str, str | None, str | None]
+
+
+def issues_table(rows: Sequence[IssueRow]) -> pa.Table:
+    """A ``validation_issues`` table from ``(report_id, year, rule, severity, message,
+    expected, actual)`` tuples."""
+    return pa.Table.from_arrays(
+        _transpose(list(rows), len(SCHEMAS["validation_issues"])),
+        schema=SCHEMAS["validation_issues"],
+    )
