@@ -6,8 +6,9 @@ document could not be parsed (``parse``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,7 +33,9 @@ def parse(
     publisher: Annotated[str | None, typer.Option(help="Registry default publisher.")] = None,
     url: Annotated[str | None, typer.Option(help="Source URL of the document.")] = None,
     region_code: Annotated[str | None, typer.Option(help="6-digit division code.")] = None,
-    charset: Annotated[str | None, typer.Option(help="Charset as an HTTP header would give it.")] = None,
+    charset: Annotated[
+        str | None, typer.Option(help="Charset as an HTTP header would give it.")
+    ] = None,
 ) -> None:
     """Parse one report file and print it (readable summary, or --json)."""
     from flows.report_view import report_json, report_summary
@@ -68,16 +71,23 @@ def _years(spec: str | None) -> list[int] | None:
     return sorted(years)
 
 
-DataDir = Annotated[Path, typer.Option("--data-dir", envvar="XXGK_DATA_DIR", help="Data directory.")]
+DataDir = Annotated[
+    Path, typer.Option("--data-dir", envvar="XXGK_DATA_DIR", help="Data directory.")
+]
 SitesFile = Annotated[
     Path | None, typer.Option("--sites-file", envvar="XXGK_SITES_FILE", help="Site registry TOML.")
 ]
 Warehouse = Annotated[
     str | None,
-    typer.Option(envvar="XXGK_WAREHOUSE", help="Warehouse path or URI (s3://…); default <data-dir>/warehouse."),
+    typer.Option(
+        envvar="XXGK_WAREHOUSE",
+        help="Warehouse path or URI (s3://…); default <data-dir>/warehouse.",
+    ),
 ]
 Workers = Annotated[int, typer.Option(help="Parse on a local Dask cluster of N worker processes.")]
-DaskAddress = Annotated[str | None, typer.Option(help="Parse on an existing Dask scheduler (tcp://…).")]
+DaskAddress = Annotated[
+    str | None, typer.Option(help="Parse on an existing Dask scheduler (tcp://…).")
+]
 
 
 def _sites_file(path: Path | None) -> Path:
@@ -111,7 +121,9 @@ def _finish(summary: dict[str, object]) -> None:
         raise typer.Exit(code)
 
 
-def _run(name: str, data_dir: Path, params: dict[str, object], workers: int, dask: str | None) -> None:
+def _run(
+    name: str, data_dir: Path, params: Mapping[str, Any], workers: int, dask: str | None
+) -> None:
     from flows.runner import quiet_exit, run_flow
 
     with quiet_exit():
@@ -146,7 +158,9 @@ def run(
 def backfill(
     years: Annotated[str, typer.Option(help="Years, e.g. 2019-2023 or 2019,2021.")],
     site: Annotated[list[str] | None, typer.Option("--site", help="Only these sites.")] = None,
-    from_archive: Annotated[bool, typer.Option(help="Re-read the archive instead of the web.")] = False,
+    from_archive: Annotated[
+        bool, typer.Option(help="Re-read the archive instead of the web.")
+    ] = False,
     data_dir: DataDir = Path("data"),
     sites_file: SitesFile = None,
     warehouse: Warehouse = None,
@@ -222,13 +236,18 @@ def _show_demo_query(wh: Path) -> None:
     """Print where the Parquet landed, a ready-to-paste DuckDB query, and its result."""
     import duckdb
 
-    query = (
-        "SELECT year, publisher, template, format, validation_status, spam_chars_removed "
-        f"FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) "
-        "ORDER BY year, publisher"
+    source = f"read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true)"
+    query = " ".join(
+        [
+            "SELECT year, publisher, template, format, validation_status, spam_chars_removed",
+            "FROM",
+            source,
+            "ORDER BY year, publisher",
+        ]
     )
     typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-0.parquet")
-    typer.echo(f'DuckDB (paste into `.venv/bin/python -c "import duckdb; duckdb.sql(...).show()"`):\n  {query}\n')
+    hint = '.venv/bin/python -c "import duckdb; duckdb.sql(...).show()"'
+    typer.echo(f"DuckDB (paste into `{hint}`):\n  {query}\n")
     try:
         typer.echo(str(duckdb.sql(query)))
     except duckdb.Error as exc:
@@ -241,7 +260,7 @@ def status(
     sites_file: SitesFile = None,
     warehouse: Warehouse = None,
 ) -> None:
-    """What is in the warehouse: reports per site and year, invalid/quarantined, expected vs found."""
+    """Reports per site and year in the warehouse, invalid/quarantined, expected vs found."""
     from flows.status import status_table
 
     typer.echo(status_table(warehouse or str(data_dir / "warehouse"), _sites_file(sites_file)))
@@ -274,7 +293,9 @@ def sites_list(sites_file: SitesFile = None) -> None:
 def sites_add(
     name: Annotated[str, typer.Argument(help="Site id, lowercase snake case.")],
     url: Annotated[str, typer.Argument(help="URL of the 政府信息公开年报 column.")],
-    publisher: Annotated[str | None, typer.Option(help="Issuing body, e.g. 合阳县人民政府.")] = None,
+    publisher: Annotated[
+        str | None, typer.Option(help="Issuing body, e.g. 合阳县人民政府.")
+    ] = None,
     region_code: Annotated[str | None, typer.Option(help="6-digit division code.")] = None,
     sites_file: SitesFile = None,
 ) -> None:

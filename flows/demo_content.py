@@ -14,15 +14,24 @@ from importlib import resources
 from pathlib import Path
 
 _RESULT_ROWS_2019 = [
-    ("（一）予以公开", None), ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", None),
-    ("（三）不予公开", "1．属于国家秘密"), (None, "2．其他法律行政法规禁止公开"),
-    (None, "3．危及“三安全一稳定”"), (None, "4．保护第三方合法权益"),
-    (None, "5．属于三类内部事务信息"), (None, "6．属于四类过程性信息"),
-    (None, "7．属于行政执法案卷"), (None, "8．属于行政查询事项"),
-    ("（四）无法提供", "1．本机关不掌握相关政府信息"), (None, "2．没有现成信息需要另行制作"),
+    ("（一）予以公开", None),
+    ("（二）部分公开（区分处理的，只计这一情形，不计其他情形）", None),
+    ("（三）不予公开", "1．属于国家秘密"),
+    (None, "2．其他法律行政法规禁止公开"),
+    (None, "3．危及“三安全一稳定”"),
+    (None, "4．保护第三方合法权益"),
+    (None, "5．属于三类内部事务信息"),
+    (None, "6．属于四类过程性信息"),
+    (None, "7．属于行政执法案卷"),
+    (None, "8．属于行政查询事项"),
+    ("（四）无法提供", "1．本机关不掌握相关政府信息"),
+    (None, "2．没有现成信息需要另行制作"),
     (None, "3．补正后申请内容仍不明确"),
-    ("（五）不予处理", "1．信访举报投诉类申请"), (None, "2．重复申请"), (None, "3．要求提供公开出版物"),
-    (None, "4．无正当理由大量反复申请"), (None, "5．要求行政机关确认或重新出具已获取信息"),
+    ("（五）不予处理", "1．信访举报投诉类申请"),
+    (None, "2．重复申请"),
+    (None, "3．要求提供公开出版物"),
+    (None, "4．无正当理由大量反复申请"),
+    (None, "5．要求行政机关确认或重新出具已获取信息"),
 ]
 _OTHER_2021 = [
     ("（六）其他处理", "1．申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
@@ -74,31 +83,74 @@ def table_two(rep: DemoReport) -> str:
     lic = rep.licences
     if rep.template == "2019":
         parts = [
-            ("第二十条第（一）项", ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
-             [["规章", 0, 0, 0], ["规范性文件", 3, 3, 20]]),
-            ("第二十条第（五）项", ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
-             [["行政许可", lic[0], f"增{lic[1]}", f"{lic[2]:,}"], ["其他对外管理服务事项", 123, "增16", 183]]),
-            ("第二十条第（六）项", ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
-             [["行政处罚", 51, 0, 689], ["行政强制", 23, "增2", 13]]),
-            ("第二十条第（八）项", ["信息内容", "上一年项目数量", "本年增/减"], [["行政事业性收费", 22, "减3"]]),
-            ("第二十条第（九）项", ["信息内容", "采购项目数量", "采购总金额"], [["政府集中采购", 81, "7540.77万元"]]),
+            (
+                "第二十条第（一）项",
+                ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+                [["规章", 0, 0, 0], ["规范性文件", 3, 3, 20]],
+            ),
+            (
+                "第二十条第（五）项",
+                ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+                [
+                    ["行政许可", lic[0], f"增{lic[1]}", f"{lic[2]:,}"],
+                    ["其他对外管理服务事项", 123, "增16", 183],
+                ],
+            ),
+            (
+                "第二十条第（六）项",
+                ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+                [["行政处罚", 51, 0, 689], ["行政强制", 23, "增2", 13]],
+            ),
+            (
+                "第二十条第（八）项",
+                ["信息内容", "上一年项目数量", "本年增/减"],
+                [["行政事业性收费", 22, "减3"]],
+            ),
+            (
+                "第二十条第（九）项",
+                ["信息内容", "采购项目数量", "采购总金额"],
+                [["政府集中采购", 81, "7540.77万元"]],
+            ),
         ]
     else:
         parts = [
-            ("第二十条第（一）项", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
-             [["规章", 0, 0, 0], ["行政规范性文件", 5, 1, 24]]),
+            (
+                "第二十条第（一）项",
+                ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                [["规章", 0, 0, 0], ["行政规范性文件", 5, 1, 24]],
+            ),
             ("第二十条第（五）项", ["信息内容", "本年处理决定数量"], [["行政许可", f"{lic[2]:,}"]]),
-            ("第二十条第（六）项", ["信息内容", "本年处理决定数量"], [["行政处罚", 702], ["行政强制", 9]]),
-            ("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [["行政事业性收费", 35.6]]),
+            (
+                "第二十条第（六）项",
+                ["信息内容", "本年处理决定数量"],
+                [["行政处罚", 702], ["行政强制", 9]],
+            ),
+            (
+                "第二十条第（八）项",
+                ["信息内容", "本年收费金额（单位：万元）"],
+                [["行政事业性收费", 35.6]],
+            ),
         ]
     rows = []
     for heading, header, data in parts:
         rows.append("<tr>" + _td(heading, colspan=4) + "</tr>")
-        rows.append("<tr>" + "".join(_td(h, colspan=4 - len(header) + 1 if i == len(header) - 1 else 1)
-                                    for i, h in enumerate(header)) + "</tr>")
+        rows.append(
+            "<tr>"
+            + "".join(
+                _td(h, colspan=4 - len(header) + 1 if i == len(header) - 1 else 1)
+                for i, h in enumerate(header)
+            )
+            + "</tr>"
+        )
         for d in data:
-            rows.append("<tr>" + "".join(_td(x, colspan=4 - len(d) + 1 if i == len(d) - 1 else 1)
-                                        for i, x in enumerate(d)) + "</tr>")
+            rows.append(
+                "<tr>"
+                + "".join(
+                    _td(x, colspan=4 - len(d) + 1 if i == len(d) - 1 else 1)
+                    for i, x in enumerate(d)
+                )
+                + "</tr>"
+            )
     return '<table border="1" cellspacing="0">' + "".join(rows) + "</table>"
 
 
@@ -110,16 +162,27 @@ def table_three(rep: DemoReport) -> str:
     values: dict[int, list[int]] = {0: rep.published(), 2: rep.withheld}
     total_results = [p + w for p, w in zip(rep.published(), rep.withheld, strict=True)]
     head = (
-        "<tr>" + _td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3)
-        + _td("申请人情况", colspan=7) + "</tr><tr>" + _td("自然人", rowspan=2)
-        + _td("法人或其他组织", colspan=5) + _td("总计", rowspan=2) + "</tr><tr>"
+        "<tr>"
+        + _td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3)
+        + _td("申请人情况", colspan=7)
+        + "</tr><tr>"
+        + _td("自然人", rowspan=2)
+        + _td("法人或其他组织", colspan=5)
+        + _td("总计", rowspan=2)
+        + "</tr><tr>"
         + "".join(_td(x) for x in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"))
         + "</tr>"
     )
-    body = ["<tr>" + _td("一、本年新收政府信息公开申请数量", colspan=3)
-            + "".join(_td(v) for v in rep.row(rep.new_requests)) + "</tr>",
-            "<tr>" + _td("二、上年结转政府信息公开申请数量", colspan=3)
-            + "".join(_td(v) for v in rep.row(rep.carried)) + "</tr>"]
+    body = [
+        "<tr>"
+        + _td("一、本年新收政府信息公开申请数量", colspan=3)
+        + "".join(_td(v) for v in rep.row(rep.new_requests))
+        + "</tr>",
+        "<tr>"
+        + _td("二、上年结转政府信息公开申请数量", colspan=3)
+        + "".join(_td(v) for v in rep.row(rep.carried))
+        + "</tr>",
+    ]
     span = len(result_rows) + 1
     for i, (group, sub) in enumerate(result_rows):
         cells = _td("三、本年度办理结果", rowspan=span) if i == 0 else ""
@@ -133,9 +196,18 @@ def table_three(rep: DemoReport) -> str:
         if rep.break_totals and i == 0:
             row[-1] += 2  # printed total that does not add up
         body.append("<tr>" + cells + "".join(_td(v) for v in row) + "</tr>")
-    body.append("<tr>" + _td("（七）总计", colspan=2) + "".join(_td(v) for v in rep.row(total_results)) + "</tr>")
-    body.append("<tr>" + _td("四、结转下年度继续办理", colspan=3)
-                + "".join(_td(v) for v in rep.row(rep.carry_next)) + "</tr>")
+    body.append(
+        "<tr>"
+        + _td("（七）总计", colspan=2)
+        + "".join(_td(v) for v in rep.row(total_results))
+        + "</tr>"
+    )
+    body.append(
+        "<tr>"
+        + _td("四、结转下年度继续办理", colspan=3)
+        + "".join(_td(v) for v in rep.row(rep.carry_next))
+        + "</tr>"
+    )
     return '<table border="1">' + head + "".join(body) + "</table>"
 
 
@@ -143,10 +215,19 @@ def table_four(rep: DemoReport) -> str:
     """表四: 15 numbers under headers spanning 2–3 rows."""
     outcomes = "".join(_td(x) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
     head = (
-        "<tr>" + _td("行政复议", colspan=5) + _td("行政诉讼", colspan=10) + "</tr><tr>"
-        + "".join(_td(x, rowspan=2) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
-        + _td("未经复议直接起诉", colspan=5) + _td("复议后起诉", colspan=5) + "</tr><tr>"
-        + outcomes + outcomes + "</tr>"
+        "<tr>"
+        + _td("行政复议", colspan=5)
+        + _td("行政诉讼", colspan=10)
+        + "</tr><tr>"
+        + "".join(
+            _td(x, rowspan=2) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+        )
+        + _td("未经复议直接起诉", colspan=5)
+        + _td("复议后起诉", colspan=5)
+        + "</tr><tr>"
+        + outcomes
+        + outcomes
+        + "</tr>"
     )
     nums = rep.review + [0, 0, 0, 0, 0] + [0, 0, 0, 0, 0]
     return '<table border="1">' + head + "<tr>" + "".join(_td(v) for v in nums) + "</tr></table>"
@@ -158,7 +239,8 @@ def report_page(rep: DemoReport, *, site_title: str, date: str) -> str:
     spam_div = (
         '<div style="display:none"><a href="http://spam.example.com/">澳门金沙娱乐城官网</a>'
         "<a href='http://spam.example.com/2'>澳门威尼斯人线上娱乐</a></div>"
-        if rep.spam else ""
+        if rep.spam
+        else ""
     )
     glued = "澳门金沙娱乐场_澳门威尼斯人¥官方网站" if rep.spam else ""
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
@@ -195,20 +277,35 @@ def demo_reports() -> dict[str, list[tuple[str, DemoReport]]]:
     """The reports of each demo site, keyed by site name, with their article file names."""
     return {
         "demo_trs": [
-            ("2022/t20220310_1.html", DemoReport("渭南市", 2021, "2021", [10, 2, 0, 1, 1, 0],
-                                                  withheld=[1, 0, 0, 0, 0, 0])),
-            ("2021/t20210301_2.html", DemoReport("渭南市", 2020, "2019", [8, 1, 0, 0, 0, 1],
-                                                  carry_next=[0, 0, 0, 0, 0, 0])),
+            (
+                "2022/t20220310_1.html",
+                DemoReport(
+                    "渭南市", 2021, "2021", [10, 2, 0, 1, 1, 0], withheld=[1, 0, 0, 0, 0, 0]
+                ),
+            ),
+            (
+                "2021/t20210301_2.html",
+                DemoReport(
+                    "渭南市", 2020, "2019", [8, 1, 0, 0, 0, 1], carry_next=[0, 0, 0, 0, 0, 0]
+                ),
+            ),
             ("2020/t20200305_3.html", DemoReport("渭南市", 2019, "2019", [7, 0, 0, 0, 1, 0])),
         ],
         "demo_hanweb": [
-            ("art/2022/1/20/art_1_11.html", DemoReport("合阳县教育局", 2021, "2021", [3, 0, 0, 0, 0, 0],
-                                                      spam=True)),
-            ("art/2022/1/25/art_1_12.html", DemoReport("合阳县卫生健康局", 2021, "2021", [2, 1, 0, 0, 0, 0])),
+            (
+                "art/2022/1/20/art_1_11.html",
+                DemoReport("合阳县教育局", 2021, "2021", [3, 0, 0, 0, 0, 0], spam=True),
+            ),
+            (
+                "art/2022/1/25/art_1_12.html",
+                DemoReport("合阳县卫生健康局", 2021, "2021", [2, 1, 0, 0, 0, 0]),
+            ),
         ],
         "demo_gbk": [
-            ("news/2021-03-20-1.html", DemoReport("澄城县", 2020, "2019", [6, 0, 0, 0, 0, 0],
-                                                  break_totals=True)),
+            (
+                "news/2021-03-20-1.html",
+                DemoReport("澄城县", 2020, "2019", [6, 0, 0, 0, 0, 0], break_totals=True),
+            ),
         ],
     }
 
@@ -217,7 +314,11 @@ def write_demo_sites(root: Path) -> None:
     """Write the three demo sites under ``root/<site>/`` (relative links only)."""
     reports = demo_reports()
     trs = root / "demo_trs" / "xxgk" / "nb"
-    titles = {"demo_trs": "渭南市人民政府", "demo_hanweb": "合阳县人民政府", "demo_gbk": "澄城县人民政府"}
+    titles = {
+        "demo_trs": "渭南市人民政府",
+        "demo_hanweb": "合阳县人民政府",
+        "demo_gbk": "澄城县人民政府",
+    }
     for site, items in reports.items():
         for path, rep in items:
             base = trs if site == "demo_trs" else root / site
@@ -225,7 +326,9 @@ def write_demo_sites(root: Path) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             page = report_page(rep, site_title=titles[site], date=f"{rep.year + 1}-02-15")
             if site == "demo_gbk":
-                out.write_bytes(page.replace('charset="utf-8"', 'charset="gb2312"').encode("gb18030"))
+                out.write_bytes(
+                    page.replace('charset="utf-8"', 'charset="gb2312"').encode("gb18030")
+                )
             else:
                 out.write_text(page, encoding="utf-8")
     _trs_lists(trs, reports["demo_trs"])
@@ -275,18 +378,25 @@ def _hanweb_list(base: Path, items: list[tuple[str, DemoReport]]) -> None:
 
 
 def _gbk_lists(base: Path, items: list[tuple[str, DemoReport]]) -> None:
-    lis = "".join(_li(p, f"{r.publisher}{r.year}年政府信息公开工作年度报告", "2021-03-20")
-                  for p, r in items)
-    page1 = (f'<html><head><meta charset="gb2312"></head><body><ul>{lis}</ul>'
-             '<a href="list_2.html">下一页</a></body></html>')
-    page2 = ('<html><head><meta charset="gb2312"></head><body><ul>'
-             + _li("news/budget.html", "澄城县2021年部门预算公开", "2021-02-01")
-             + "</ul></body></html>")
+    lis = "".join(
+        _li(p, f"{r.publisher}{r.year}年政府信息公开工作年度报告", "2021-03-20") for p, r in items
+    )
+    page1 = (
+        f'<html><head><meta charset="gb2312"></head><body><ul>{lis}</ul>'
+        '<a href="list_2.html">下一页</a></body></html>'
+    )
+    page2 = (
+        '<html><head><meta charset="gb2312"></head><body><ul>'
+        + _li("news/budget.html", "澄城县2021年部门预算公开", "2021-02-01")
+        + "</ul></body></html>"
+    )
     (base / "list.html").write_bytes(page1.encode("gb18030"))
     (base / "list_2.html").write_bytes(page2.encode("gb18030"))
     (base / "news" / "budget.html").write_bytes(
-        '<html><head><meta charset="gb2312"></head><body><h1>澄城县2021年部门预算公开</h1></body></html>'
-        .encode("gb18030"))
+        '<html><head><meta charset="gb2312"></head><body><h1>澄城县2021年部门预算公开</h1></body></html>'.encode(
+            "gb18030"
+        )
+    )
 
 
 def demo_sites_toml(port: int) -> str:

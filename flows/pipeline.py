@@ -73,7 +73,9 @@ def _run(
     registry: dict[str, Site] = load_sites(sites_file)
     chosen = sorted(sites) if sites else sorted(n for n, s in registry.items() if s.enabled)
     unknown = [s for s in chosen if s not in registry]
-    summary = RunSummary(run_id=run_id, flow=flow_name, warehouse=warehouse or str(data / "warehouse"))
+    summary = RunSummary(
+        run_id=run_id, flow=flow_name, warehouse=warehouse or str(data / "warehouse")
+    )
     if unknown:
         summary.failed = f"unknown sites: {', '.join(unknown)}"
         return summary.to_dict()
@@ -91,13 +93,19 @@ def _run(
                 line.status = "failed"
                 line.errors += 1
                 line.reasons.append(f"crawl failed: {exc}")
-                errors.append({"site": site, "stage": "crawl", "kind": "crawl_failed",
-                               "message": str(exc)})
+                errors.append(
+                    {"site": site, "stage": "crawl", "kind": "crawl_failed", "message": str(exc)}
+                )
                 continue
             add_crawl(summary, crawl)
             errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
-            log.info("crawled %-16s found %d, new %d, errors %d", site,
-                     crawl.get("documents_found", 0), crawl.get("new", 0), len(crawl.get("errors", [])))
+            log.info(
+                "crawled %-16s found %d, new %d, errors %d",
+                site,
+                crawl.get("documents_found", 0),
+                crawl.get("new", 0),
+                len(crawl.get("errors", [])),
+            )
             if only_new:
                 captures += [c | {"site": site} for c in crawl.get("captures", []) if c.get("new")]
         if not only_new:
@@ -110,7 +118,9 @@ def _run(
     spool_dir = data / "spool" / run_id
     batches = [captures[i : i + batch_size] for i in range(0, len(captures), batch_size)]
     parse_futures = [
-        parse_batch_task.submit(b, data_dir, sites_file, str(spool_dir / f"batch-{i:05}.jsonl"), years)
+        parse_batch_task.submit(
+            b, data_dir, sites_file, str(spool_dir / f"batch-{i:05}.jsonl"), years
+        )
         for i, b in enumerate(batches)
     ]
     spools: list[str] = []
@@ -136,8 +146,11 @@ def _run(
     if errors:
         summary.errors_file = str(write_errors(data, run_id, errors))
     try:
-        create_table_artifact(key=f"xxgk-{flow_name}", table=summary.rows(),
-                              description=f"xxgk {flow_name} run {run_id}")
+        create_table_artifact(
+            key=f"xxgk-{flow_name}",
+            table=summary.rows(),
+            description=f"xxgk {flow_name} run {run_id}",
+        )
     except Exception:  # noqa: BLE001 - an artifact is a nicety; the printed summary is the record
         log.debug("could not create the table artifact", exc_info=True)
     return summary.to_dict()
@@ -154,8 +167,19 @@ def nightly(
     crawl_timeout: float = 3600.0,
 ) -> dict[str, Any]:
     """Crawl every enabled site for new documents, parse, validate and publish them."""
-    return _run("nightly", "web", sites, None, data_dir, sites_file, warehouse, batch_size,
-                publish_every, crawl_timeout, only_new=True)
+    return _run(
+        "nightly",
+        "web",
+        sites,
+        None,
+        data_dir,
+        sites_file,
+        warehouse,
+        batch_size,
+        publish_every,
+        crawl_timeout,
+        only_new=True,
+    )
 
 
 @flow(name="xxgk-backfill")
@@ -171,8 +195,19 @@ def backfill(
     crawl_timeout: float = 3600.0,
 ) -> dict[str, Any]:
     """Fetch (``web``) or re-read (``archive``) past years and publish every report of them."""
-    return _run("backfill", source, sites, years, data_dir, sites_file, warehouse, batch_size,
-                publish_every, crawl_timeout, only_new=False)
+    return _run(
+        "backfill",
+        source,
+        sites,
+        years,
+        data_dir,
+        sites_file,
+        warehouse,
+        batch_size,
+        publish_every,
+        crawl_timeout,
+        only_new=False,
+    )
 
 
 @flow(name="xxgk-reparse")
@@ -186,5 +221,16 @@ def reparse(
     publish_every: int = 2000,
 ) -> dict[str, Any]:
     """Rebuild the warehouse from the archive with the current parser (no network)."""
-    return _run("reparse", "archive", sites, years, data_dir, sites_file, warehouse, batch_size,
-                publish_every, 0.0, only_new=False)
+    return _run(
+        "reparse",
+        "archive",
+        sites,
+        years,
+        data_dir,
+        sites_file,
+        warehouse,
+        batch_size,
+        publish_every,
+        0.0,
+        only_new=False,
+    )

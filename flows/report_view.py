@@ -29,7 +29,9 @@ def report_summary(report: Report) -> str:
         value = "null" if a.value is None else f"{a.value:g}"
         lines.append(f"  {a.article:5} {a.item:12} {a.metric:16} {value:>10} {a.unit or ''}")
     lines.append("")
-    lines.append("表三 applications (row_code: 自然人 商业企业 科研机构 社会公益 法律服务 其他 总计)")
+    lines.append(
+        "表三 applications (row_code: 自然人 商业企业 科研机构 社会公益 法律服务 其他 总计)"
+    )
     for r in report.applications:
         vals = " ".join("—" if v is None else str(v) for v in r.values())
         lines.append(f"  {r.row_code:6} {vals}   {r.row_label}")
@@ -38,8 +40,8 @@ def report_summary(report: Report) -> str:
     groups: dict[str, list[str]] = {}
     for x in report.review_litigation:
         groups.setdefault(x.proceeding, []).append("—" if x.value is None else str(x.value))
-    for proc, vals in groups.items():
-        lines.append(f"  {proc:24} {' '.join(vals)}")
+    for proc, cells in groups.items():
+        lines.append(f"  {proc:24} {' '.join(cells)}")
     if report.validation_issues:
         lines.append("")
         lines.append("validation issues")

@@ -7,7 +7,7 @@ import io
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ def _quiet_exit() -> Iterator[None]:
 def run_flow(
     name: str,
     data_dir: Path,
-    params: dict[str, Any],
+    params: Mapping[str, Any],
     *,
     workers: int = 0,
     dask_address: str | None = None,
@@ -39,7 +39,7 @@ def run_flow(
 
     fl: Any = getattr(pipeline, name)
     if workers or dask_address:
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         runner = (
             DaskTaskRunner(address=dask_address)

@@ -41,8 +41,17 @@ def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> i
         api = f"http://127.0.0.1:{port}/api"
         sys.stderr.write(f"No PREFECT_API_URL: starting a Prefect server on {api} (SQLite) …\n")
         server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", port],
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -53,17 +62,26 @@ def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> i
         os.environ["PREFECT_API_URL"] = api
         sys.stderr.write(f"Prefect UI: http://127.0.0.1:{port}\n")
     from prefect import serve
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.schedules import Cron
 
     from flows.pipeline import backfill, nightly
 
     params = {"data_dir": str(data_dir), "sites_file": str(sites_file)}
+    nightly_dep = nightly.to_deployment(
+        name="nightly",
+        schedule=Cron(cron, timezone=timezone),
+        parameters=params,
+        concurrency_limit=1,
+    )
+    backfill_dep = backfill.to_deployment(name="backfill", parameters=params)
+    assert isinstance(nightly_dep, RunnerDeployment)
+    assert isinstance(backfill_dep, RunnerDeployment)
+    sys.stderr.write(
+        f"serving xxgk-nightly/nightly ({cron} {timezone}) and xxgk-backfill/backfill\n"
+    )
     try:
-        serve(
-            nightly.to_deployment(
-                name="nightly", cron=cron, timezone=timezone, parameters=params, concurrency_limit=1
-            ),
-            backfill.to_deployment(name="backfill", parameters=params),
-        )
+        serve(nightly_dep, backfill_dep)
     finally:
         if server is not None:
             server.terminate()

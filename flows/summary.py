@@ -10,8 +10,17 @@ from pathlib import Path
 from typing import Any
 
 COLUMNS = (
-    "site", "found", "new", "parsed", "valid", "warning", "invalid", "quarantined",
-    "spam_documents", "errors", "status",
+    "site",
+    "found",
+    "new",
+    "parsed",
+    "valid",
+    "warning",
+    "invalid",
+    "quarantined",
+    "spam_documents",
+    "errors",
+    "status",
 )
 
 
@@ -87,12 +96,23 @@ def add_crawl(summary: RunSummary, crawl: dict[str, Any]) -> None:
     line.reasons += [f"{k} ×{n}" for k, n in kinds.most_common()]
 
 
-def add_batch(summary: RunSummary, by_site: dict[str, Counter[str]], errors: list[dict[str, Any]]) -> None:
+def add_batch(
+    summary: RunSummary, by_site: dict[str, Counter[str]], errors: list[dict[str, Any]]
+) -> None:
     """Fold one parse batch's counters and error records into the run."""
     for site, counts in by_site.items():
         line = summary.line(site)
-        for key in ("parsed", "valid", "warning", "invalid", "quarantined", "spam_documents",
-                    "spam_chars", "other_year", "errors"):
+        for key in (
+            "parsed",
+            "valid",
+            "warning",
+            "invalid",
+            "quarantined",
+            "spam_documents",
+            "spam_chars",
+            "other_year",
+            "errors",
+        ):
             setattr(line, key, getattr(line, key) + counts.get(key, 0))
     kinds: dict[str, Counter[str]] = {}
     for err in errors:
@@ -129,8 +149,10 @@ def mark_broken(summary: RunSummary, history_file: Path, crawled: set[str]) -> N
 
 def format_summary(summary: RunSummary) -> str:
     """The printed table: one line per site, then the reasons of sites with problems."""
-    head = f"{'site':18} {'found':>5} {'new':>4} {'parsed':>6} {'invalid':>7} {'quarant.':>8} " \
-           f"{'spam':>4} {'errors':>6}  status"
+    head = (
+        f"{'site':18} {'found':>5} {'new':>4} {'parsed':>6} {'invalid':>7} {'quarant.':>8} "
+        f"{'spam':>4} {'errors':>6}  status"
+    )
     lines = [head, "-" * len(head)]
     for s in sorted(summary.sites.values(), key=lambda x: x.site):
         lines.append(

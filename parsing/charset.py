@@ -55,6 +55,6 @@ def decode_bytes(content: bytes, declared: str | None = None) -> tuple[str, str]
         best = from_bytes(content).best()
         if best is not None and best.encoding:
             return str(best), best.encoding
-    except Exception:  # noqa: BLE001 - detection is best effort; fall through to replace
+    except Exception:  # noqa: BLE001, S110 - detection is best effort; fall through to replace
         pass
     return content.decode("gb18030", errors="replace"), "gb18030"

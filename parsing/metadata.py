@@ -68,8 +68,8 @@ def year_from_text(text: str) -> int | None:
 def publisher_from_title(title: str, default: str | None) -> str | None:
     """The issuing body named before the year in the title, reconciled with the registry default.
 
-    ``合阳县`` with default ``合阳县人民政府`` gives the default; ``合阳县教育局`` stays as is; a bare
-    government name (``…县``) becomes ``…县人民政府``.
+    ``合阳县`` with default ``合阳县人民政府`` gives the default; ``合阳县教育局`` stays as is;
+    a bare government name (``…县``) becomes ``…县人民政府``.
     """
     t = to_simplified(nfkc(collapse_ws(title))).replace(" ", "")
     m = _PUBLISHER.match(t)

@@ -140,7 +140,7 @@ def _parse(raw: RawDocument) -> Report:
         source_url=raw.url or "",
         title=title,
         template=template,
-        format=doc.format,  # type: ignore[arg-type]
+        format=doc.format,
         published_date=published,
         fetched_at=raw.fetched_at,
         content_sha256=raw.sha256,

@@ -58,17 +58,15 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
             return None if row is None else row.values()[col_index]
 
         a, b, c, d = v("1"), v("2"), v("3.7"), v("4")
-        if None not in (a, b, c, d):
-            assert a is not None and b is not None and c is not None and d is not None
-            if a + b != c + d:
-                issues.append(
-                    _issue(
-                        "applications.balance",
-                        f"column {col}: 一 {a} + 二 {b} ≠ 三(七) {c} + 四 {d}",
-                        a + b,
-                        c + d,
-                    )
+        if a is not None and b is not None and c is not None and d is not None and a + b != c + d:
+            issues.append(
+                _issue(
+                    "applications.balance",
+                    f"column {col}: 一 {a} + 二 {b} ≠ 三(七) {c} + 四 {d}",
+                    a + b,
+                    c + d,
                 )
+            )
         result_codes = [k for k in by if k.startswith("3.") and k != "3.7"]
         # 3.6 (2019) or 3.6.x (2021), never both counted
         if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
@@ -172,7 +170,7 @@ def check_carry_over(
 
 
 def carry_over(prev: Report, cur: Report) -> ValidationIssue | None:
-    """Apply ``cross_year.carry_over`` to two reports of one publisher (prev.year + 1 == cur.year)."""
+    """Apply ``cross_year.carry_over`` to two reports of one publisher, consecutive years."""
     p4, c2 = prev.application("4"), cur.application("2")
     if p4 is None or c2 is None or prev.year + 1 != cur.year:
         return None

@@ -120,9 +120,8 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             out.unmatched.append(row.labels[-1])
         if code is None or len(row.values) < 3:
             continue
-        if not filled and (group is None or code == "3.7" and group in (None, "3.7")):
-            if code == "3.7" or group is None and code not in ("1", "2"):
-                continue  # header cells such as 总计 above the data, not an empty data row
+        if not filled and code == "3.7" and group is None:
+            continue  # the 总计 header above the data, not an empty data row
         if code in seen:
             if all(v is None for v in seen[code].values()) and filled:
                 del seen[code]  # an empty earlier row yields to a filled one
@@ -256,10 +255,10 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
     groups: dict[str, list[int | None]] = {}
     for row in rows:
         if row.labels and len(row.values) >= 5:
-            proc = proceeding_of(row.labels[-1])
-            if proc and proc not in groups:
-                groups[proc] = [
-                    _as_count(n, f"review_litigation:{proc}", out) for n in _nums(row.values[:5])
+            found = proceeding_of(row.labels[-1])
+            if found and found not in groups:
+                groups[found] = [
+                    _as_count(n, f"review_litigation:{found}", out) for n in _nums(row.values[:5])
                 ]
     if len(groups) == 3:
         for proc in PROCEEDINGS:

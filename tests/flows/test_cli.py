@@ -25,8 +25,16 @@ def test_demo_completes_on_a_fresh_data_dir_and_produces_every_table(tmp_path):
     for table in TABLES:
         dataset = ds.dataset(tmp_path / "demo" / "warehouse" / table, partitioning="hive")
         assert dataset.count_rows() > 0, table
-    status = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "demo"),
-                                 "--sites-file", str(tmp_path / "demo" / "demo-sites.toml")])
+    status = runner.invoke(
+        app,
+        [
+            "status",
+            "--data-dir",
+            str(tmp_path / "demo"),
+            "--sites-file",
+            str(tmp_path / "demo" / "demo-sites.toml"),
+        ],
+    )
     assert status.exit_code == 0, status.output
     assert "demo_trs" in status.output
 
@@ -58,9 +66,21 @@ def test_parse_summary_and_not_a_report_exit_code(tmp_path):
 def test_sites_add_list_check(tmp_path):
     sites = tmp_path / "sites.toml"
     sites.write_text("", encoding="utf-8")
-    added = runner.invoke(app, ["sites", "add", "heyang", "http://www.heyang.gov.cn/zwgk/xxgknb/",
-                                "--publisher", "合阳县人民政府", "--region-code", "610524",
-                                "--sites-file", str(sites)])
+    added = runner.invoke(
+        app,
+        [
+            "sites",
+            "add",
+            "heyang",
+            "http://www.heyang.gov.cn/zwgk/xxgknb/",
+            "--publisher",
+            "合阳县人民政府",
+            "--region-code",
+            "610524",
+            "--sites-file",
+            str(sites),
+        ],
+    )
     assert added.exit_code == 0, added.output
     listed = runner.invoke(app, ["sites", "list", "--sites-file", str(sites)])
     assert "heyang" in listed.output
@@ -73,6 +93,7 @@ def test_sites_add_list_check(tmp_path):
 def test_unknown_site_fails_outright_with_exit_1(tmp_path):
     sites = tmp_path / "sites.toml"
     sites.write_text("", encoding="utf-8")
-    result = runner.invoke(app, ["run", "--data-dir", str(tmp_path), "--sites-file", str(sites),
-                                 "--site", "nope"])
+    result = runner.invoke(
+        app, ["run", "--data-dir", str(tmp_path), "--sites-file", str(sites), "--site", "nope"]
+    )
     assert result.exit_code == 1

@@ -96,7 +96,9 @@ def test_reparse_from_archive_alone_rebuilds_the_same_warehouse(first_run, tmp_p
     from flows.pipeline import reparse
 
     data, sites_file, _ = first_run
-    summary = reparse(data_dir=str(data), sites_file=str(sites_file), warehouse=str(tmp_path / "wh"))
+    summary = reparse(
+        data_dir=str(data), sites_file=str(sites_file), warehouse=str(tmp_path / "wh")
+    )
     assert summary["published"] == 7
     assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
 
@@ -107,7 +109,9 @@ def test_dask_local_cluster_gives_the_same_warehouse(first_run, tmp_path):
     from flows.pipeline import backfill
 
     data, sites_file, _ = first_run
-    runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
+    )
     summary = backfill.with_options(task_runner=runner)(
         years=[2019, 2020, 2021],
         source="archive",
