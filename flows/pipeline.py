@@ -99,7 +99,7 @@ def _run(
                 continue
             add_crawl(summary, crawl)
             errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
-            log.info(
+            log.info(  # one line per site as crawls finish: the operator's progress view
                 "crawled %-16s found %d, new %d, errors %d",
                 site,
                 crawl.get("documents_found", 0),
@@ -132,6 +132,7 @@ def _run(
         errors += res["errors"]
         spools.append(res["spool"])
         pending += res["parsed"]
+        log.info("parsed batch %d/%d: %d reports", len(spools), len(batches), res["parsed"])
         if pending >= publish_every:
             summary.published += publish_task(spools, root)["reports"]
             spools, pending = [], 0

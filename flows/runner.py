@@ -35,6 +35,13 @@ def run_flow(
 ) -> dict[str, Any]:
     """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict."""
     configure_prefect(data_dir)
+    progress = logging.getLogger("xxgk")
+    if not progress.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+        progress.addHandler(handler)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False
     from flows import pipeline
 
     fl: Any = getattr(pipeline, name)

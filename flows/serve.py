@@ -2,22 +2,23 @@
 
 Prefect's ephemeral server has no scheduler, so this needs a persistent server: it uses
 ``PREFECT_API_URL`` when set, otherwise it starts ``prefect server start`` (SQLite under
-``<data-dir>/.prefect``) and says so.
+``<data-dir>/.prefect``) on 127.0.0.1 and says so.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.config import configure_prefect
 
-log = logging.getLogger("xxgk")
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 
 def _wait_healthy(url: str, timeout: float) -> bool:
@@ -32,36 +33,10 @@ def _wait_healthy(url: str, timeout: float) -> bool:
     return False
 
 
-def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> int:
-    """Serve ``xxgk-nightly`` (cron) and ``xxgk-backfill`` (on demand); returns an exit code."""
-    configure_prefect(data_dir)
-    server: subprocess.Popen[bytes] | None = None
-    if "PREFECT_API_URL" not in os.environ:
-        port = os.environ.get("XXGK_PREFECT_PORT", "4200")
-        api = f"http://127.0.0.1:{port}/api"
-        sys.stderr.write(f"No PREFECT_API_URL: starting a Prefect server on {api} (SQLite) …\n")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "prefect",
-                "server",
-                "start",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                port,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if not _wait_healthy(api, 120):
-            sys.stderr.write("the Prefect server did not become healthy in 120 s\n")
-            server.terminate()
-            return 1
-        os.environ["PREFECT_API_URL"] = api
-        sys.stderr.write(f"Prefect UI: http://127.0.0.1:{port}\n")
-    from prefect import serve
+def build_deployments(
+    data_dir: Path, sites_file: Path, cron: str, timezone: str
+) -> list[RunnerDeployment]:
+    """The nightly deployment (cron, one run at a time) and the on-demand backfill deployment."""
     from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
 
@@ -75,13 +50,48 @@ def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> i
         concurrency_limit=1,
     )
     backfill_dep = backfill.to_deployment(name="backfill", parameters=params)
-    assert isinstance(nightly_dep, RunnerDeployment)
-    assert isinstance(backfill_dep, RunnerDeployment)
+    if not isinstance(nightly_dep, RunnerDeployment) or not isinstance(
+        backfill_dep, RunnerDeployment
+    ):
+        raise TypeError("to_deployment returned a coroutine (called from async code?)")
+    return [nightly_dep, backfill_dep]
+
+
+def _start_server(data_dir: Path) -> subprocess.Popen[bytes] | None:
+    port = os.environ.get("XXGK_PREFECT_PORT", "4200")
+    api = f"http://127.0.0.1:{port}/api"
+    sys.stderr.write(f"No PREFECT_API_URL: starting a Prefect server on {api} (SQLite) …\n")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", port],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if not _wait_healthy(api, 120):
+        sys.stderr.write("the Prefect server did not become healthy in 120 s\n")
+        server.terminate()
+        return None
+    os.environ["PREFECT_API_URL"] = api
+    sys.stderr.write(f"Prefect UI: http://127.0.0.1:{port} (history in {data_dir}/.prefect)\n")
+    return server
+
+
+def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> int:
+    """Serve ``xxgk-nightly/nightly`` (cron) and ``xxgk-backfill/backfill``; returns an exit code."""
+    configure_prefect(data_dir)
+    os.environ.pop("PREFECT_UI_ENABLED", None)
+    server = None
+    if "PREFECT_API_URL" not in os.environ:
+        server = _start_server(data_dir)
+        if server is None:
+            return 1
+    from prefect import serve
+
+    deployments = build_deployments(data_dir, sites_file, cron, timezone)
     sys.stderr.write(
         f"serving xxgk-nightly/nightly ({cron} {timezone}) and xxgk-backfill/backfill\n"
     )
     try:
-        serve(nightly_dep, backfill_dep)
+        serve(*deployments)
     finally:
         if server is not None:
             server.terminate()

@@ -45,7 +45,14 @@ def crawl_site(
     summary: CrawlSummary = run_crawl(
         site, sites_file=sites_file, data_dir=data_dir, years=years, timeout=timeout
     )
+    crashes = [e for e in summary.errors if e.kind == "crash"]
+    if crashes:  # raise so the flow's task retries apply; what was archived stays archived
+        raise CrawlFailedError(f"crawl of {site} crashed: {crashes[0].message}")
     return summary.model_dump(mode="json")
+
+
+class CrawlFailedError(RuntimeError):
+    """The crawl subprocess died or printed no summary."""
 
 
 def archived_captures(

@@ -97,3 +97,18 @@ def test_unknown_site_fails_outright_with_exit_1(tmp_path):
         app, ["run", "--data-dir", str(tmp_path), "--sites-file", str(sites), "--site", "nope"]
     )
     assert result.exit_code == 1
+
+
+def test_serve_builds_a_cron_nightly_and_an_on_demand_backfill(tmp_path):
+    from flows.serve import build_deployments
+
+    nightly, backfill = build_deployments(
+        tmp_path, tmp_path / "sites.toml", "0 2 * * *", "Asia/Shanghai"
+    )
+    assert nightly.name == "nightly"
+    assert backfill.name == "backfill"
+    schedule = nightly.schedules[0].schedule
+    assert schedule.cron == "0 2 * * *"
+    assert schedule.timezone == "Asia/Shanghai"
+    assert not backfill.schedules
+    assert nightly.parameters["data_dir"] == str(tmp_path)
