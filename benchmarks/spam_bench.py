@@ -90,11 +90,11 @@ def text_layer(n: int, seed: int) -> None:
     print(f"spam char recall     {inter / max(injected, 1):.4f}")
     print(f"spam char precision  {inter / max(removed, 1):.4f}")
     print(f"legit chars lost     {legit_lost} ({legit_lost / max(legit, 1):.5%})")
-    known = [k for k in per_kind if not k.endswith("u")]
-    k_inj = sum(per_kind[k] for k in known)
-    print(
-        f"  recall, lexicon-known brands only {sum(per_kind_hit[k] for k in known) / max(k_inj, 1):.4f} ({k_inj} chars)"
-    )
+    for label, unknown in (("known brands (lexicon)", False), ("unknown brands", True)):
+        group = [k for k in per_kind if k.endswith("u") is unknown]
+        g_inj = sum(per_kind[k] for k in group)
+        g_hit = sum(per_kind_hit[k] for k in group)
+        print(f"  recall, {label:<22} {g_hit / max(g_inj, 1):.4f} ({g_inj} chars)")
     for kind in sorted(per_kind):
         print(
             f"  recall {kind:<4} {per_kind_hit[kind] / per_kind[kind]:.4f} ({per_kind[kind]} chars)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,23 @@ def _parse_setting(text: str) -> tuple[str, Any]:
     except ValueError:
         value = raw
     return key.strip(), value
+
+
+SETTINGS_ENV = "XXGK_CRAWL_SETTINGS"
+"""Optional JSON object of Scrapy settings applied to every crawl (``--setting`` wins)."""
+
+
+def _env_settings() -> dict[str, Any]:
+    raw = os.environ.get(SETTINGS_ENV, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"{SETTINGS_ENV} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"{SETTINGS_ENV} must be a JSON object")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +71,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     try:
         get_site(args.site, args.sites_file)
         parse_years(args.years)
+        env_settings = _env_settings()
     except (RegistryError, ValueError) as exc:
         summary.add_error("config", "", str(exc))
         return EXIT_CONFIG, summary
@@ -60,6 +79,8 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     settings.setmodule("crawler.settings", priority="project")
     if args.verbose:
         settings.set("LOG_LEVEL", "INFO" if args.verbose == 1 else "DEBUG", priority="cmdline")
+    for key, value in env_settings.items():
+        settings.set(key, value, priority="cmdline")
     for key, value in args.setting:
         settings.set(key, value, priority="cmdline")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)

@@ -127,7 +127,10 @@ class Archive:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / ARCHIVE_DIRNAME
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o755)
+        mode = self.root.stat().st_mode
+        if mode & 0o002:  # a world-writable archive dir lets anyone swap WARC files
+            self.root.chmod(mode & 0o7775)
         self.max_file_bytes = max_file_bytes
         self.commit_every = max(1, commit_every)
         self.commit_interval = commit_interval

@@ -12,7 +12,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.archive import Archive
-from crawler.urls import filename_from_headers, host_allowed
+from crawler.urls import canonical_url, filename_from_headers, host_allowed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 class OffsiteRedirect(IgnoreRequest):
     """A redirect to a host outside the site's allowed domains (not followed, reported)."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect back to a URL of the same chain (the dupefilter would drop it silently)."""
 
 
 class _ArchivingSpider(Protocol):
@@ -97,7 +101,11 @@ class ArchiveMiddleware:
 
 
 class OffsiteRedirectMiddleware:
-    """Refuse redirects that leave the allowed domains (raised to the request's errback)."""
+    """Refuse redirects that leave the allowed domains or loop (raised to the request's errback).
+
+    A loop must be caught here: the redirected request would go through the scheduler's
+    dupefilter, which drops a URL already requested without calling any errback.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -116,6 +124,11 @@ class OffsiteRedirectMiddleware:
             target = urljoin(request.url, location)
             if not host_allowed(target, list(domains)):
                 raise OffsiteRedirect(f"redirect to {target} outside {', '.join(domains)}")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location)
+            chain = [*(request.meta.get("redirect_urls") or []), request.url]
+            if canonical_url(target) in {canonical_url(u) for u in chain}:
+                raise RedirectLoop(f"redirect loop: {' → '.join(chain)} → {target}")
         return response
 
 

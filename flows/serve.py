@@ -76,7 +76,7 @@ def _start_server(data_dir: Path) -> subprocess.Popen[bytes] | None:
 
 
 def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> int:
-    """Serve ``xxgk-nightly/nightly`` (cron) and ``xxgk-backfill/backfill``; returns an exit code."""
+    """Serve the cron nightly and the on-demand backfill deployments; returns an exit code."""
     configure_prefect(data_dir)
     os.environ.pop("PREFECT_UI_ENABLED", None)
     server = None

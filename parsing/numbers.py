@@ -8,7 +8,24 @@ from functools import lru_cache
 
 from parsing.normalize import nfkc
 
-_NULLS = {"", "无", "-", "—", "——", "–", "/", "／", "\\", "…", "--", "空", "暂无", "null", "N/A", "n/a"}
+_NULLS = {
+    "",
+    "无",
+    "-",
+    "—",
+    "——",
+    "–",
+    "/",
+    "／",
+    "\\",
+    "…",
+    "--",
+    "空",
+    "暂无",
+    "null",
+    "N/A",
+    "n/a",
+}
 _ZEROS = {"0件", "零"}
 _UNITS = ("万元", "亿元", "元", "件", "项", "个", "条", "次", "宗", "份")
 _NUM = re.compile(

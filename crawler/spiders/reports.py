@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive, CaptureMeta, WriteResult
 from crawler.listing import ListedLink, find_date, html_links, parse_listing
-from crawler.middlewares import OffsiteRedirect
+from crawler.middlewares import OffsiteRedirect, RedirectLoop
 from crawler.recognize import (
     is_noise_title,
     is_report_title,
@@ -79,6 +79,7 @@ class ReportSpider(scrapy.Spider):
         self._seen_captures: set[str] = set()
         self._started = time.monotonic()
         self._list_pages = 0
+        self._page_limit_hit = False
         ov = self.site.overrides
         self._link_res = [re.compile(p) for p in ov.link_patterns]
         self._deny_res = [re.compile(p) for p in ov.deny_patterns]
@@ -117,6 +118,11 @@ class ReportSpider(scrapy.Spider):
         self, url: str, method: str = "GET", body: str | None = None, referer: str | None = None
     ) -> scrapy.Request | None:
         if self._list_pages >= self.max_pages:
+            if not self._page_limit_hit:  # endless pagination or a link trap: say so, once
+                self._page_limit_hit = True
+                self.summary.add_error(
+                    "page_limit", url, f"list page limit ({self.max_pages}) reached; not fetched"
+                )
             return None
         self._list_pages += 1
         headers = dict(self.site.overrides.headers)
@@ -333,22 +339,40 @@ class ReportSpider(scrapy.Spider):
         """Turn a failed request into an error record."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else ""
+        redirects = request.meta.get("redirect_urls") if request is not None else None
+        if redirects:  # report the URL the list linked to, not the last hop
+            url = redirects[0]
         exc = failure.value
         if isinstance(exc, HttpError):
             kind, message = "http_error", f"HTTP {exc.response.status}"
         elif isinstance(exc, OffsiteRedirect):
             kind, message = "offsite_redirect", str(exc)
+        elif isinstance(exc, RedirectLoop):
+            kind, message = "redirect_loop", str(exc)
         elif isinstance(exc, IgnoreRequest):
             text = str(exc)
-            kind = "robots_forbidden" if "robots" in text.lower() else "ignored"
+            low = text.lower()
+            if "robots" in low:
+                kind = "robots_forbidden"
+            elif "maxsize" in low:  # a decompression bomb, cut at DOWNLOAD_MAXSIZE
+                kind = "too_large"
+            elif "redirect" in low:  # REDIRECT_MAX_TIMES: an endless chain or a loop
+                kind = "too_many_redirects"
+            else:
+                kind = "ignored"
             message = text
         elif "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower():
             kind, message = "timeout", str(exc) or type(exc).__name__
         else:
             text = str(exc) or type(exc).__name__
             low = text.lower()
-            kind = "too_large" if "maxsize" in low or "max size" in low else "download_error"
+            too_large = "maxsize" in low or "max size" in low
+            # a close-delimited body over DOWNLOAD_MAXSIZE is cancelled without a message
+            too_large = too_large or type(exc).__name__ == "DownloadCancelledError"
+            kind = "too_large" if too_large else "download_error"
             message = f"{type(exc).__name__}: {text}"
+        if request is not None and request.url != url:
+            message += f" (last hop {request.url})"
         self.summary.add_error(kind, url, message)
 
     def closed(self, reason: str) -> None:

@@ -15,27 +15,48 @@ _SPLIT_WIDE = re.compile(r"\t|[ \u00a0\u3000]{2,}|\u3000")
 def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Table:
     """Build a rectangular grid from rows of ``(text, rowspan, colspan)`` cells.
 
-    A spanning cell's text is repeated in every position it covers, marked as a copy.
+    A spanning cell's text is repeated in every position it covers, marked as a copy. A position
+    already covered by an earlier span keeps that span's cell; spans are clipped to ``MAX_SPAN``
+    and to the rows given.
     """
-    grid: dict[tuple[int, int], Cell] = {}
+    n = len(rows)
+    if all(rs <= 1 and cs <= 1 for row in rows for _, rs, cs in row):  # no spans: plain grid
+        height = n
+        while height and not rows[height - 1]:
+            height -= 1
+        width = max((len(row) for row in rows[:height]), default=0)
+        return Table(
+            [
+                [Cell(text) for text, _, _ in row] + [Cell("") for _ in range(width - len(row))]
+                for row in rows[:height]
+            ]
+        )
+    grid: list[dict[int, Cell]] = [{} for _ in rows]
     width = 0
     for r, row in enumerate(rows):
+        line = grid[r]
         c = 0
         for text, rowspan, colspan in row:
-            while (r, c) in grid:
+            while c in line:
                 c += 1
+            if rowspan <= 1 and colspan <= 1:
+                line[c] = Cell(text)
+                c += 1
+                continue
             rs = max(1, min(rowspan, MAX_SPAN))
             cs = max(1, min(colspan, MAX_SPAN))
-            for dr in range(rs):
+            line[c] = Cell(text)
+            for dr in range(min(rs, n - r)):
+                target = grid[r + dr]
                 for dc in range(cs):
-                    origin = None if (dr, dc) == (0, 0) else (r, c)
-                    grid.setdefault((r + dr, c + dc), Cell(text, origin))
+                    if dr or dc:
+                        target.setdefault(c + dc, Cell(text, (r, c)))
             c += cs
-            width = max(width, c)
-    height = max((r for r, _ in grid), default=-1) + 1
-    height = min(height, len(rows))
-    out = [[grid.get((r, c), Cell("")) for c in range(width)] for r in range(height)]
-    return Table(out)
+        width = max(width, c)
+    height = n
+    while height and not grid[height - 1]:
+        height -= 1
+    return Table([[line.get(c) or Cell("") for c in range(width)] for line in grid[:height]])
 
 
 def split_text_row(line: str) -> list[str] | None:

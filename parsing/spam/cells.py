@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from parsing.blocks import SpamRemovalRecord
 from parsing.spam.detect import scan, strong_table
+from parsing.spam.glued import split_glued
 from parsing.spam.shadow import make_shadow
 from parsing.spam.template_labels import is_canonical_label
 from parsing.spam.textstrip import strip_string
@@ -58,7 +59,7 @@ def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> 
     """Strip one cell under the digit rule (see module docstring)."""
     res = strip_string(text, location, phrases, in_cell=True)
     if not res.removals:
-        return CellStrip(text)
+        return _glued(text, location) or CellStrip(text)
     kept = set(res.kept)
     removed = "".join(c for i, c in enumerate(text) if i not in kept)
     if _has_digit(removed):
@@ -72,4 +73,25 @@ def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> 
         return CellStrip(res.text, res.removals, flag="numeric_cell_had_spam")
     if is_canonical_label(rest):
         return CellStrip(res.text, res.removals, flag="label_suffix_stripped")
-    return CellStrip(text, quarantine="label_not_canonical")
+    return _glued(text, location) or CellStrip(text, quarantine="label_not_canonical")
+
+
+def _glued(text: str, location: str) -> CellStrip | None:
+    """A number or template label with spam glued before or after it (``45鸿胜国际官网``).
+
+    The template fixes what a cell may hold, so the boundary is exact: the longest numeric or
+    canonical-label core at one end; the rest must carry evidence (``fragment_evidence``).
+    """
+    found = split_glued(text)
+    if found is None:
+        return None
+    start, end = found
+    removed = text[start:end]
+    if _has_digit(removed):
+        return CellStrip(text, quarantine="spam_overlaps_digits")
+    rest = (text[:start] + text[end:]).strip()
+    if is_numeric(rest) and _loose_cn_numeral(removed):
+        return CellStrip(text, quarantine="spam_overlaps_digits")
+    record = SpamRemovalRecord(location, removed, "cell_glued", start, end)
+    flag = "numeric_cell_had_spam" if is_numeric(rest) else "label_suffix_stripped"
+    return CellStrip(text[:start] + text[end:], [record], flag=flag)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -60,27 +61,90 @@ def selector_to_xpath(selector: str) -> str | None:
     return "".join(steps) if steps else None
 
 
+def can_hide(prop: str, value: str) -> bool:
+    """True when the declaration ``prop: value`` could, alone or with others, hide an element.
+
+    Values that cannot (``display:block``, ``font-size:12pt``, ``left:10px``) behave exactly like
+    an absent declaration in every visibility rule, so they can be ignored.
+    """
+    if prop == "display":
+        return value == "none"
+    if prop == "visibility":
+        return value in ("hidden", "collapse")
+    if prop == "opacity":
+        return value.strip() in ("0", "0.0", ".0")
+    if prop == "overflow":
+        return value == "hidden"
+    if prop == "position":
+        return value in ("absolute", "fixed")
+    if prop == "clip":
+        return "rect(0" in value.replace(" ", "")
+    if prop == "clip-path":
+        return "inset(100%" in value
+    if prop == "color":
+        return norm_color(value) is not None
+    limit = _LENGTH_LIMITS.get(prop)
+    if limit is not None:
+        n = px(value)
+        return n is not None and (n <= -500 if limit < 0 else n <= limit)
+    return False
+
+
+_LENGTH_LIMITS = {"font-size": 1, "height": 2, "width": 2, "left": -1, "top": -1, "text-indent": -1}
+
+
+@lru_cache(maxsize=512)
+def _compiled(xp: str) -> etree.XPath | None:
+    try:
+        return etree.XPath(xp)
+    except etree.XPathError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def _parsed_rules(css_text: str) -> tuple[tuple[tuple[str, ...], dict[str, str]], ...]:
+    """``(xpaths, declarations)`` of the simple rules of one ``<style>`` text."""
+    css = _AT_BLOCK.sub("", _COMMENT.sub("", css_text))
+    out: list[tuple[tuple[str, ...], dict[str, str]]] = []
+    for m in _RULE.finditer(css):
+        decls = parse_declarations(m.group(2))
+        if not decls:
+            continue
+        found = (selector_to_xpath(sel.strip()) for sel in m.group(1).split(","))
+        xps = tuple(xp for xp in found if xp is not None)
+        if xps:
+            out.append((xps, decls))
+    return tuple(out)
+
+
 def style_rules(root: etree._Element) -> list[tuple[list[etree._Element], dict[str, str]]]:
-    """Simple ``<style>`` rules of the page as (matched elements, declarations)."""
+    """Simple ``<style>`` rules of the page as (matched elements, declarations).
+
+    Only declarations that matter for visibility are kept: a property is kept (in every rule, so
+    that later rules still override earlier ones) when some rule of the page gives it a value that
+    ``can_hide``; rules left without declarations are not matched at all (most pages: no XPath).
+    """
+    rules = [r for st in root.iter("style") for r in _parsed_rules(st.text or "")]
+    relevant = {k for _, decls in rules for k, v in decls.items() if can_hide(k, v)}
     out: list[tuple[list[etree._Element], dict[str, str]]] = []
-    for st in root.iter("style"):
-        css = _AT_BLOCK.sub("", _COMMENT.sub("", st.text or ""))
-        for m in _RULE.finditer(css):
-            decls = parse_declarations(m.group(2))
-            if not decls:
+    if not relevant:
+        return out
+    for xps, decls in rules:
+        kept = {k: v for k, v in decls.items() if k in relevant}
+        if not kept:
+            continue
+        for xp in xps:
+            compiled = _compiled(xp)
+            if compiled is None:
                 continue
-            for sel in m.group(1).split(","):
-                xp = selector_to_xpath(sel.strip())
-                if xp is None:
-                    continue
-                try:
-                    found = root.xpath(xp)
-                except etree.XPathError:
-                    continue
-                if isinstance(found, list):
-                    els = [e for e in found if isinstance(e, etree._Element)]
-                    if els:
-                        out.append((els, decls))
+            try:
+                found = compiled(root)
+            except etree.XPathError:
+                continue
+            if isinstance(found, list):
+                els = [e for e in found if isinstance(e, etree._Element)]
+                if els:
+                    out.append((els, kept))
     return out
 
 

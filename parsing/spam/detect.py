@@ -14,6 +14,7 @@ from functools import cache
 from parsing.spam import lexicon as lx
 from parsing.spam.shadow import ZERO_WIDTH as _ZW
 from parsing.spam.shadow import Shadow
+from parsing.spam.structure import structure_seeds
 
 _KIND_RANK = {"S": 5, "J": 4, "B": 3, "W": 2, "X": 1}
 _CORE_KINDS = frozenset("SBJ")
@@ -287,9 +288,14 @@ class _Grid:
 
 
 def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:
-    """Grown and scored lexicon/URL spans (accepted and rejected candidates)."""
+    """Grown and scored lexicon/URL spans (accepted and rejected candidates).
+
+    Structural seeds (``parsing.spam.structure``) grow like brand tokens and make the span they
+    end up in accepted: they carry their own evidence.
+    """
     tokens = lexicon_tokens(sh) + url_tokens(sh)
-    if not tokens:
+    seeds = structure_seeds(sh)
+    if not tokens and not seeds:
         return []
     grid = _Grid(tokens)
     text = sh.text
@@ -298,7 +304,18 @@ def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:
         if t.kind == "X":
             continue
         intervals.append((grid.grow_left(text, t.start), grid.grow_right(text, t.end)))
-    return [grid.score(sh, s, e, in_cell) for s, e in merge_intervals(intervals)]
+    grown = [(grid.grow_left(text, s), grid.grow_right(text, e), cue) for s, e, cue in seeds]
+    intervals += [(s, e) for s, e, _ in grown]
+    out: list[Span] = []
+    for s, e in merge_intervals(intervals):
+        span = grid.score(sh, s, e, in_cell)
+        cues = [cue for gs, ge, cue in grown if s <= gs and ge <= e]
+        if cues:
+            span.accepted = span.core = True
+            span.score = max(span.score, 4)
+            span.evidence += [f"structure:{c}" for c in cues]
+        out.append(span)
+    return out
 
 
 def pinyin_spans(text: str) -> list[Span]:

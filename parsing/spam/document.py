@@ -6,12 +6,12 @@ import re
 from collections.abc import Sequence
 
 from parsing.blocks import DocumentBlocks, Paragraph, SpamRemovalRecord, Table
-from parsing.spam.cells import CellStrip, strip_cell
 from parsing.spam.detect import COLONS
 from parsing.spam.lexicon import LEXICON_VERSION
+from parsing.spam.repeats import MIN_PHRASE, extend_repeats, joiner_repeats
 from parsing.spam.results import SpamOutcome, TextStripResult
-from parsing.spam.shadow import is_han, make_shadow
 from parsing.spam.signatures import load_signatures
+from parsing.spam.tablepass import TableTally, strip_table
 from parsing.spam.textstrip import Gap, detect_cached, find_gaps, strip_string
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
@@ -19,11 +19,8 @@ _TITLE = re.compile(r"^[^，。；,;]*年度报告(?:[（(][^）)]{1,8}[）)])?$
 MOSTLY_HIJACKED = 0.05  # share of text characters removed (the seed is at ~2%, see README)
 MAX_EDITED_CELLS = 3
 TRADITIONAL_BODY = 0.3
-_MIN_PHRASE = 4
+_MIN_PHRASE = MIN_PHRASE
 _MIN_REPEATS = 3
-_JOINER_SET = frozenset("_|¥丨")
-_JOINED = re.compile(r"[\u4e00-\u9fff][_|¥丨][\u4e00-\u9fff]")
-_PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
 _MIN_BODY = 400  # below this a document is a fragment: only a majority removal quarantines
 
 
@@ -55,70 +52,9 @@ def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
         if sum(s.count(phrase) for s in shadows) >= _MIN_REPEATS:
             found.add(phrase)
     found |= {p for p in joiner_repeats(shadows) if p not in sig_set}
+    found |= {p for p in extend_repeats(shadows, found) if p not in sig_set}
     phrases += [(p, "repeat") for p in sorted(found, key=len, reverse=True)]
     return phrases
-
-
-def _cell(
-    text: str, loc: str, phrases: Sequence[tuple[str, str]], cache: dict[str, CellStrip]
-) -> CellStrip:
-    """``strip_cell`` with a per-document cache (numeric cells repeat: 0, 0, 0 …)."""
-    if _PLAIN_NUMBER.fullmatch(text):
-        return CellStrip(text)
-    hit = cache.get(text)
-    if hit is None:
-        hit = cache[text] = strip_cell(text, "", phrases)
-    if not hit.removals:
-        return hit
-    removals = [
-        SpamRemovalRecord(loc, r.removed_text, r.detector, r.start, r.end) for r in hit.removals
-    ]
-    return CellStrip(hit.text, removals, hit.quarantine, hit.flag)
-
-
-def _word_char(ch: str) -> bool:
-    return is_han(ch) or ("a" <= ch <= "z") or ch.isdigit()
-
-
-def joiner_repeats(shadows: Sequence[str]) -> set[str]:
-    """Maximal repeats around a symbol joined between Han characters (``永盈会_乐动体育``).
-
-    Such joiners never occur in report prose; an injected phrase is identical at every place while
-    its contexts differ, so extending all occurrences while they agree gives exact boundaries.
-    """
-    groups: dict[str, list[tuple[int, int]]] = {}
-    for k, text in enumerate(shadows):
-        for m in _JOINED.finditer(text):
-            groups.setdefault(m.group(), []).append((k, m.start() + 1))
-    found: set[str] = set()
-    for all_occ in groups.values():
-        seen: dict[str, tuple[int, int]] = {}
-        for k, p in all_occ:  # a duplicated paragraph is one context, not a repeat
-            seen.setdefault(shadows[k], (k, p))
-        occ = list(seen.values())
-        if len(occ) < 2:
-            continue
-        left = right = 1
-        while all(
-            p - left - 1 >= 0
-            and _word_char(shadows[k][p - left - 1])
-            and shadows[k][p - left - 1] == shadows[occ[0][0]][occ[0][1] - left - 1]
-            for k, p in occ
-        ):
-            left += 1
-        while all(
-            p + right + 1 < len(shadows[k])
-            and (_word_char(shadows[k][p + right + 1]) or shadows[k][p + right + 1] in _JOINER_SET)
-            and shadows[k][p + right + 1] == shadows[occ[0][0]][occ[0][1] + right + 1]
-            for k, p in occ
-        ):
-            right += 1
-        k0, p0 = occ[0]
-        phrase = shadows[k0][p0 - left : p0 + right + 1]
-        if len(phrase) >= _MIN_PHRASE and len(occ) >= 2:
-            found.add(phrase)
-    # keep maximal phrases only (a chain with two joiners yields the same phrase twice or a part)
-    return {p for p in found if not any(p != q and p in q for q in found)}
 
 
 def strip_text(text: str, *, location: str = "text") -> TextStripResult:
@@ -144,7 +80,7 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
 
     def prose_strip(text: str, location: str) -> str:
         nonlocal removed_chars, trad, han, pinyin
-        sh = make_shadow(text)
+        sh = detect_cached(text)[0]
         trad, han = trad + sh.traditional, han + sh.han
         if sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
             flags.add("traditional_block")
@@ -166,38 +102,17 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     if doc.title:
         total_chars += len(doc.title)
         doc.title = prose_strip(doc.title, "title")
-    quarantined: list[str] = []
-    spam_cells: list[str] = []
-    edited_cells = 0
-    cell_cache: dict[str, CellStrip] = {}
+    tally = TableTally(phrases, removals, flags, reasons)
     for i, block in enumerate(doc.blocks):
         if isinstance(block, Paragraph):
             total_chars += len(block.text)
             block.text = prose_strip(block.text, f"text:{i}")
         elif isinstance(block, Table):
-            done: dict[tuple[int, int], CellStrip] = {}
-            for r, row in enumerate(block.rows):
-                for c, cell in enumerate(row):
-                    if cell.origin is not None and cell.origin in done:
-                        cell.text = done[cell.origin].text
-                        continue
-                    total_chars += len(cell.text)
-                    loc = f"table:{i}:r{r}c{c}"
-                    res = _cell(cell.text, loc, phrases, cell_cache)
-                    done[(r, c)] = res
-                    if res.quarantine:
-                        quarantined.append(loc)
-                        reasons.append(f"cell_{res.quarantine}:{loc}")
-                        continue
-                    if res.removals:
-                        edited_cells += 1
-                        removed_chars += len(cell.text) - len(res.text)
-                        removals.extend(res.removals)
-                        cell.text = res.text
-                    if res.flag:
-                        flags.add(res.flag)
-                        if res.flag == "spam_cell":
-                            spam_cells.append(loc)
+            strip_table(block, i, tally)
+    total_chars += tally.total_chars
+    removed_chars += tally.removed_chars
+    edited_cells = tally.edited_cells
+    quarantined, spam_cells = tally.quarantined, tally.spam_cells
     gaps += propagate_gaps(removals, gaps)
     if han >= 50 and trad / han > TRADITIONAL_BODY:
         reasons.append("traditional_body")

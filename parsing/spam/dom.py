@@ -11,15 +11,18 @@ are spam (the report title comes from the article heading).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
-from lxml import etree, html
+from lxml import etree
 
 from parsing.blocks import SpamRemovalRecord
-from parsing.spam.css import norm_color, parse_declarations, px, style_rules
+from parsing.spam.css import norm_color, px, style_rules
 from parsing.spam.detect import lexicon_spans, lexicon_tokens
 from parsing.spam.results import DomCleanResult
 from parsing.spam.shadow import make_shadow
+from parsing.spam.visibility import hiding_reason, reason_tag, style_bg, style_may_hide
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "applet")
 _TEMPLATE_ANCHORS = (
@@ -38,6 +41,9 @@ _JS_SIGNALS = {
     "history_hijack": re.compile(r"history\.pushstate"),
     "spider_cloaking": re.compile(r"baiduspider|sogou web spider"),
 }
+_CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
+_STYLES = etree.XPath(".//@style", smart_strings=False)
+_CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
 _MAX_SOFT_TEXT = 200
 
@@ -71,17 +77,42 @@ def _has_evidence(text: str) -> bool:
     return any(t.kind in "SBJ" or (t.kind == "U" and t.weight >= 4) for t in lexicon_tokens(sh))
 
 
+def _attached(el: etree._Element, root: etree._Element) -> bool:
+    """False when an ancestor of ``el`` was dropped (the chain no longer reaches ``root``)."""
+    node: etree._Element | None = el
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _in_cell(el: etree._Element, start: etree._Element) -> bool:
+    """True when a proper ancestor of ``el`` below ``start`` is a table cell."""
+    node = el.getparent()
+    while node is not None and node is not start:
+        if node.tag in _CELL_TAGS:
+            return True
+        node = node.getparent()
+    return False
+
+
 def _drop(el: etree._Element) -> None:
-    if isinstance(el, html.HtmlElement):
-        el.drop_tree()
-        return
+    """Remove ``el`` and its subtree, keeping its tail text (``lxml.html``'s ``drop_tree``)."""
     parent = el.getparent()
-    if parent is not None:
-        parent.remove(el)
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            prev.tail = (prev.tail or "") + el.tail
+    parent.remove(el)
 
 
 class _Cleaner:
-    def __init__(self, root: html.HtmlElement) -> None:
+    def __init__(self, root: etree._Element) -> None:
         self.root = root
         self.res = DomCleanResult()
         self.rules: dict[int, dict[str, str]] = {}
@@ -90,6 +121,9 @@ class _Cleaner:
             self._alive.append(els)
             for el in els:
                 self.rules.setdefault(id(el), {}).update(decls)
+        self.rule_keys: dict[int, tuple[tuple[str, str], ...]] = {
+            k: tuple(sorted(v.items())) for k, v in self.rules.items()
+        }
         body = root.find(".//body")
         self.body_bg = norm_color(body.get("bgcolor")) if body is not None else None
 
@@ -128,72 +162,77 @@ class _Cleaner:
             _drop(el)
             self.res.dropped += 1
 
-    def hidden_reason(self, el: etree._Element, bg: str | None) -> str | None:
-        decls = dict(self.rules.get(id(el), {}))
-        decls.update(parse_declarations(el.get("style") or ""))
+    def hidden_reason(self, el: etree._Element, bg: Callable[[], str | None]) -> str | None:
+        """Why ``el`` is hidden (``display_none``, ``off_screen`` …), or None when visible."""
         if el.get("hidden") is not None:
             return "hidden_attr"
-        if decls.get("display") == "none":
-            return "display_none"
-        if decls.get("visibility") in ("hidden", "collapse"):
-            return "visibility_hidden"
-        if decls.get("opacity", "").strip() in ("0", "0.0", ".0"):
-            return "opacity_0"
-        fs = px(decls.get("font-size"))
-        if fs is not None and fs <= 1:
-            return "font_size_0"
-        if (px(decls.get("height")) == 0 or px(decls.get("width")) == 0) and (
-            decls.get("overflow") == "hidden" or el.tag in ("div", "span", "p", "a")
-        ):
-            return "zero_size"
-        if decls.get("position") in ("absolute", "fixed") and any(
-            (v := px(decls.get(k))) is not None and v <= -500 for k in ("left", "top")
-        ):
-            return "off_screen"
-        indent = px(decls.get("text-indent"))
-        if indent is not None and indent <= -500:
-            return "text_indent"
-        if "rect(0" in decls.get("clip", "").replace(" ", "") or "inset(100%" in decls.get(
-            "clip-path", ""
-        ):
-            return "clip"
-        if el.tag == "marquee":
-            h, w = (
-                px(el.get("height") or decls.get("height")),
-                px(el.get("width") or decls.get("width")),
-            )
-            amount = px(el.get("scrollamount"))
-            if (h is not None and h <= 2) or (w is not None and w <= 2) or (amount or 0) >= 100:
-                return "tiny_marquee"
-        color = norm_color(el.get("color") if el.tag == "font" else None) or norm_color(
-            decls.get("color")
-        )
-        if color is not None and (color == "transparent" or color == (bg or "#ffffff")):
+        tag = el.tag
+        extra: tuple[str | None, ...] = ()
+        if tag == "font":
+            extra = (el.get("color"),)
+        elif tag == "marquee":
+            extra = (el.get("height"), el.get("width"), el.get("scrollamount"))
+        rule = self.rule_keys.get(id(el), ())
+        reason, color = hiding_reason(reason_tag(str(tag)), el.get("style") or "", rule, extra)
+        if reason is None and color is not None and color in ("transparent", bg() or "#ffffff"):
             return "colour_as_background"
-        return None
+        return reason
 
-    def walk(self, el: etree._Element, bg: str | None, in_cell: bool) -> None:
-        for child in list(el):
-            if not isinstance(child.tag, str):
+    def candidates(self, start: etree._Element) -> list[etree._Element]:
+        """Elements below ``start`` (document order) that could be hidden or be spam anchors.
+
+        Everything else is visible whatever its context: a style none of whose declarations
+        ``can_hide`` behaves like no style at all. Distinct style strings are read first (no
+        element proxies); most pages have no suspicious one and only their anchors are visited.
+        """
+        rules = self.rule_keys
+        found = _STYLES(start)
+        styles = found if isinstance(found, list) else []
+        suspicious = {str(s) for s in styles if style_may_hide(str(s))}
+        if not rules and not suspicious and start.find(".//*[@hidden]") is None:
+            return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
+        out: list[etree._Element] = []
+        for el in start.iterdescendants():
+            tag = el.tag
+            if not isinstance(tag, str):
                 continue
-            cbg = bg
-            own_bg = norm_color(child.get("bgcolor")) or norm_color(
-                parse_declarations(child.get("style") or "").get("background-color")
-                or parse_declarations(child.get("style") or "").get("background")
-            )
-            if own_bg and own_bg != "transparent":
-                cbg = own_bg
-            reason = self.hidden_reason(child, cbg)
-            if reason is not None and self.handle_hidden(child, reason, in_cell):
+            if (
+                tag in _CANDIDATE_TAGS
+                or el.get("style") in suspicious
+                or el.get("hidden") is not None
+                or id(el) in rules
+            ):
+                out.append(el)
+        return out
+
+    def background(self, el: etree._Element, start: etree._Element, bg: str | None) -> str | None:
+        """Effective background of ``el``: the nearest own non-transparent one, else ``bg``."""
+        node: etree._Element | None = el
+        while node is not None and node is not start:
+            style = node.get("style")
+            own = norm_color(node.get("bgcolor")) or (style_bg(style) if style else None)
+            if own and own != "transparent":
+                return own
+            node = node.getparent()
+        return bg
+
+    def walk(self, start: etree._Element, bg: str | None) -> None:
+        """Drop hidden subtrees and off-site spam anchors below ``start``, in document order."""
+        removed = False
+        for el in self.candidates(start):
+            if removed and not _attached(el, self.root):
+                continue  # inside a subtree dropped earlier
+            reason = self.hidden_reason(el, partial(self.background, el, start, bg))
+            if reason is not None and self.handle_hidden(el, reason, _in_cell(el, start)):
+                removed = True
                 continue
-            if child.tag == "a" and _offsite(child.get("href")):
-                text = _text(child)
+            if el.tag == "a" and _offsite(el.get("href")):
+                text = _text(el)
                 if text and _has_evidence(text):
                     self.res.flags.add("external_spam_links")
                     self.res.removals.append(SpamRemovalRecord("dom:a", text, "link_farm"))
-                    _drop(child)
-                    continue
-            self.walk(child, cbg, in_cell or child.tag in ("td", "th"))
+                    _drop(el)
+                    removed = True
 
     def handle_hidden(self, el: etree._Element, reason: str, in_cell: bool) -> bool:
         """Drop a hidden subtree (True) or keep it with a flag (False)."""
@@ -219,7 +258,7 @@ class _Cleaner:
         return True
 
 
-def clean_dom(root: html.HtmlElement) -> DomCleanResult:
+def clean_dom(root: etree._Element) -> DomCleanResult:
     """Remove scripts, styles, comments and hidden subtrees from ``root`` in place."""
     cleaner = _Cleaner(root)
     cleaner.signals()
@@ -228,9 +267,6 @@ def clean_dom(root: html.HtmlElement) -> DomCleanResult:
     start = body if body is not None else root
     bg = cleaner.body_bg
     if body is not None:
-        bg = bg or norm_color(
-            parse_declarations(body.get("style") or "").get("background-color")
-            or parse_declarations(body.get("style") or "").get("background")
-        )
-    cleaner.walk(start, bg, in_cell=False)
+        bg = bg or style_bg(body.get("style") or "")
+    cleaner.walk(start, bg)
     return cleaner.res

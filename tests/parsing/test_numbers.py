@@ -19,7 +19,6 @@ from parsing.numbers import parse_cell_number, unit_from_header
         ("7540.77万元", 7540.77, "万元"),
         ("０", 0, None),
         ("１２", 12, None),
-        
         (" 12 ", 12, None),
         ("增 16", 16, None),
     ],

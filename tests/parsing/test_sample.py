@@ -50,7 +50,9 @@ def test_table_two(report):
     assert got[("行政事业性收费", "change")][0] == 10
     assert got[("政府集中采购", "purchase_count")][0] == 81
     assert got[("政府集中采购", "purchase_amount")] == (7540.77, "万元")
-    assert [got[("规范性文件", m)][0] for m in ("new_made", "new_published", "total_published")] == [
+    assert [
+        got[("规范性文件", m)][0] for m in ("new_made", "new_published", "total_published")
+    ] == [
         3,
         3,
         20,

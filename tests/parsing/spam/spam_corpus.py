@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cache
 
 from parsing.blocks import DocumentBlocks, Paragraph, Table
 
@@ -81,7 +82,14 @@ KNOWN_BRANDS = [
     "美高梅",
     "雷竞技",
 ]
-UNSEEN_BRANDS = ["凯发k8", "乐动体育", "鸿运国际娱乐", "永盈会", "必赢亚洲"]
+# Unknown brands are *generated* (see ``unseen_brand``) from characters common in gambling brand
+# names, an optional Latin/digit tag and an optional brand-type word; a name containing any term
+# of the stripper's vocabulary (lexicon tiers and allow-contexts) is rejected, so recall on these
+# measures generalisation, not the lexicon. UNSEEN_BRANDS is a fixed sample for the tests.
+_BRAND_CHARS = "鸿凯盈赢鼎富豪鑫旺汇威尊御爵胜发必利亿博德伟优易星辉腾凤隆恒泰祥瑞金玖鹏盛"
+_BRAND_TAGS = ["", "", "", "k8", "88", "365", "tt", "vip"]
+_BRAND_TYPES = ["", "", "国际", "亚洲", "会", "电竞"]
+UNSEEN_BRANDS = ["凯发k8", "鸿胜国际", "永盈会", "必赢亚洲", "鑫博tt电竞"]
 SUFFIXES = [
     "",
     "",
@@ -126,10 +134,35 @@ class GenReport:
     t1_spans: int = 0
 
 
+@cache
+def _vocabulary() -> tuple[str, ...]:
+    from parsing.spam import lexicon as lx
+
+    return tuple({*lx.STRONG, *lx.BRAND, *lx.WEAK, *lx.SUFFIX, *lx.VARIANTS, *lx.ALLOW})
+
+
+def unseen_brand(rng: random.Random) -> str:
+    """A brand name the stripper cannot know: no lexicon or allow-context term inside."""
+    while True:
+        core = "".join(rng.sample(_BRAND_CHARS, 2))
+        name = core + rng.choice(_BRAND_TAGS) + rng.choice(_BRAND_TYPES)
+        if not any(t in name for t in _vocabulary()):
+            return name
+
+
 def chain(rng: random.Random, *, unseen: float = 0.0, digits: bool = True) -> str:
     """A random brand chain: 1–3 brands joined by a joiner, a suffix, maybe a URL / ZW chars."""
-    pool = UNSEEN_BRANDS if rng.random() < unseen else KNOWN_BRANDS
-    return build_chain(rng, pool, digits=digits)
+    return chain_of(rng, unseen=unseen, digits=digits)[0]
+
+
+def chain_of(rng: random.Random, *, unseen: float = 0.0, digits: bool = True) -> tuple[str, bool]:
+    """``(chain, made of unknown brands)`` (see ``chain``)."""
+    if rng.random() < unseen:
+        pool = [unseen_brand(rng) for _ in range(3)]
+        if not digits:
+            pool = ["".join(c for c in b if not c.isdigit()) for b in pool]
+        return build_chain(rng, pool, digits=digits), True
+    return build_chain(rng, KNOWN_BRANDS, digits=digits), False
 
 
 def build_chain(rng: random.Random, pool: list[str], *, digits: bool = True) -> str:
@@ -197,11 +230,11 @@ def inject(rng: random.Random, clean: DocumentBlocks, *, unseen: float = 0.0) ->
         rep.injected.setdefault(loc, []).append((s, e))
         rep.kinds.setdefault(loc, []).append(kind)
 
-    t1 = (
-        chain(rng, unseen=unseen, digits=False) + rng.choice(["", ":", ":"])
-        if rng.random() < 0.5
-        else None
-    )
+    t1: str | None = None
+    t1_unseen = False
+    if rng.random() < 0.5:
+        t1, t1_unseen = chain_of(rng, unseen=unseen, digits=False)
+        t1 += rng.choice(["", ":", ":"])
     for i, b in enumerate(doc.blocks):
         loc = f"text:{i}"
         if isinstance(b, Paragraph):
@@ -209,43 +242,31 @@ def inject(rng: random.Random, clean: DocumentBlocks, *, unseen: float = 0.0) ->
                 out, pos = "", 0
                 while (j := b.text.find("关于", pos)) >= 0:
                     out += b.text[pos:j]
-                    note(
-                        loc,
-                        len(out),
-                        len(out) + len(t1),
-                        "T1"
-                        + ("u" if any(u[:2] in t1.replace(ZW, "") for u in UNSEEN_BRANDS) else ""),
-                    )
+                    note(loc, len(out), len(out) + len(t1), "T1u" if t1_unseen else "T1")
                     rep.t1_spans += 1
                     out += t1
                     pos = j + 2
                 b.text = out + b.text[pos:]
             elif rng.random() < 0.15 and not HEADINGS.count(b.text):  # T2 / T10
-                spam = chain(rng, unseen=unseen)
+                spam, spam_unseen = chain_of(rng, unseen=unseen)
                 cut = len(b.text) if rng.random() < 0.5 else rng.randint(1, max(1, len(b.text) - 1))
                 while cut < len(b.text) and (b.text[cut - 1].isdigit() or b.text[cut].isdigit()):
                     cut += 1  # keep inserted spam from touching numbers (keeps ground truth simple)
                 b.text = b.text[:cut] + spam + b.text[cut:]
-                note(
-                    loc,
-                    cut,
-                    cut + len(spam),
-                    "T2"
-                    + ("u" if any(u[:2] in spam.replace(ZW, "") for u in UNSEEN_BRANDS) else ""),
-                )
+                note(loc, cut, cut + len(spam), "T2u" if spam_unseen else "T2")
         else:
             for r, row in enumerate(b.rows):
                 for c, cell in enumerate(row):
                     if r == 0 or rng.random() > 0.04:
                         continue
-                    spam = chain(rng, unseen=unseen, digits=False)
+                    spam, cell_unseen = chain_of(rng, unseen=unseen, digits=False)
                     spam = "".join(ch for ch in spam if ch != ZW)
                     cloc = f"table:{i}:r{r}c{c}"
                     note(
                         cloc,
                         len(cell.text),
                         len(cell.text) + len(spam),
-                        "T11" + ("u" if any(u[:2] in spam for u in UNSEEN_BRANDS) else ""),
+                        "T11u" if cell_unseen else "T11",
                     )
                     cell.text += spam
     return rep
