@@ -21,6 +21,7 @@ from crawler.registry import Site, load_sites
 from flows import steps
 from flows.config import DEFAULT_SITES_FILE
 from flows.errors_log import write_errors
+from flows.ledger import capture_key, mark_processed, processed_keys
 from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
 
 log = logging.getLogger("xxgk")
@@ -45,7 +46,13 @@ def parse_batch_task(
     """Parse one batch of archived captures into a spool file."""
     sites = load_sites(sites_file)
     res = steps.parse_batch(captures, Path(data_dir), sites, Path(spool), years)
-    return {"spool": res.spool, "parsed": res.parsed, "by_site": res.by_site, "errors": res.errors}
+    return {
+        "spool": res.spool,
+        "parsed": res.parsed,
+        "by_site": res.by_site,
+        "errors": res.errors,
+        "keys": [capture_key(c) for c in captures],
+    }
 
 
 @task(name="publish")
@@ -106,10 +113,10 @@ def _run(
                 crawl.get("new", 0),
                 len(crawl.get("errors", [])),
             )
-            if only_new:
-                captures += [c | {"site": site} for c in crawl.get("captures", []) if c.get("new")]
-        if not only_new:
-            captures = steps.archived_captures(data, chosen, years)
+        captures = steps.archived_captures(data, chosen, years)
+        if only_new:  # everything archived but not yet processed (new, or left by a killed run)
+            done = processed_keys(data)
+            captures = [c for c in captures if capture_key(c) not in done]
     else:
         captures = steps.archived_captures(data, sites, years)
         for c in captures:
@@ -124,6 +131,7 @@ def _run(
         for i, b in enumerate(batches)
     ]
     spools: list[str] = []
+    keys: list[str] = []
     pending = 0
     root = warehouse or str(data / "warehouse")
     for fut in parse_futures:
@@ -131,13 +139,16 @@ def _run(
         add_batch(summary, res["by_site"], res["errors"])
         errors += res["errors"]
         spools.append(res["spool"])
+        keys += res["keys"]
         pending += res["parsed"]
         log.info("parsed batch %d/%d: %d reports", len(spools), len(batches), res["parsed"])
         if pending >= publish_every:
             summary.published += publish_task(spools, root)["reports"]
-            spools, pending = [], 0
+            mark_processed(data, keys)
+            spools, keys, pending = [], [], 0
     if spools:
         summary.published += publish_task(spools, root)["reports"]
+        mark_processed(data, keys)
     for path in spool_dir.glob("*.jsonl"):
         path.unlink()
     if spool_dir.exists():

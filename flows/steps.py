@@ -68,11 +68,22 @@ def archived_captures(
         metas = list(archive.iter_captures(sites=sites))
     finally:
         archive.close()
+    # Article pages whose report is attached: the page itself is not the report.
+    with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
     return [
-        m.to_dict() | {"archive_uri": m.archive_uri}
+        m.to_dict() | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
         for m in metas
         if years is None or m.year is None or m.year in years
     ]
+
+
+_ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
+
+
+def _is_attachment(capture: dict[str, Any]) -> bool:
+    name = str(capture.get("filename") or capture.get("url") or "").lower().split("?")[0]
+    ctype = str(capture.get("content_type") or "").lower()
+    return name.endswith(_ATTACHMENT_SUFFIXES) or ("html" not in ctype and "text" not in ctype)
 
 
 def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument:
@@ -127,6 +138,9 @@ def parse_batch(
                 content = archive.read(str(data["archive_uri"]))
                 report = parse_document(_raw(data, content, sites.get(site_name)))
             except ParseError as exc:
+                if exc.kind == "not_a_report" and data.get("has_attachment"):
+                    result.bump(site_name, "article_pages")  # the attachment is the report
+                    continue
                 result.bump(site_name, "errors")
                 result.errors.append(record | {"stage": "parse", **exc.to_record()})
                 continue
