@@ -378,7 +378,21 @@ def _hanweb_list(base: Path, items: list[tuple[str, DemoReport]]) -> None:
 
 
 def _gbk_lists(base: Path, items: list[tuple[str, DemoReport]]) -> None:
-    lis = "".join(
+    """Plain 下一页 lists in GBK; one report is a Word attachment of an article page."""
+    from flows.demo_docx import report_docx
+
+    attached = DemoReport("澄城县", 2021, "2021", [4, 0, 1, 0, 0, 0], withheld=[1, 0, 0, 0, 0, 0])
+    title = "澄城县2021年政府信息公开工作年度报告"
+    news = base / "news"
+    news.mkdir(parents=True, exist_ok=True)
+    (news / "P020220301.docx").write_bytes(report_docx(attached))
+    article = (
+        f'<html><head><meta charset="gb2312"><title>{title}</title></head><body><h1>{title}</h1>'
+        f'<div class="zw"><p>{title}已编制完成，现予公布。</p>'
+        f'<p>附件：<a href="P020220301.docx">{title}.docx</a></p></div></body></html>'
+    )
+    (news / "2022-03-01-2.html").write_bytes(article.encode("gb18030"))
+    lis = _li("news/2022-03-01-2.html", title, "2022-03-01") + "".join(
         _li(p, f"{r.publisher}{r.year}年政府信息公开工作年度报告", "2021-03-20") for p, r in items
     )
     page1 = (
@@ -390,13 +404,10 @@ def _gbk_lists(base: Path, items: list[tuple[str, DemoReport]]) -> None:
         + _li("news/budget.html", "澄城县2021年部门预算公开", "2021-02-01")
         + "</ul></body></html>"
     )
+    budget = '<html><head><meta charset="gb2312"></head><body><h1>澄城县2021年部门预算公开</h1></body></html>'
     (base / "list.html").write_bytes(page1.encode("gb18030"))
     (base / "list_2.html").write_bytes(page2.encode("gb18030"))
-    (base / "news" / "budget.html").write_bytes(
-        '<html><head><meta charset="gb2312"></head><body><h1>澄城县2021年部门预算公开</h1></body></html>'.encode(
-            "gb18030"
-        )
-    )
+    (news / "budget.html").write_bytes(budget.encode("gb18030"))
 
 
 def demo_sites_toml(port: int) -> str:

@@ -102,6 +102,10 @@ def add_batch(
     """Fold one parse batch's counters and error records into the run."""
     for site, counts in by_site.items():
         line = summary.line(site)
+        if counts.get("article_pages"):
+            line.reasons.append(f"{counts['article_pages']} article pages whose report is attached")
+        if counts.get("other_year"):
+            line.reasons.append(f"{counts['other_year']} reports of other years not published")
         for key in (
             "parsed",
             "valid",

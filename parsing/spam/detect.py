@@ -304,12 +304,19 @@ def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:
         if t.kind == "X":
             continue
         intervals.append((grid.grow_left(text, t.start), grid.grow_right(text, t.end)))
-    grown = [(grid.grow_left(text, s), grid.grow_right(text, e), cue) for s, e, cue in seeds]
-    intervals += [(s, e) for s, e, _ in grown]
+    grown = [
+        (grid.grow_left(text, s), grid.grow_right(text, e), cue, strong)
+        for s, e, cue, strong in seeds
+    ]
+    intervals += [(s, e) for s, e, _, _ in grown]
     out: list[Span] = []
     for s, e in merge_intervals(intervals):
         span = grid.score(sh, s, e, in_cell)
-        cues = [cue for gs, ge, cue in grown if s <= gs and ge <= e]
+        inside = [(cue, strong) for gs, ge, cue, strong in grown if s <= gs and ge <= e]
+        cues = [cue for cue, _ in inside]
+        lexical = any(ev.startswith("lex:") for ev in span.evidence)
+        if inside and not any(strong for _, strong in inside) and not lexical:
+            cues = []  # weak cues only, and no lexicon token in the grown span
         if cues:
             span.accepted = span.core = True
             span.score = max(span.score, 4)

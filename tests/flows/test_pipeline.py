@@ -46,7 +46,7 @@ def first_run(demo_site, tmp_path_factory):
 def test_backfill_publishes_exact_numbers(first_run):
     data, _sites, summary = first_run
     assert summary["failed"] is None
-    assert summary["published"] == 7
+    assert summary["published"] == 8
     wh = data / "warehouse"
     rows = duckdb.sql(
         f"""SELECT r.publisher, r.year, r.template, r.validation_status, a.row_code,
@@ -81,14 +81,22 @@ def test_backfill_publishes_exact_numbers(first_run):
         "hive_partitioning = true) WHERE year = 2021 AND item = '行政许可' AND metric = 'decisions' "
         "ORDER BY value"
     ).fetchall()
-    assert licence == [(1038.0,), (1038.0,), (1038.0,)]
+    assert licence == [(1038.0,), (1038.0,), (1038.0,), (1038.0,)]
+    docx = duckdb.sql(
+        f"""SELECT r.format, r.template, r.validation_status, a.total
+            FROM read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true) r
+            JOIN read_parquet('{wh}/applications/*/*.parquet', hive_partitioning = true) a
+            USING (report_id, year)
+            WHERE r.publisher = '澄城县人民政府' AND r.year = 2021 AND a.row_code = '1'"""
+    ).fetchall()
+    assert docx == [("docx", "2021", "valid", 5)]  # the report attached to an article page
 
 
 def test_backfill_twice_gives_identical_tables(first_run):
     data, sites_file, _ = first_run
     before = _tables(data / "warehouse")
     again = _backfill(data, sites_file)
-    assert again["published"] == 7
+    assert again["published"] == 8
     assert _tables(data / "warehouse") == before
 
 
@@ -99,7 +107,7 @@ def test_reparse_from_archive_alone_rebuilds_the_same_warehouse(first_run, tmp_p
     summary = reparse(
         data_dir=str(data), sites_file=str(sites_file), warehouse=str(tmp_path / "wh")
     )
-    assert summary["published"] == 7
+    assert summary["published"] == 8
     assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
 
 
@@ -120,7 +128,7 @@ def test_dask_local_cluster_gives_the_same_warehouse(first_run, tmp_path):
         warehouse=str(tmp_path / "wh"),
         batch_size=2,
     )
-    assert summary["published"] == 7
+    assert summary["published"] == 8
     assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
 
 
@@ -131,7 +139,7 @@ def test_nightly_marks_a_site_broken_when_it_stops_yielding_reports(demo_site, t
     root, sites_file = demo_site
     first = nightly(data_dir=str(tmp_path), sites_file=str(sites_file))
     assert first["broken_sites"] == []
-    assert first["sites"]["demo_gbk"]["new"] == 1
+    assert first["sites"]["demo_gbk"]["new"] == 3  # article page, its DOCX, a broken report
     listing = root / "demo_gbk" / "list.html"
     saved = listing.read_bytes()
     listing.write_bytes(b"<html><body><p>\xd5\xfd\xd4\xda\xce\xac\xbb\xa4</p></body></html>")

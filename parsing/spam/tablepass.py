@@ -1,0 +1,99 @@
+"""The table pass of ``strip_document``: every cell through ``strip_cell``, tallied for the verdict.
+
+Fast: numbers are never looked at, each distinct cell text is stripped once per process for the
+signature store alone (template labels and units repeat across all reports) and again with the
+document's own phrases only when one of those phrases occurs in it or the cell had spam anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from parsing.blocks import SpamRemovalRecord, Table
+from parsing.spam.cells import CellStrip, strip_cell
+from parsing.spam.signatures import load_signatures
+from parsing.spam.textstrip import detect_cached
+
+_PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
+
+
+@dataclass(slots=True)
+class TableTally:
+    """What the table pass found; ``removals``, ``flags`` and ``reasons`` are shared lists."""
+
+    phrases: Sequence[tuple[str, str]]
+    removals: list[SpamRemovalRecord]
+    flags: set[str]
+    reasons: list[str]
+    quarantined: list[str] = field(default_factory=list)
+    spam_cells: list[str] = field(default_factory=list)
+    edited_cells: int = 0
+    total_chars: int = 0
+    removed_chars: int = 0
+    cache: dict[str, CellStrip] = field(default_factory=dict)
+    repeats: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.repeats = tuple(p for p, det in self.phrases if det != "signature" and p)
+
+
+@lru_cache(maxsize=16384)
+def _signature_only(text: str) -> CellStrip:
+    """``strip_cell`` with the signature store as the only phrases (shared by all documents)."""
+    _, sigs = load_signatures()
+    return strip_cell(text, "", [(s.shadow, "signature") for s in sigs])
+
+
+def cell_result(text: str, tally: TableTally) -> CellStrip | None:
+    """``strip_cell(text, "", tally.phrases)`` (None for plain numbers: nothing to do)."""
+    if text.isdecimal() or _PLAIN_NUMBER.fullmatch(text):
+        return None
+    hit = tally.cache.get(text)
+    if hit is None:
+        hit = _signature_only(text)
+        if hit.removals or (
+            tally.repeats and any(p in detect_cached(text, True)[0].text for p in tally.repeats)
+        ):
+            hit = strip_cell(text, "", tally.phrases)
+        tally.cache[text] = hit
+    return hit
+
+
+def strip_table(table: Table, index: int, tally: TableTally) -> None:
+    """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
+    origins = {cell.origin for row in table.rows for cell in row if cell.origin is not None}
+    done: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if cell.origin is not None and cell.origin in done:
+                cell.text = done[cell.origin]
+                continue
+            text = cell.text
+            tally.total_chars += len(text)
+            res = cell_result(text, tally)
+            if res is not None and (res.quarantine or res.removals or res.flag):
+                _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally)
+                if not res.quarantine:
+                    cell.text = res.text
+            if origins and (r, c) in origins:
+                done[(r, c)] = cell.text
+
+
+def _apply(text: str, res: CellStrip, loc: str, tally: TableTally) -> None:
+    if res.quarantine:
+        tally.quarantined.append(loc)
+        tally.reasons.append(f"cell_{res.quarantine}:{loc}")
+        return
+    if res.removals:
+        tally.edited_cells += 1
+        tally.removed_chars += len(text) - len(res.text)
+        tally.removals.extend(
+            SpamRemovalRecord(loc, r.removed_text, r.detector, r.start, r.end) for r in res.removals
+        )
+    if res.flag:
+        tally.flags.add(res.flag)
+        if res.flag == "spam_cell":
+            tally.spam_cells.append(loc)
