@@ -6,6 +6,7 @@ All matching runs on ``normalize.match_key`` text (NFKC, simplified, no whitespa
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from parsing.normalize import match_key
 
@@ -135,6 +136,12 @@ def strip_numbering(key: str) -> str:
 
 
 def application_code(labels: list[str], group: str | None) -> tuple[str | None, str | None]:
+    """Map the label cells of one table 三 row to a row code (memoised)."""
+    return _application_code(tuple(labels), group)
+
+
+@lru_cache(maxsize=8192)
+def _application_code(labels: tuple[str, ...], group: str | None) -> tuple[str | None, str | None]:
     """Map the label cells of one table 三 row to a row code.
 
     Args:
