@@ -148,6 +148,7 @@ class Archive:
         self._pending_contents: dict[str, tuple[str, int, int, int]] = {}
         self._pending_latest: dict[str, CaptureMeta] = {}
         self._last_commit = time.monotonic()
+        self._recovered = False
 
     # ---- writing -------------------------------------------------------------------------
     def _open_file(self) -> io.BufferedWriter:
@@ -196,6 +197,9 @@ class Archive:
         unknown = set(hints) - set(_META_FIELDS)
         if unknown:
             raise TypeError(f"unknown capture fields: {sorted(unknown)}")
+        if not self._recovered:
+            self._recovered = True
+            self.recover_orphans()
         sha = hashlib.sha256(body).hexdigest()
         fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
         target = final_url or url
@@ -275,6 +279,45 @@ class Archive:
         length = out.tell() - offset
         writer.write_record(req)
         return self._file_name, offset, length, len(body)
+
+    def recover_orphans(self) -> int:
+        """Index the response records a killed writer stored but never committed.
+
+        A SIGKILL between a WARC write and the index commit leaves a record no index row points
+        at; without this the next crawl would store the same bytes again. Only the tail of each
+        file after its last indexed record is read. Returns the number of records recovered.
+        """
+        last = dict(
+            self._db.execute("SELECT warc_file, MAX(offset) FROM contents GROUP BY warc_file")
+        )
+        found: dict[str, tuple[str, int, int, int]] = {}
+        for path in sorted(self.root.glob("*.warc.gz")):
+            if path.name == self._file_name or not _FILE_RE.match(path.name):
+                continue
+            start = int(last.get(path.name, 0))
+            try:
+                with path.open("rb") as fh:
+                    fh.seek(start)
+                    records = ArchiveIterator(fh)
+                    for record in records:
+                        if record.rec_type != "response":
+                            continue
+                        payload = record.raw_stream.read()
+                        records.read_to_end(record)
+                        sha = hashlib.sha256(payload).hexdigest()
+                        offset = records.get_record_offset()  # absolute (tell-based)
+                        if sha not in found and self._lookup_content(sha) is None:
+                            length = records.get_record_length()
+                            found[sha] = (path.name, offset, length, len(payload))
+            except Exception:  # noqa: BLE001, S112 - a torn last record ends the scan of a file
+                continue
+        if found:
+            with self._db:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO contents VALUES (?,?,?,?,?)",
+                    [(sha, *where) for sha, where in found.items()],
+                )
+        return len(found)
 
     def commit(self) -> None:
         """fsync the WARC file, then commit the pending index rows (crash-safe order)."""

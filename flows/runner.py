@@ -14,10 +14,25 @@ from typing import Any
 from flows.config import configure_prefect
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the record (CLI runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Point at the current stderr, then write."""
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 @contextlib.contextmanager
-def _quiet_exit() -> Iterator[None]:
+def quiet_exit() -> Iterator[None]:
     """Hide the CancelledError/'Error flushing events' noise Prefect prints at shutdown."""
-    yield
+    try:
+        yield
+    finally:
+        _silence()
+
+
+def _silence() -> None:
     for name in ("prefect", "prefect.events", "prefect.server", "uvicorn", "distributed"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     sys.stderr.flush()
@@ -37,7 +52,7 @@ def run_flow(
     configure_prefect(data_dir)
     progress = logging.getLogger("xxgk")
     if not progress.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
         progress.addHandler(handler)
         progress.setLevel(logging.INFO)
@@ -58,6 +73,3 @@ def run_flow(
         fl = fl.with_options(task_runner=runner)
     call: Callable[..., dict[str, Any]] = fl
     return call(**params)
-
-
-quiet_exit = _quiet_exit

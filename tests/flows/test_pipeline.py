@@ -92,6 +92,15 @@ def test_backfill_publishes_exact_numbers(first_run):
     assert docx == [("docx", "2021", "valid", 5)]  # the report attached to an article page
 
 
+def test_run_ends_with_a_table_artifact_per_site(first_run):
+    from prefect.artifacts import Artifact
+
+    artifact = Artifact.get("xxgk-backfill")
+    assert artifact is not None
+    assert artifact.type == "table"
+    assert "demo_trs" in str(artifact.data)
+
+
 def test_backfill_twice_gives_identical_tables(first_run):
     data, sites_file, _ = first_run
     before = _tables(data / "warehouse")
