@@ -16,15 +16,18 @@ from typing import Any, Literal
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.futures import PrefectFuture
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawler.registry import Site, load_sites
 from flows import steps
-from flows.config import DEFAULT_SITES_FILE
+from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
 from flows.ledger import capture_key, mark_processed, processed_keys
 from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
 
 log = logging.getLogger("xxgk")
+# At most this many crawls (subprocesses) and parse batches at once (XXGK_CRAWL_CONCURRENCY).
+_THREADS: Any = ThreadPoolTaskRunner(max_workers=Settings().crawl_concurrency)
 
 
 @task(name="crawl-site", retries=2, retry_delay_seconds=[2, 10])
@@ -168,7 +171,7 @@ def _run(
     return summary.to_dict()
 
 
-@flow(name="xxgk-nightly", log_prints=False)
+@flow(name="xxgk-nightly", task_runner=_THREADS)
 def nightly(
     data_dir: str = "data",
     sites_file: str = "",
@@ -194,7 +197,7 @@ def nightly(
     )
 
 
-@flow(name="xxgk-backfill")
+@flow(name="xxgk-backfill", task_runner=_THREADS)
 def backfill(
     years: list[int],
     sites: list[str] | None = None,
@@ -222,7 +225,7 @@ def backfill(
     )
 
 
-@flow(name="xxgk-reparse")
+@flow(name="xxgk-reparse", task_runner=_THREADS)
 def reparse(
     years: list[int] | None = None,
     sites: list[str] | None = None,

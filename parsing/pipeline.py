@@ -111,7 +111,10 @@ def _parse(raw: RawDocument) -> Report:
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
-    looks_like_report = len(sections) >= 3 or (is_report_title(title) and len(body) > 500)
+    vocabulary = to_simplified(body).count("信息公开")
+    looks_like_report = len(sections) >= 3 or (
+        is_report_title(title) and len(body) > 300 and vocabulary >= 2
+    )
     if not has_tables and (not looks_like_report or is_lookalike_title(title)):
         raise NotAReportError(
             f"no report tables or sections found (title {title[:60]!r}, "
@@ -130,7 +133,7 @@ def _parse(raw: RawDocument) -> Report:
     template = _template(tables, year)
     publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
     publisher = government_name(publisher or "未知")
-    issues = _table_issues(tables)
+    issues = _table_issues(tables, template)
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
@@ -197,7 +200,7 @@ def _template(tables: TableReadout, year: int) -> str:
     return "2021" if year >= 2021 else "2019"
 
 
-def _table_issues(tables: TableReadout) -> list[ValidationIssue]:
+def _table_issues(tables: TableReadout, template: str) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
     if tables.bad_cells:
         issues.append(
@@ -209,6 +212,26 @@ def _table_issues(tables: TableReadout) -> list[ValidationIssue]:
                 actual=str(len(tables.bad_cells)),
             )
         )
+    if template != "legacy":
+        missing = [
+            name
+            for name, rows in (
+                ("active_disclosure (表二)", tables.active_disclosure),
+                ("applications (表三)", tables.applications),
+                ("review_litigation (表四)", tables.review_litigation),
+            )
+            if not rows
+        ]
+        if missing:
+            issues.append(
+                ValidationIssue(
+                    rule="report.tables_missing",
+                    severity="error",
+                    message="template tables not found: " + ", ".join(missing),
+                    expected="tables 二, 三 and 四",
+                    actual=str(3 - len(missing)),
+                )
+            )
     if tables.unmatched:
         issues.append(
             ValidationIssue(

@@ -8,6 +8,7 @@ tables lose spanning group labels, so the current group (``（三）不予公开
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -59,9 +60,15 @@ def _split_row(row: list[Cell], r: int) -> _Row:
     Label copies (spans) are kept once, since a rowspan copy carries the group label; value
     copies made by a colspan in the same row are dropped so a number counts once.
     """
+    # Labels come first in every template row; once the first number is seen, a later
+    # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
+    first_number = next(
+        (i for i, c in enumerate(row) if c.text.strip() and parse_cell_number(c.text).ok),
+        len(row),
+    )
     last_label = -1
-    for i, cell in enumerate(row):
-        if cell.text and not parse_cell_number(cell.text).ok:
+    for i, cell in enumerate(row[:first_number]):
+        if _is_label(cell.text):
             last_label = i
     labels: list[str] = []
     for cell in row[: last_label + 1]:
@@ -71,6 +78,14 @@ def _split_row(row: list[Cell], r: int) -> _Row:
         c.text for c in row[last_label + 1 :] if not (c.origin is not None and c.origin[0] == r)
     ]
     return _Row(labels, values)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _is_label(text: str) -> bool:
+    """A label has words (two CJK characters at least); ``l0``/``1O`` are broken values."""
+    return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
 
 
 def _iter_rows(doc: DocumentBlocks) -> list[_Row]:

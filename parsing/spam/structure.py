@@ -37,6 +37,8 @@ _LATIN_GLUED = re.compile(
 )
 _SENTENCE_END = frozenset("。！？；!?;")
 _MAX_TRAILING = 40
+_REPORT_WORDS = ("人民政府", "信息公开", "年度报告", "政务公开", "办公室", "委员会")
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
 
 
 Seed = tuple[int, int, str, bool]  # start, end, cue, strong (evidence on its own)
@@ -48,6 +50,9 @@ def structure_seeds(sh: Shadow) -> list[Seed]:
     text = sh.text
     for m in _REPEAT.finditer(text):
         unit = m.group(1)
+        has_latin = any("a" <= c <= "z" for c in unit)
+        if any(c.isdigit() for c in unit) and not has_latin:
+            continue  # 增77增77: two equal number cells run together, never a brand
         if _HAN.search(unit) and not unit.isdigit():
             copies = _copies(m.group(), unit)
             strong = copies >= 3 or any("a" <= c <= "z" for c in unit)
@@ -96,6 +101,8 @@ def _trailing_chain(text: str) -> tuple[int, int] | None:
     run = text[start:end]
     if "@" in run or ".gov" in run:
         return None  # contact lines: e-mail addresses and official sites
+    if any(word in run for word in _REPORT_WORDS) or _YEAR.search(run):
+        return None  # the report's own title or a site name appended to it, not a promotion
     if _STRICT_JOINED.search(run) or _LATIN_GLUED.search(run):
         return start, end
     return None

@@ -97,11 +97,6 @@ def test_numbers_with_letters_make_the_report_invalid():
     assert report.validation_status == "invalid"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: a non-number value cell ('l0', '三') is taken as a label and the "
-    "remaining values shift left into the wrong columns (interpret/tables._split_row)",
-)
 def test_numbers_with_letters_stay_in_their_columns():
     report = _parse("letters_in_numbers.html")
     row = _row(report, "1")
@@ -121,12 +116,6 @@ def test_a_report_served_as_octet_stream_is_sniffed_as_html():
     assert _row(report, "1") == [5, 1, 0, 0, 1, 0, 7]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: a report whose tables are missing (cut off, or none at all) is "
-    "'valid' with no validation issue; it must be warning/invalid with an issue naming the "
-    "missing table",
-)
 @pytest.mark.parametrize("name", ["truncated.html", "no_tables.html"])
 def test_a_report_missing_its_tables_is_not_valid(name):
     report = _parse(name)
@@ -134,11 +123,6 @@ def test_a_report_missing_its_tables_is_not_valid(name):
     assert report.validation_issues
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: binary junk with a report-like title hint (from the list link) is "
-    "published as a 'valid' report with no tables instead of raising not_a_report",
-)
 def test_junk_with_a_report_title_hint_is_still_not_a_report():
     with pytest.raises(ParseError):
         _parse("junk.html", title_hint="残缺县2020年政府信息公开工作年度报告", year_hint=2020)

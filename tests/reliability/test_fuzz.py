@@ -23,11 +23,6 @@ from parsing.spam import strip_text
 
 CI_EXAMPLES = 30
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "broken"
-REPEAT_BUG = (
-    "spam stripper bug (found by fuzzing): the 'repeat' detector removes spans holding numbers: "
-    "a report's own title line '…2020年政府信息公开工作年度报告_<site>' after the 本报告根据 "
-    "sentence, and '增77增77首页' (two equal cells before the breadcrumb)"
-)
 FUZZ_EXAMPLES = int(os.environ.get("XXGK_FUZZ_EXAMPLES", "2000"))
 REPORT = report_bytes("模糊县人民政府", 2020)
 REPORT_2021 = report_bytes("模糊县人民政府", 2021, "gb18030")
@@ -113,9 +108,8 @@ def _check_numbers_kept(text: str) -> None:
 
 
 LINES = st.lists(st.sampled_from(TEXT_LINES) | NOISE, min_size=1, max_size=40)
-# the <title> line ("…年度报告_敌对县人民政府") is left out: see the xfail test below
 PROSE = st.lists(
-    st.sampled_from([t for t in TEXT_LINES[:40] if "_" not in t]) | st.integers(0, 10**6).map(str),
+    st.sampled_from(TEXT_LINES[:40]) | st.integers(0, 10**6).map(str),
     min_size=1,
     max_size=12,
 ).map("".join)
@@ -146,18 +140,12 @@ def test_fuzz_short(name):
 @pytest.mark.fuzz
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason=REPEAT_BUG))
-        if n == "strip_keeps_numbers"
-        else n
-        for n in sorted(PROPERTIES)
-    ],
+    [n for n in sorted(PROPERTIES)],
 )
 def test_fuzz_long(name):
     _run(name, FUZZ_EXAMPLES)
 
 
-@pytest.mark.xfail(strict=True, reason=REPEAT_BUG)
 @pytest.mark.parametrize("name", ["strip_repeat_title.txt", "strip_repeat_digits.txt"])
 def test_fuzz_findings_keep_their_numbers(name):
     _check_numbers_kept((FIXTURES / name).read_text(encoding="utf-8"))

@@ -147,7 +147,7 @@ def test_every_broken_document_is_a_report_row_or_an_error_line(hostile_run):
     assert line["parsed"] == len(published)
     assert line["errors"] == len(errored)
     assert "empty.html" in {u.rsplit("/", 1)[1] for u in errored}
-    # junk.html should be an error too: see test_broken_documents (xfail, parser bug)
+    assert "junk.html" in {u.rsplit("/", 1)[1] for u in errored}
 
 
 def test_archive_and_warehouse_files_are_not_world_writable(hostile_run):
