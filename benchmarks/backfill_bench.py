@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BATCH = int(os.environ.get("BENCH_BATCH", "200"))  # documents per parse task
+PUBLISH_EVERY = int(os.environ.get("BENCH_PUBLISH_EVERY", "1000"))
 sys.path.insert(0, str(ROOT))
 
 
@@ -73,13 +75,13 @@ def _plain(data_dir: str, sites_file: str) -> dict[str, float]:
     caps = steps.archived_captures(Path(data_dir), None, None)
     sites = load_sites(sites_file)
     spools, parsed = [], 0
-    for i in range(0, len(caps), 200):
+    for i in range(0, len(caps), BATCH):
         res = steps.parse_batch(
-            caps[i : i + 200], Path(data_dir), sites, Path(data_dir) / "spool" / f"b{i}.jsonl"
+            caps[i : i + BATCH], Path(data_dir), sites, Path(data_dir) / "spool" / f"b{i}.jsonl"
         )
         spools.append(res.spool)
         parsed += res.parsed
-        if len(spools) * 200 >= 2000:
+        if len(spools) * BATCH >= PUBLISH_EVERY:
             steps.publish_spools(spools, str(Path(data_dir) / "wh_plain"))
             spools = []
     if spools:
@@ -110,6 +112,8 @@ def _flow(data_dir: str, sites_file: str) -> dict[str, float]:
         data_dir=data_dir,
         sites_file=sites_file,
         warehouse=str(Path(data_dir) / "wh_flow"),
+        batch_size=BATCH,
+        publish_every=PUBLISH_EVERY,
     )
     return {"wall": time.perf_counter() - t1, "start": start, "parsed": summary["published"]}
 

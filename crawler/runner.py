@@ -37,6 +37,16 @@ def build_command(
     return cmd
 
 
+_SECRET_PREFIXES = ("AWS_", "PREFECT_API_KEY", "AZURE_", "GOOGLE_APPLICATION", "GCS_")
+_SECRET_WORDS = ("SECRET", "TOKEN", "PASSWORD", "API_KEY")
+
+
+def _is_secret(name: str) -> bool:
+    """Credentials a crawl never needs (S3 keys, Prefect API key …) are not passed to it."""
+    upper = name.upper()
+    return upper.startswith(_SECRET_PREFIXES) or any(w in upper for w in _SECRET_WORDS)
+
+
 def run_crawl(
     site: str,
     sites_file: str | Path | None,
@@ -51,7 +61,7 @@ def run_crawl(
     archived before stays in the archive and is skipped by the next run).
     """
     cmd = build_command(site, sites_file, data_dir, years, settings)
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not _is_secret(k)}
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
