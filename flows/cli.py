@@ -124,8 +124,19 @@ def _finish(summary: dict[str, object]) -> None:
 def _run(
     name: str, data_dir: Path, params: Mapping[str, Any], workers: int, dask: str | None
 ) -> None:
+    from flows.config import Settings
     from flows.runner import quiet_exit, run_flow
 
+    settings = Settings()
+    defaults: dict[str, Any] = {
+        "batch_size": settings.batch_size,
+        "publish_every": settings.publish_every,
+    }
+    if name != "reparse":
+        defaults["crawl_timeout"] = settings.crawl_timeout
+    if workers or dask:  # parse batches in parallel on the Dask workers
+        defaults["parse_concurrency"] = max(workers, 1) * 2 if workers else 8
+    params = {**defaults, **params}
     with quiet_exit():
         try:
             summary = run_flow(name, data_dir, params, workers=workers, dask_address=dask)

@@ -2,7 +2,9 @@
 
 ``XXGK_DATA_DIR`` (default ``./data``), ``XXGK_WAREHOUSE`` (a path or pyarrow filesystem URI such
 as ``s3://bucket/prefix``; default ``<data-dir>/warehouse``), ``XXGK_SITES_FILE`` (default the
-bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task).
+bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task),
+``XXGK_PUBLISH_EVERY`` (reports per warehouse transaction), ``XXGK_CRAWL_TIMEOUT`` (seconds per
+site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls and parse batches at once).
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     warehouse: str | None = None
     sites_file: Path = DEFAULT_SITES_FILE
-    batch_size: int = 200
-    publish_every: int = 2000
+    batch_size: int = 500
+    publish_every: int = 1000
     crawl_timeout: float = 3600.0
-    crawl_retries: int = 2
     crawl_concurrency: int = 4
 
     def warehouse_root(self) -> str:

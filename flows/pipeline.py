@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +77,7 @@ def _run(
     publish_every: int,
     crawl_timeout: float,
     only_new: bool,
+    parse_concurrency: int,
 ) -> dict[str, Any]:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     sites_file = sites_file or str(DEFAULT_SITES_FILE)
@@ -127,18 +129,24 @@ def _run(
 
     spool_dir = data / "spool" / run_id
     batches = [captures[i : i + batch_size] for i in range(0, len(captures), batch_size)]
-    parse_futures = [
-        parse_batch_task.submit(
-            b, data_dir, sites_file, str(spool_dir / f"batch-{i:05}.jsonl"), years
-        )
-        for i, b in enumerate(batches)
-    ]
+
+    def submit(i: int) -> PrefectFuture[dict[str, Any]]:
+        spool = str(spool_dir / f"batch-{i:05}.jsonl")
+        return parse_batch_task.submit(batches[i], data_dir, sites_file, spool, years)
+
+    # A sliding window of parse batches: 1 on threads (parsing holds the GIL; more threads only
+    # slow Prefect's own event loop), the number of workers on Dask.
+    inflight = deque(submit(i) for i in range(min(max(1, parse_concurrency), len(batches))))
+    next_batch = len(inflight)
     spools: list[str] = []
     keys: list[str] = []
     pending = 0
     root = warehouse or str(data / "warehouse")
-    for fut in parse_futures:
-        res = fut.result()
+    while inflight:
+        res = inflight.popleft().result()
+        if next_batch < len(batches):
+            inflight.append(submit(next_batch))
+            next_batch += 1
         add_batch(summary, res["by_site"], res["errors"])
         errors += res["errors"]
         spools.append(res["spool"])
@@ -177,9 +185,10 @@ def nightly(
     sites_file: str = "",
     sites: list[str] | None = None,
     warehouse: str | None = None,
-    batch_size: int = 200,
-    publish_every: int = 2000,
+    batch_size: int = 500,
+    publish_every: int = 1000,
     crawl_timeout: float = 3600.0,
+    parse_concurrency: int = 1,
 ) -> dict[str, Any]:
     """Crawl every enabled site for new documents, parse, validate and publish them."""
     return _run(
@@ -194,6 +203,7 @@ def nightly(
         publish_every,
         crawl_timeout,
         only_new=True,
+        parse_concurrency=parse_concurrency,
     )
 
 
@@ -205,9 +215,10 @@ def backfill(
     data_dir: str = "data",
     sites_file: str = "",
     warehouse: str | None = None,
-    batch_size: int = 200,
-    publish_every: int = 2000,
+    batch_size: int = 500,
+    publish_every: int = 1000,
     crawl_timeout: float = 3600.0,
+    parse_concurrency: int = 1,
 ) -> dict[str, Any]:
     """Fetch (``web``) or re-read (``archive``) past years and publish every report of them."""
     return _run(
@@ -222,6 +233,7 @@ def backfill(
         publish_every,
         crawl_timeout,
         only_new=False,
+        parse_concurrency=parse_concurrency,
     )
 
 
@@ -232,8 +244,9 @@ def reparse(
     data_dir: str = "data",
     sites_file: str = "",
     warehouse: str | None = None,
-    batch_size: int = 200,
-    publish_every: int = 2000,
+    batch_size: int = 500,
+    publish_every: int = 1000,
+    parse_concurrency: int = 1,
 ) -> dict[str, Any]:
     """Rebuild the warehouse from the archive with the current parser (no network)."""
     return _run(
@@ -248,4 +261,5 @@ def reparse(
         publish_every,
         0.0,
         only_new=False,
+        parse_concurrency=parse_concurrency,
     )

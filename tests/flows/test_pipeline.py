@@ -136,6 +136,7 @@ def test_dask_local_cluster_gives_the_same_warehouse(first_run, tmp_path):
         sites_file=str(sites_file),
         warehouse=str(tmp_path / "wh"),
         batch_size=2,
+        parse_concurrency=4,
     )
     assert summary["published"] == 8
     assert _tables(tmp_path / "wh") == _tables(data / "warehouse")
