@@ -51,3 +51,58 @@ def test_parsed_reports_identical(fx, specs, build, template):
     da = {k: v for k, v in a.model_dump().items() if k not in skip}
     db = {k: v for k, v in b.model_dump().items() if k not in skip}
     assert da == db
+
+
+def render_html(spec) -> bytes:
+    """The spec as a TRS-style article page: real <table>s with rowspan/colspan."""
+    import html as html_lib
+
+    parts = [f"<html><head><meta charset='utf-8'><title>{spec.title}</title></head><body>"]
+    parts.append(f"<h1>{spec.title}</h1><div class='TRS_Editor'>")
+    for block in spec.blocks[1:]:
+        if isinstance(block, str):
+            parts.append(f"<p>{html_lib.escape(block)}</p>")
+            continue
+        parts.append("<table border='1'>")
+        for r, row in enumerate(block.rows):
+            parts.append("<tr>")
+            for c, text in enumerate(row):
+                span = block.span_at(r, c)
+                if span is not None and (span[0], span[1]) != (r, c):
+                    continue  # covered by a spanning cell
+                attrs = ""
+                if span is not None:
+                    r0, c0, r1, c1 = span
+                    attrs = f" rowspan='{r1 - r0 + 1}' colspan='{c1 - c0 + 1}'"
+                parts.append(f"<td{attrs}>{html_lib.escape(text)}</td>")
+            parts.append("</tr>")
+        parts.append("</table>")
+    parts.append("</div></body></html>")
+    return "".join(parts).encode("utf-8")
+
+
+@pytest.mark.parametrize("template", ["2019", "2021"])
+def test_html_pdf_and_docx_give_identical_tables(fx, specs, build, template):
+    """Issue #7: the same report rendered as HTML, PDF and DOCX parses to identical tables."""
+    from parsing.inputs import RawDocument
+    from parsing.pipeline import parse_document
+
+    spec = specs.report(template, split_table_3=True)
+    sources = {
+        "report.html": render_html(spec),
+        "report.pdf": build(f"pdf-{template}-True", lambda: fx.render_pdf(spec)),
+        "report.docx": build(f"docx-{template}-True", lambda: fx.render_docx(spec)),
+    }
+    parsed = {
+        name: parse_document(RawDocument(content=data, filename=name))
+        for name, data in sources.items()
+    }
+    html_report = parsed["report.html"]
+    assert html_report.applications and html_report.review_litigation
+    assert html_report.active_disclosure
+    for name, report in parsed.items():
+        assert report.template == template, name
+        assert report.applications == html_report.applications, name
+        assert report.active_disclosure == html_report.active_disclosure, name
+        assert report.review_litigation == html_report.review_litigation, name
+        assert report.validation_status == html_report.validation_status, name
