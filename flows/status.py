@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from crawler.registry import load_sites
-from flows.summary import expected_years
+from flows.summary import expected_years, is_government
 from warehouse import summary as warehouse_summary
 
 
@@ -19,10 +19,12 @@ def status_table(warehouse_root: str, sites_file: Path, today: date | None = Non
             k: int(r.get(k, 0) or 0) for k in ("reports", "invalid", "quarantined")
         }
     sites = load_sites(sites_file)
-    years = expected_years(today or date.today())
+    day = today or date.today()
     all_sites = sorted(set(sites) | {s for s, _ in found})
     lines = [f"{'site':20} {'year':>4} {'reports':>7} {'invalid':>7} {'quarant.':>8}  coverage"]
     for site in all_sites:
+        gov = site not in sites or is_government(sites[site].publisher)
+        years = expected_years(day, government=gov)
         site_years = sorted(set(years) | {y for s, y in found if s == site})
         for year in site_years:
             got = found.get((site, year), {"reports": 0, "invalid": 0, "quarantined": 0})

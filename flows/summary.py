@@ -169,7 +169,14 @@ def format_summary(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def expected_years(today: date, first: int = 2019) -> list[int]:
-    """Report years that should be published by ``today`` (governments: by 31 March next year)."""
-    last = today.year - 1 if (today.month, today.day) > (3, 31) else today.year - 2
+def expected_years(today: date, *, government: bool = True, first: int = 2019) -> list[int]:
+    """Report years due by ``today``: a year's report is due by 31 March of the next year for
+    governments (县级以上人民政府), by 31 January for departments (条例 art. 49–50)."""
+    due = (3, 31) if government else (1, 31)
+    last = today.year - 1 if (today.month, today.day) > due else today.year - 2
     return list(range(first, last + 1))
+
+
+def is_government(publisher: str) -> bool:
+    """``…人民政府`` publishes by 31 March; departments (局, 委, 办 …) by 31 January."""
+    return publisher.endswith("人民政府")
