@@ -40,11 +40,26 @@ class StringStrip:
     pinyin: bool = False
 
 
-@lru_cache(maxsize=8192)
 def detect_cached(text: str, in_cell: bool = False) -> tuple[Shadow, tuple[Span, ...]]:
-    """Shadow and lexicon/URL spans of ``text`` (cached: labels and template phrases repeat)."""
+    """Shadow and lexicon/URL spans of ``text`` (cached: labels and template phrases repeat).
+
+    Short texts (labels, headings) repeat across reports and get a large cache; long paragraphs
+    are unique to one report, so only the last few are kept (a shadow holds an offset per
+    character: a big cache of paragraphs would grow the process by hundreds of MB).
+    """
+    if len(text) <= _SHORT:
+        return _detect_short(text, in_cell)
+    return _detect_long(text, in_cell)
+
+
+def _detect(text: str, in_cell: bool) -> tuple[Shadow, tuple[Span, ...]]:
     sh = make_shadow(text)
     return sh, tuple(lexicon_spans(sh, in_cell=in_cell))
+
+
+_SHORT = 120
+_detect_short = lru_cache(maxsize=8192)(_detect)
+_detect_long = lru_cache(maxsize=256)(_detect)
 
 
 def accepted_spans(
