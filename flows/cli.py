@@ -28,7 +28,15 @@ def main() -> None:
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A report file: HTML, text, PDF, DOCX, DOC …")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A report file: HTML, text, PDF, DOCX, DOC …",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     json_out: Annotated[bool, typer.Option("--json", help="Print the model as JSON.")] = False,
     publisher: Annotated[str | None, typer.Option(help="Registry default publisher.")] = None,
     url: Annotated[str | None, typer.Option(help="Source URL of the document.")] = None,
@@ -63,11 +71,18 @@ def _years(spec: str | None) -> list[int] | None:
     years: set[int] = set()
     for part in spec.split(","):
         part = part.strip()
-        if "-" in part:
-            a, b = part.split("-", 1)
-            years.update(range(int(a), int(b) + 1))
-        elif part:
-            years.add(int(part))
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                if a > b:
+                    raise ValueError(f"{a} comes after {b}")
+                years.update(range(a, b + 1))
+            elif part:
+                years.add(int(part))
+        except ValueError as exc:
+            raise typer.BadParameter(f"{spec!r}: use 2019-2023 or 2019,2021 ({exc})") from exc
+    if not years or min(years) < 2000 or max(years) > 2100:
+        raise typer.BadParameter(f"{spec!r}: years between 2000 and 2100, e.g. 2019-2023")
     return sorted(years)
 
 
@@ -272,9 +287,18 @@ def status(
     warehouse: Warehouse = None,
 ) -> None:
     """Reports per site and year in the warehouse, invalid/quarantined, expected vs found."""
+    from crawler.registry import RegistryError
     from flows.status import status_table
 
-    typer.echo(status_table(warehouse or str(data_dir / "warehouse"), _sites_file(sites_file)))
+    root = warehouse or str(data_dir / "warehouse")
+    if "://" not in root and not Path(root).is_dir():
+        typer.echo(f"no warehouse at {root} yet: run `xxgk run` or `xxgk backfill` first", err=True)
+        raise typer.Exit(1)
+    try:
+        typer.echo(status_table(root, _sites_file(sites_file)))
+    except RegistryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -282,7 +306,11 @@ def compact(data_dir: DataDir = Path("data"), warehouse: Warehouse = None) -> No
     """Rewrite every partition as one file (safe to run any time; writers are locked out)."""
     import warehouse as wh
 
-    res = wh.compact(warehouse or str(data_dir / "warehouse"))
+    root = warehouse or str(data_dir / "warehouse")
+    if "://" not in root and not Path(root).is_dir():
+        typer.echo(f"no warehouse at {root}: nothing to compact", err=True)
+        raise typer.Exit(1)
+    res = wh.compact(root)
     typer.echo(f"compacted: {res}")
 
 
@@ -293,9 +321,14 @@ app.add_typer(sites_app, name="sites")
 @sites_app.command("list")
 def sites_list(sites_file: SitesFile = None) -> None:
     """List the registered sites."""
-    from crawler.registry import load_sites
+    from crawler.registry import RegistryError, load_sites
 
-    for name, s in sorted(load_sites(_sites_file(sites_file)).items()):
+    try:
+        sites = load_sites(_sites_file(sites_file))
+    except RegistryError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for name, s in sorted(sites.items()):
         flag = "" if s.enabled else "  (disabled)"
         typer.echo(f"{name:20} {s.publisher:16} {s.region_code or '':7} {s.start_urls[0]}{flag}")
 

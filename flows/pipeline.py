@@ -55,7 +55,7 @@ def parse_batch_task(
         "parsed": res.parsed,
         "by_site": res.by_site,
         "errors": res.errors,
-        "keys": [capture_key(c) for c in captures],
+        "keys": res.handled,
     }
 
 

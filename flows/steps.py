@@ -6,7 +6,6 @@ calls the package that owns the work and turns failures into error records.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from crawler.archive import Archive
 from crawler.registry import Site
 from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
+from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
 from warehouse import publish
 
@@ -32,6 +32,9 @@ class BatchResult:
     parsed: int = 0
     by_site: dict[str, Counter[str]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # captures published or recorded as errors; a report of a year outside the run is not
+    # handled, so a later nightly run still publishes it
+    handled: list[str] = field(default_factory=list)
 
     def bump(self, site: str, key: str, n: int = 1) -> None:
         """Add ``n`` to a per-site counter."""
@@ -138,6 +141,7 @@ def parse_batch(
                 content = archive.read(str(data["archive_uri"]))
                 report = parse_document(_raw(data, content, sites.get(site_name)))
             except ParseError as exc:
+                result.handled.append(capture_key(data))
                 if exc.kind == "not_a_report" and data.get("has_attachment"):
                     result.bump(site_name, "article_pages")  # the attachment is the report
                     continue
@@ -145,6 +149,7 @@ def parse_batch(
                 result.errors.append(record | {"stage": "parse", **exc.to_record()})
                 continue
             except Exception as exc:  # noqa: BLE001 - archive read failures are recorded
+                result.handled.append(capture_key(data))
                 result.bump(site_name, "errors")
                 result.errors.append(
                     record | {"stage": "archive", "kind": type(exc).__name__, "message": str(exc)}
@@ -153,6 +158,7 @@ def parse_batch(
             if years is not None and report.year not in years:
                 result.bump(site_name, "other_year")
                 continue
+            result.handled.append(capture_key(data))
             out.write(report.model_dump_json() + "\n")
             result.parsed += 1
             result.bump(site_name, "parsed")
@@ -178,11 +184,3 @@ def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
         return {"reports": 0, "rows_written": {}}
     res = publish(reports, warehouse_root)
     return {"reports": res.reports, "rows_written": dict(res.rows_written), "run_id": res.run_id}
-
-
-def load_json(path: Path) -> dict[str, Any]:
-    """Read a JSON file, or an empty dict if it does not exist."""
-    if not path.exists():
-        return {}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data

@@ -18,6 +18,7 @@ class Cell:
 
     text: str
     origin: tuple[int, int] | None = None
+    pad: bool = False  # filler added to make a ragged row rectangular: not a cell of the source
 
     @property
     def is_copy(self) -> bool:
@@ -42,7 +43,12 @@ class Table:
     def from_strings(cls, rows: list[list[str]]) -> Table:
         """Build a table from plain strings (no spans), padding rows to equal width."""
         width = max((len(r) for r in rows), default=0)
-        return cls([[Cell(t) for t in r] + [Cell("") for _ in range(width - len(r))] for r in rows])
+        return cls(
+            [
+                [Cell(t) for t in r] + [Cell("", pad=True) for _ in range(width - len(r))]
+                for r in rows
+            ]
+        )
 
     def texts(self) -> list[list[str]]:
         """The grid as plain strings."""

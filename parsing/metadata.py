@@ -11,7 +11,31 @@ from parsing.normalize import collapse_ws, nfkc, to_simplified
 _TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年\s*(?:度)?")
 _REPORT_WORDS = ("年度报告", "年报", "年度報告", "年報", "工作报告")
 _PUBLISHER = re.compile(
-    r"^(?:关于)?(?P<pub>.{2,40}?)(?:关于)?\s*(?:19|20)\d{2}\s*年\s*度?\s*(?:政府)?(?:信息|資訊|资讯|政务)"
+    r"^(?:关于)?(?:印发|转发|公布|发布)?(?P<pub>.{2,40}?)(?:关于)?\s*(?:19|20)\d{2}\s*年\s*度?"
+    r"\s*(?:政府)?(?:信息|資訊|资讯|政务)"
+)
+# 2021年某某县教育局政府信息公开工作年度报告, 某某县教育局政府信息公开工作2021年度报告
+_PUBLISHER_YEAR_FIRST = re.compile(
+    r"^(?:关于)?(?:印发|转发|公布|发布)?(?:19|20)\d{2}\s*年\s*度?(?P<pub>.{2,40}?)"
+    r"(?:政府)?(?:信息|资讯|政务)公开"
+)
+_PUBLISHER_YEAR_LAST = re.compile(
+    r"^(?:关于)?(?:印发|转发|公布|发布)?(?P<pub>.{2,40}?)(?:政府)?(?:信息|资讯|政务)公开工作"
+    r"(?:19|20)\d{2}"
+)
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*年)")
+_ZONES = (
+    "开发区",
+    "高新区",
+    "园区",
+    "景区",
+    "示范区",
+    "实验区",
+    "试验区",
+    "保税区",
+    "管理区",
+    "合作区",
 )
 _PERIOD = re.compile(
     r"(?:统计期限|统计时限|统计时间|统计期间|数据的统计期限)[^。\n]{0,12}?(20\d{2})\s*年\s*1\s*月\s*1\s*日"
@@ -45,16 +69,21 @@ def is_lookalike_title(title: str) -> bool:
     return any(w in t for w in _LOOKALIKE)
 
 
+def arabic_years(text: str) -> str:
+    """``二〇二一年`` → ``2021年`` (years written in Chinese numerals)."""
+    return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
+
+
 def year_from_title(title: str) -> int | None:
     """The report year printed in the title (``合阳县2020年政府信息公开工作年度报告`` → 2020)."""
-    t = nfkc(title)
+    t = arabic_years(nfkc(title))
     m = _TITLE_YEAR.search(t)
     return int(m.group(1)) if m else None
 
 
 def year_from_text(text: str) -> int | None:
     """The year from a 统计期限 sentence, else the most frequent plausible ``20xx年``."""
-    t = nfkc(text)
+    t = arabic_years(nfkc(text[:20000]))
     m = _PERIOD.search(t)
     if m:
         return int(m.group(1))
@@ -71,12 +100,13 @@ def publisher_from_title(title: str, default: str | None) -> str | None:
     ``合阳县`` with default ``合阳县人民政府`` gives the default; ``合阳县教育局`` stays as is;
     a bare government name (``…县``) becomes ``…县人民政府``.
     """
-    t = to_simplified(nfkc(collapse_ws(title))).replace(" ", "")
-    m = _PUBLISHER.match(t)
+    t = arabic_years(to_simplified(nfkc(collapse_ws(title))).replace(" ", ""))
+    m = _PUBLISHER.match(t) or _PUBLISHER_YEAR_FIRST.match(t) or _PUBLISHER_YEAR_LAST.match(t)
     if not m:
         return default
     pub = m.group("pub").strip("《》“”\"'：: ")
-    pub = re.sub(r"^(?:关于|公开)", "", pub)
+    pub = re.sub(r"^(?:关于|公开|印发|转发)", "", pub)
+    pub = re.sub(r"(?:政府)?(?:信息|政务)公开(?:工作)?$", "", pub)
     if len(pub) < 2:
         return default
     if default and default.startswith(pub):
@@ -86,6 +116,8 @@ def publisher_from_title(title: str, default: str | None) -> str | None:
 
 def government_name(name: str) -> str:
     """A bare place name (``合阳县``, ``城关镇``) names its people's government."""
+    if name.endswith(_ZONES):  # 开发区, 高新区 …: administered by a committee, not a government
+        return name
     return name + "人民政府" if name.endswith(_GOV_SUFFIX) else name
 
 

@@ -53,8 +53,3 @@ def match_key(text: str) -> str:
     key = to_simplified(nfkc(text))
     key = _WS.sub("", key)
     return key.replace("“", '"').replace("”", '"')
-
-
-def has_traditional(text: str) -> bool:
-    """True if the text holds traditional characters of the report vocabulary."""
-    return any(ch in _T for ch in text)

@@ -10,6 +10,8 @@ from parsing.normalize import nfkc
 
 _NULLS = {
     "",
+    "—/—",
+    "-/-",
     "无",
     "-",
     "—",
@@ -26,7 +28,11 @@ _NULLS = {
     "N/A",
     "n/a",
 }
-_ZEROS = {"0件", "零"}
+_ZEROS = {"零", "〇"}
+_SPACES = re.compile(r"[\s\u00a0\u3000]+")
+_THOUSANDS_SPACED = re.compile(r"[+\-]?\d{1,3}(?: \d{3})+(?:\.\d+)?")
+_SIGN_SPACE = re.compile(r"^(增加?|[减減]少?|[+\-−]) +")
+_UNIT_SPACE = re.compile(r"(\d) +(万元|亿元|元|件|项|个|条|次|宗|份)$")
 _UNITS = ("万元", "亿元", "元", "件", "项", "个", "条", "次", "宗", "份")
 _NUM = re.compile(
     r"^(?P<sign>增加?|[减減]少?|[+\-−])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
@@ -57,8 +63,14 @@ EMPTY = CellNumber(None, None, ok=True)
 @lru_cache(maxsize=8192)
 def parse_cell_number(text: str) -> CellNumber:
     """Parse one cell. Never raises; ``ok=False`` means the cell is not a number."""
-    s = nfkc(text).strip().replace(" ", "").replace("\u00a0", "")
-    s = s.rstrip("。;；")
+    s = _SPACES.sub(" ", nfkc(text)).strip().rstrip("。;；")
+    if len(s) > 2 and s[0] in "(（" and s[-1] in ")）":
+        s = s[1:-1].strip()  # （无）, (0)
+    if _THOUSANDS_SPACED.fullmatch(s):
+        s = s.replace(" ", "")  # 1 038
+    s = _SIGN_SPACE.sub(r"\1", _UNIT_SPACE.sub(r"\1\2", s))  # 增 16, 7540.77 万元
+    if " " in s:
+        return NOT_A_NUMBER if s.replace(" ", "") not in _NULLS else EMPTY  # "5 6": two numbers
     if s in _NULLS:
         return EMPTY
     if s in _ZEROS:
@@ -73,7 +85,7 @@ def parse_cell_number(text: str) -> CellNumber:
     except ValueError:  # pragma: no cover - regex guarantees a float
         return NOT_A_NUMBER
     sign = m.group("sign") or ""
-    if sign[:1] in ("减", "減") or sign in ("-", "−"):
+    if (sign[:1] in ("减", "減") or sign in ("-", "−")) and value:
         value = -value
     return CellNumber(value, m.group("unit"))
 

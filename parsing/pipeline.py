@@ -193,8 +193,6 @@ def _template(tables: TableReadout, year: int) -> str:
     found = tables.template_active or tables.template_applications
     if found:
         return found
-    if tables.applications or tables.review_litigation:
-        return "2021" if year >= 2021 else "2019" if year >= 2019 else "legacy"
     if year <= 2018:
         return "legacy"
     return "2021" if year >= 2021 else "2019"
@@ -232,6 +230,16 @@ def _table_issues(tables: TableReadout, template: str) -> list[ValidationIssue]:
                     actual=str(3 - len(missing)),
                 )
             )
+    if tables.warnings:  # duplicate rows dropped, short rows: a reader must see them
+        issues.append(
+            ValidationIssue(
+                rule="tables.layout",
+                severity="warning",
+                message="; ".join(tables.warnings[:10]),
+                expected="one full row per template row",
+                actual=str(len(tables.warnings)),
+            )
+        )
     if tables.unmatched:
         issues.append(
             ValidationIssue(

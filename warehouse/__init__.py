@@ -24,7 +24,14 @@ from warehouse.compact import CompactResult, compact
 from warehouse.publish import PublishResult, publish
 from warehouse.read import read_table, summary
 from warehouse.rows import reports_to_tables
-from warehouse.schemas import SCHEMA_VERSION, SCHEMAS, TABLES, file_schema, schema
+from warehouse.schemas import (
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TABLES,
+    file_schema,
+    partitioning_schema,
+    schema,
+)
 
 __all__ = [
     "SCHEMAS",
@@ -34,6 +41,7 @@ __all__ = [
     "PublishResult",
     "compact",
     "file_schema",
+    "partitioning_schema",
     "publish",
     "read_table",
     "reports_to_tables",

@@ -75,11 +75,34 @@ def split_text_row(line: str) -> list[str] | None:
                 return []  # markdown separator row
             return cells
     parts = [p.strip() for p in _SPLIT_WIDE.split(stripped) if p.strip()]
+    parts = _split_trailing_numbers(parts)
     if len(parts) >= 3 and sum(1 for p in parts if is_numberish(p)) >= 2:
         return parts
     if len(parts) >= 4 and sum(1 for p in parts if is_numberish(p)) >= 1:
         return parts
     return None
+
+
+def _split_trailing_numbers(parts: list[str]) -> list[str]:
+    """Split a last cell holding single-space separated numbers (text copied from a PDF).
+
+    ``本年新收…数量 5 1 0 0 0 0 6`` gives the label and seven cells; only a run of three or
+    more number tokens at the end is split, so prose with a number or two stays one cell.
+    """
+    out: list[str] = []
+    for part in parts:
+        tokens = part.split(" ")
+        k = 0
+        while k < len(tokens) and is_numberish(tokens[len(tokens) - 1 - k]) and tokens[-1 - k]:
+            k += 1
+        if (k >= 3 or k == len(tokens) >= 2) and (
+            k == len(tokens) or not is_numberish(tokens[len(tokens) - k - 1])
+        ):
+            head = " ".join(tokens[: len(tokens) - k])
+            out.extend(([head] if head else []) + tokens[len(tokens) - k :])
+        else:
+            out.append(part)
+    return out
 
 
 def group_text_rows(lines: list[str]) -> list[Paragraph | Table]:

@@ -31,6 +31,7 @@ from parsing.models import (
     ApplicationRow,
     ReviewLitigation,
 )
+from parsing.normalize import match_key
 from parsing.numbers import CellNumber, parse_cell_number, unit_from_header
 
 
@@ -75,7 +76,9 @@ def _split_row(row: list[Cell], r: int) -> _Row:
         if cell.text and (not labels or labels[-1] != cell.text):
             labels.append(cell.text)
     values = [
-        c.text for c in row[last_label + 1 :] if not (c.origin is not None and c.origin[0] == r)
+        c.text
+        for c in row[last_label + 1 :]
+        if not c.pad and not (c.origin is not None and c.origin[0] == r)
     ]
     return _Row(labels, values)
 
@@ -123,9 +126,28 @@ def read_tables(doc: DocumentBlocks) -> TableReadout:
     return out
 
 
+def _subtotal_column(rows: list[_Row]) -> int | None:
+    """Index among the value cells of a 小计/合计 column under 法人或其他组织, if any.
+
+    Some reports print the legal-entity subtotal next to the five entity columns; taking values
+    by position would then put the subtotal into 总计.
+    """
+    for row in rows:
+        if row.values and any(v.strip() for v in row.values):
+            continue
+        keys = [match_key(x) for x in row.labels]
+        if any("商业企业" in k for k in keys) and any(k in ("小计", "合计") for k in keys):
+            entity = [k for k in keys if k not in ("自然人", "总计")]
+            start = next(i for i, k in enumerate(entity) if "商业企业" in k)
+            sub = next(i for i, k in enumerate(entity) if k in ("小计", "合计"))
+            return 1 + (sub - start)  # after 自然人
+    return None
+
+
 def _read_applications(rows: list[_Row], out: TableReadout) -> None:
     group: str | None = None
     seen: dict[str, ApplicationRow] = {}
+    subtotal = _subtotal_column(rows)
     for row in rows:
         if not row.labels:
             continue
@@ -137,17 +159,24 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue
         if not filled and code == "3.7" and group is None:
             continue  # the 总计 header above the data, not an empty data row
+        if code in seen and not filled:
+            continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
+        values = list(row.values)
+        if subtotal is not None and len(values) >= 8:
+            del values[subtotal]  # the printed legal-entity subtotal is not a template column
+        cells = _nums(values[:7])
         if code in seen:
-            if all(v is None for v in seen[code].values()) and filled:
+            kept = seen[code].values()
+            if all(v is None for v in kept):
                 del seen[code]  # an empty earlier row yields to a filled one
             else:
-                out.warnings.append(f"duplicate table 三 row {code} ignored")
-                continue
-        cells = _nums(row.values[:7])
+                if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
+                    out.warnings.append(f"table 三 row {code} printed twice with other numbers")
+                continue  # the same table printed twice: read once
         counts = [_as_count(n, f"applications:{code}:{i}", out) for i, n in enumerate(cells)]
         counts += [None] * (7 - len(counts))
-        if len(row.values) < 7:
-            out.warnings.append(f"table 三 row {code} has {len(row.values)} of 7 columns")
+        if len(values) < 7:
+            out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
         seen[code] = ApplicationRow(
             row_code=code,
             row_label=LABEL_OF.get(code, row.labels[-1]),
@@ -217,12 +246,13 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
     if not hints & (METRICS_2021 | METRICS_2019):
         template = "2019"
     out.template_active = template
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], list[CellNumber]] = {}
     for it in found:
         if (it.article, it.item) in seen:
-            out.warnings.append(f"duplicate table 二 row {it.item} ignored")
+            if seen[(it.article, it.item)] != it.values:
+                out.warnings.append(f"table 二 row {it.item} printed twice with other numbers")
             continue
-        seen.add((it.article, it.item))
+        seen[(it.article, it.item)] = it.values
         if it.item in ("规范性文件", "行政规范性文件"):
             it.item = "行政规范性文件" if template == "2021" else "规范性文件"
         defaults = DEFAULT_METRICS[template].get(it.article, ())
@@ -251,15 +281,12 @@ def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
 
 def _read_review(rows: list[_Row], out: TableReadout) -> None:
     for row in rows:
-        nums = [n for n in _nums(row.values) if n.ok]
-        if (
-            len(row.values) >= 15
-            and not row.labels
-            or (len(row.values) >= 15 and all(proceeding_of(x) or "复议" in x for x in row.labels))
-        ):
-            vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums[:15])]
-            if len(vals) < 15:
-                continue
+        filled = sum(1 for v in row.values if v.strip())
+        if filled < 8 or len(row.values) < 15:
+            continue
+        if not row.labels or all(proceeding_of(x) or "复议" in x for x in row.labels):
+            nums = _nums(row.values[:15])  # by position: a bad cell is recorded, never skipped
+            vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums)]
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
                     out.review_litigation.append(
