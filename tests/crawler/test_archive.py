@@ -19,7 +19,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
 def test_round_trip_exact_bytes_and_headers(tmp_path):
     with Archive(tmp_path) as arc:
         res = arc.write_capture(
-            url="http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html",
+            url="http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html",  # url-ok: data, never fetched
             body=GBK_PAGE,
             response_headers=[
                 ("Content-Type", "text/html"),
@@ -33,7 +33,7 @@ def test_round_trip_exact_bytes_and_headers(tmp_path):
             year=2021,
             publisher="合阳县人民政府",
             published_date="2022-01-25",
-            referer="http://www.heyang.gov.cn/zwgk/xxgknb/",
+            referer="http://www.heyang.gov.cn/zwgk/xxgknb/",  # url-ok: data, never fetched
             etag='"abc"',
             content_type="text/html",
         )
@@ -51,7 +51,9 @@ def test_round_trip_exact_bytes_and_headers(tmp_path):
         assert "Content-Encoding" not in headers
         assert "Transfer-Encoding" not in headers
         assert rec.target_uri.endswith("t20220125_1.html")
-        latest = arc.latest("http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html")
+        latest = arc.latest(
+            "http://www.heyang.gov.cn/zwgk/xxgknb/202201/t20220125_1.html"  # url-ok: data, never fetched
+        )
         assert latest is not None
         assert latest.etag == '"abc"'
         assert latest.year == 2021
@@ -61,7 +63,12 @@ def test_round_trip_exact_bytes_and_headers(tmp_path):
 
 def test_warc_records_are_valid_request_response_pairs(tmp_path):
     with Archive(tmp_path) as arc:
-        arc.write_capture(url="http://a.gov.cn/r.pdf", body=PDF, site="a", kind="report")
+        arc.write_capture(
+            url="http://a.gov.cn/r.pdf",  # url-ok: data, never fetched
+            body=PDF,
+            site="a",
+            kind="report",
+        )
     files = list((tmp_path / "archive").glob("*.warc.gz"))
     assert len(files) == 1
     assert stat.S_IMODE(files[0].stat().st_mode) == 0o644
@@ -77,9 +84,24 @@ def test_warc_records_are_valid_request_response_pairs(tmp_path):
 
 def test_identical_content_is_stored_once(tmp_path):
     with Archive(tmp_path) as arc:
-        a = arc.write_capture(url="http://a.gov.cn/x.pdf", body=PDF, site="a", kind="report")
-        b = arc.write_capture(url="http://a.gov.cn/mirror/x.pdf", body=PDF, site="a", kind="report")
-        c = arc.write_capture(url="http://a.gov.cn/x.pdf", body=PDF, site="a", kind="report")
+        a = arc.write_capture(
+            url="http://a.gov.cn/x.pdf",  # url-ok: data, never fetched
+            body=PDF,
+            site="a",
+            kind="report",
+        )
+        b = arc.write_capture(
+            url="http://a.gov.cn/mirror/x.pdf",  # url-ok: data, never fetched
+            body=PDF,
+            site="a",
+            kind="report",
+        )
+        c = arc.write_capture(
+            url="http://a.gov.cn/x.pdf",  # url-ok: data, never fetched
+            body=PDF,
+            site="a",
+            kind="report",
+        )
         assert a.new_content
         assert not b.new_content
         assert not c.new_content
@@ -88,7 +110,12 @@ def test_identical_content_is_stored_once(tmp_path):
         assert a.meta.archive_uri == b.meta.archive_uri == c.meta.archive_uri
         assert b.meta.deduplicated
     with Archive(tmp_path) as arc:
-        d = arc.write_capture(url="http://a.gov.cn/y.pdf", body=PDF, site="a", kind="report")
+        d = arc.write_capture(
+            url="http://a.gov.cn/y.pdf",  # url-ok: data, never fetched
+            body=PDF,
+            site="a",
+            kind="report",
+        )
         assert not d.new_content
         assert d.meta.archive_uri == a.meta.archive_uri
         assert arc.count() == 4
@@ -99,38 +126,63 @@ def test_identical_content_is_stored_once(tmp_path):
 def test_iter_captures_filters_and_latest(tmp_path):
     with Archive(tmp_path) as arc:
         arc.write_capture(
-            url="http://a.gov.cn/1.html", body=b"v1", site="a", kind="report", year=2020
+            url="http://a.gov.cn/1.html",  # url-ok: data, never fetched
+            body=b"v1",
+            site="a",
+            kind="report",
+            year=2020,
         )
         arc.write_capture(
-            url="http://a.gov.cn/1.html", body=b"v2", site="a", kind="report", year=2020
+            url="http://a.gov.cn/1.html",  # url-ok: data, never fetched
+            body=b"v2",
+            site="a",
+            kind="report",
+            year=2020,
         )
         arc.write_capture(
-            url="http://a.gov.cn/2.html", body=b"x", site="a", kind="report", year=2021
+            url="http://a.gov.cn/2.html",  # url-ok: data, never fetched
+            body=b"x",
+            site="a",
+            kind="report",
+            year=2021,
         )
         arc.write_capture(
-            url="http://b.gov.cn/3.html", body=b"y", site="b", kind="report", year=2021
+            url="http://b.gov.cn/3.html",  # url-ok: data, never fetched
+            body=b"y",
+            site="b",
+            kind="report",
+            year=2021,
         )
-        arc.write_capture(url="http://a.gov.cn/list/", body=b"l", site="a", kind="listing")
+        arc.write_capture(
+            url="http://a.gov.cn/list/",  # url-ok: data, never fetched
+            body=b"l",
+            site="a",
+            kind="listing",
+        )
     with Archive(tmp_path) as arc:
         got = list(arc.iter_captures(sites=["a"]))
         assert [(m.url, arc.read(m.archive_uri)) for m in got] == [
-            ("http://a.gov.cn/1.html", b"v2"),
-            ("http://a.gov.cn/2.html", b"x"),
+            ("http://a.gov.cn/1.html", b"v2"),  # url-ok: data, never fetched
+            ("http://a.gov.cn/2.html", b"x"),  # url-ok: data, never fetched
         ]
         assert [m.url for m in arc.iter_captures(years=[2021])] == [
-            "http://a.gov.cn/2.html",
-            "http://b.gov.cn/3.html",
+            "http://a.gov.cn/2.html",  # url-ok: data, never fetched
+            "http://b.gov.cn/3.html",  # url-ok: data, never fetched
         ]
         assert len(list(arc.iter_captures(latest_only=False, kinds=None))) == 5
-        assert arc.has("http://a.gov.cn/list/index.html")  # index.html variant collapses
+        assert arc.has(
+            "http://a.gov.cn/list/index.html"  # url-ok: data, never fetched
+        )  # index.html variant collapses
         assert arc.has("http://A.gov.cn/1.html?utm_source=x#top")
-        assert not arc.has("http://a.gov.cn/9.html")
+        assert not arc.has("http://a.gov.cn/9.html")  # url-ok: data, never fetched
 
 
 def test_uri_resolution_rejects_escapes_and_garbage(tmp_path):
     with Archive(tmp_path) as arc:
         uri = arc.write_capture(
-            url="http://a.gov.cn/1.html", body=b"hello", kind="report"
+            url="http://a.gov.cn/1.html",  # url-ok: data, never fetched
+            body=b"hello",
+            kind="report",
         ).meta.archive_uri
         (tmp_path / "secret.warc.gz").write_bytes(b"x")
         for bad in [
@@ -146,13 +198,19 @@ def test_uri_resolution_rejects_escapes_and_garbage(tmp_path):
 
 def test_uncommitted_rows_are_invisible_after_crash(tmp_path):
     arc = Archive(tmp_path, commit_every=100, commit_interval=3600)
-    arc.write_capture(url="http://a.gov.cn/1.html", body=b"one", kind="report")
-    assert arc.has("http://a.gov.cn/1.html")  # visible to the writer itself
+    arc.write_capture(
+        url="http://a.gov.cn/1.html",  # url-ok: data, never fetched
+        body=b"one",
+        kind="report",
+    )
+    assert arc.has(
+        "http://a.gov.cn/1.html"  # url-ok: data, never fetched
+    )  # visible to the writer itself
     # simulate SIGKILL: no commit, no close
     other = Archive(tmp_path)
-    assert not other.has("http://a.gov.cn/1.html")
+    assert not other.has("http://a.gov.cn/1.html")  # url-ok: data, never fetched
     arc.commit()
-    assert other.has("http://a.gov.cn/1.html")
+    assert other.has("http://a.gov.cn/1.html")  # url-ok: data, never fetched
     other.close()
     arc.close()
 
@@ -161,7 +219,9 @@ def test_rotation(tmp_path):
     with Archive(tmp_path, max_file_bytes=2000) as arc:
         uris = [
             arc.write_capture(
-                url=f"http://a.gov.cn/{i}.pdf", body=os.urandom(1500), kind="report"
+                url=f"http://a.gov.cn/{i}.pdf",  # url-ok: data, never fetched
+                body=os.urandom(1500),
+                kind="report",
             ).meta.archive_uri
             for i in range(4)
         ]

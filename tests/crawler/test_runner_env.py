@@ -8,7 +8,8 @@ from crawler.runner import _is_secret
 
 
 @pytest.mark.parametrize(
-    "name", ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "PREFECT_API_KEY", "MY_TOKEN", "DB_PASSWORD"]
+    "name",
+    ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "PREFECT_API_KEY", "MY_TOKEN", "DB_PASSWORD"],
 )
 def test_credentials_are_filtered(name):
     assert _is_secret(name)

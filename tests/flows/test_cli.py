@@ -72,7 +72,7 @@ def test_sites_add_list_check(tmp_path):
             "sites",
             "add",
             "heyang",
-            "http://www.heyang.gov.cn/zwgk/xxgknb/",
+            "http://www.heyang.gov.cn/zwgk/xxgknb/",  # url-ok: data, never fetched
             "--publisher",
             "合阳县人民政府",
             "--region-code",

@@ -36,7 +36,8 @@ def test_one_bad_cell_in_table_four_keeps_the_other_fourteen_in_place():
     report = _parse("rev_bad.html")  # one cell reads 1O
     values = [x.value for x in report.review_litigation]
     assert len(values) == 15
-    assert values[2] is None and values.count(None) == 1
+    assert values[2] is None
+    assert values.count(None) == 1
     assert [i.rule for i in report.validation_issues] == ["values.not_a_number"]
 
 
@@ -72,7 +73,11 @@ def test_split_keeps_prose_whole():
         ("2021年某某县教育局政府信息公开工作年度报告", "某某县教育局", 2021),
         ("某某县教育局政府信息公开工作2021年度报告", "某某县教育局", 2021),
         ("关于印发某某县2021年政府信息公开工作年度报告的通知", "某某县人民政府", 2021),
-        ("某某市高新技术产业开发区2021年政府信息公开工作年度报告", "某某市高新技术产业开发区", 2021),
+        (
+            "某某市高新技术产业开发区2021年政府信息公开工作年度报告",
+            "某某市高新技术产业开发区",
+            2021,
+        ),
         ("某某县二〇二一年政府信息公开工作年度报告", "某某县人民政府", 2021),
         ("某某县城关街道办事处2022年政府信息公开工作年度报告", "某某县城关街道办事处", 2022),
     ],
@@ -97,7 +102,9 @@ def test_zones_are_not_people_s_governments():
 
 
 def test_carry_over_compares_consecutive_years_of_one_publisher():
-    sample = (Path(__file__).parents[1] / "fixtures" / "samples" / "heyang-2020-spam.txt").read_bytes()
+    sample = (
+        Path(__file__).parents[1] / "fixtures" / "samples" / "heyang-2020-spam.txt"
+    ).read_bytes()
     cur = parse_document(RawDocument(content=sample, filename="s.txt", publisher="合阳县人民政府"))
     prev = cur.model_copy(update={"year": 2019})
     assert carry_over(prev, cur) is None  # row 4 of 2019 (zeros) = row 2 of 2020 (zeros)

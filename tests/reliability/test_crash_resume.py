@@ -152,13 +152,25 @@ def test_a_record_written_but_never_indexed_is_recovered_not_stored_twice(tmp_pa
     bodies = [f"<html>{i} 政府信息公开</html>".encode() for i in range(3)]
     killed = Archive(tmp_path, commit_every=100, commit_interval=1e9)
     for i, body in enumerate(bodies[:2]):
-        killed.write_capture(url=f"http://x.gov.cn/{i}.html", body=body, kind="report")
+        killed.write_capture(
+            url=f"http://x.gov.cn/{i}.html",  # url-ok: data, never fetched
+            body=body,
+            kind="report",
+        )
     killed.commit()
-    killed.write_capture(url="http://x.gov.cn/2.html", body=bodies[2], kind="report")
+    killed.write_capture(
+        url="http://x.gov.cn/2.html",  # url-ok: data, never fetched
+        body=bodies[2],
+        kind="report",
+    )
     assert killed._file is not None
     killed._file.flush()  # on disk, index row never committed: as after a SIGKILL
     rerun = Archive(tmp_path)
-    again = rerun.write_capture(url="http://x.gov.cn/2.html", body=bodies[2], kind="report")
+    again = rerun.write_capture(
+        url="http://x.gov.cn/2.html",  # url-ok: data, never fetched
+        body=bodies[2],
+        kind="report",
+    )
     assert again.meta.deduplicated
     assert rerun.read(again.meta.archive_uri) == bodies[2]
     rerun.close()

@@ -98,7 +98,8 @@ def test_html_pdf_and_docx_give_identical_tables(fx, specs, build, template):
         for name, data in sources.items()
     }
     html_report = parsed["report.html"]
-    assert html_report.applications and html_report.review_litigation
+    assert html_report.applications
+    assert html_report.review_litigation
     assert html_report.active_disclosure
     for name, report in parsed.items():
         assert report.template == template, name

@@ -72,7 +72,7 @@ def test_long_hidden_prose_without_evidence_is_kept() -> None:
 
 def test_offsite_spam_anchor_removed_gov_link_kept() -> None:
     page = (
-        "<html><body><p>友情链接：<a href='http://www.gov.cn/'>中国政府网</a>"
+        "<html><body><p>友情链接：<a href='http://www.gov.cn/'>中国政府网</a>"  # url-ok: data, never fetched
         "<a href='https://ag8.bet/'>AG真人娱乐</a></p></body></html>"
     )
     root = html.document_fromstring(page)
