@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FAST_CRAWL, SECRET_MARKER
 from crash_support import (
     SITECUSTOMIZE,
     Pace,
@@ -29,6 +28,7 @@ from crash_support import (
     warc_payload_counts,
 )
 from hostile_server import HostileServer, serve_hostile
+from reliability_support import FAST_CRAWL, SECRET_MARKER
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

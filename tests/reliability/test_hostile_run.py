@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from broken_docs import all_documents
-from conftest import error_lines, query
 from hostile_server import (
     HOSTILE_LINKS,
     HostileServer,
@@ -24,6 +23,7 @@ from hostile_server import (
     serve_bytes,
     serve_hostile,
 )
+from reliability_support import SECRET_MARKER, error_lines, query
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 MAX_PAGES = 30
@@ -161,8 +161,6 @@ def test_archive_and_warehouse_files_are_not_world_writable(hostile_run):
 
 
 def test_no_secret_reaches_any_file_of_the_run(hostile_run, fast_crawl_env):
-    from conftest import SECRET_MARKER
-
     _state, data, *_ = hostile_run
     marker = SECRET_MARKER.encode()
     for path in data.rglob("*"):
