@@ -8,6 +8,7 @@ import pytest
 from pytest_socket import SocketConnectBlockedError
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_non_loopback_connections_are_blocked_before_any_packet():
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
