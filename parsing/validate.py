@@ -177,6 +177,54 @@ def carry_over(prev: Report, cur: Report) -> ValidationIssue | None:
     return check_carry_over(p4.values(), c2.values())
 
 
+ITEM_COUNT_ARTICLES = ("20.5", "20.6", "20.8")
+
+
+def check_item_counts(
+    prev: dict[str, tuple[float | None, float | None]], cur: dict[str, float | None]
+) -> ValidationIssue | None:
+    """``cross_year.item_count`` (2019 template, 20.5/20.6/20.8): last year's 上一年项目数量 +
+    本年增/减 should be this year's 上一年项目数量. A warning: bodies restate their counts.
+
+    Args:
+        prev: item → (prev_count, change) of the previous year's report.
+        cur: item → prev_count of this year's report.
+    """
+    diffs = [
+        (item, p + c, cur[item])
+        for item, (p, c) in sorted(prev.items())
+        if p is not None
+        and c is not None
+        and cur.get(item) is not None
+        and abs(p + c - (cur[item] or 0.0)) > 1e-6
+    ]
+    if not diffs:
+        return None
+    return ValidationIssue(
+        rule="cross_year.item_count",
+        severity="warning",
+        message="上一年项目数量 differs from last year's count + 本年增/减 for "
+        + ", ".join(f"{item} ({e:g} → {a:g})" for item, e, a in diffs),
+        expected="; ".join(f"{item}={e:g}" for item, e, _ in diffs),
+        actual="; ".join(f"{item}={a:g}" for item, _, a in diffs),
+    )
+
+
+def item_counts(prev: Report, cur: Report) -> ValidationIssue | None:
+    """Apply ``cross_year.item_count`` to two reports of one publisher, consecutive years."""
+    if prev.year + 1 != cur.year:
+        return None
+    before: dict[str, list[float | None]] = {}
+    now: dict[str, float | None] = {}
+    for a in prev.active_disclosure:
+        if a.article in ITEM_COUNT_ARTICLES and a.metric in ("prev_count", "change"):
+            before.setdefault(a.item, [None, None])[a.metric == "change"] = a.value
+    for a in cur.active_disclosure:
+        if a.article in ITEM_COUNT_ARTICLES and a.metric == "prev_count":
+            now[a.item] = a.value
+    return check_item_counts({k: (v[0], v[1]) for k, v in before.items()}, now)
+
+
 def status_of(issues: list[ValidationIssue]) -> ValidationStatus:
     """``invalid`` if any error, ``warning`` if any warning, else ``valid``."""
     if any(i.severity == "error" for i in issues):

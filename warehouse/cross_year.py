@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsing.models import APPLICANT_COLUMNS, ValidationIssue
-from parsing.validate import check_carry_over
-from warehouse.rows import CARRY_OVER_RULE, IssueRow
+from parsing.validate import ITEM_COUNT_ARTICLES, check_carry_over, check_item_counts
+from warehouse.rows import CARRY_OVER_RULE, ITEM_COUNT_RULE, IssueRow
 
 Counts = list[int | None]
 CheckFn = Callable[[list[int | None], list[int | None]], ValidationIssue | None]
@@ -84,6 +84,66 @@ def carry_over_issues(
                     cur["report_id"],
                     year,
                     CARRY_OVER_RULE,
+                    issue.severity,
+                    message,
+                    issue.expected,
+                    issue.actual,
+                )
+            )
+    return out
+
+
+def _item_values(active: pa.Table) -> dict[str, dict[str, list[float | None]]]:
+    """report_id → item → [prev_count, change] for the 20.5/20.6/20.8 items."""
+    wanted = active.filter(
+        pc.and_(
+            pc.is_in(active["article"], pa.array(list(ITEM_COUNT_ARTICLES))),
+            pc.is_in(active["metric"], pa.array(["prev_count", "change"])),
+        )
+    )
+    out: dict[str, dict[str, list[float | None]]] = {}
+    for rid, item, metric, value in zip(
+        wanted["report_id"].to_pylist(),
+        wanted["item"].to_pylist(),
+        wanted["metric"].to_pylist(),
+        wanted["value"].to_pylist(),
+        strict=True,
+    ):
+        out.setdefault(rid, {}).setdefault(item, [None, None])[metric == "change"] = value
+    return out
+
+
+def item_count_issues(
+    reports: pa.Table, active: pa.Table, publishers: Iterable[str], years: Iterable[int]
+) -> list[IssueRow]:
+    """``cross_year.item_count`` issues (2019 template counts) for reports of ``publishers``.
+
+    Pairs a report with the previous year's report of its publisher chosen as for
+    ``carry_over_issues``; ``active`` needs report_id, article, item, metric and value.
+    """
+    wanted_pub, wanted_years = set(publishers), set(years)
+    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(wanted_pub), pa.string()))
+    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
+        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
+    values = _item_values(active)
+    out: list[IssueRow] = []
+    for (publisher, year), current in sorted(by_key.items()):
+        if year not in wanted_years or (publisher, year - 1) not in by_key:
+            continue
+        prev = max(by_key[(publisher, year - 1)], key=_rank)
+        before = {k: (v[0], v[1]) for k, v in values.get(prev["report_id"], {}).items()}
+        for cur in sorted(current, key=lambda r: str(r["report_id"])):
+            now = {k: v[0] for k, v in values.get(cur["report_id"], {}).items()}
+            issue = check_item_counts(before, now)
+            if issue is None:
+                continue
+            message = f"{issue.message} (previous report {prev['report_id']}, {year - 1})"
+            out.append(
+                (
+                    cur["report_id"],
+                    year,
+                    ITEM_COUNT_RULE,
                     issue.severity,
                     message,
                     issue.expected,

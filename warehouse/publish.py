@@ -24,10 +24,10 @@ import pyarrow.fs as pafs
 
 from parsing.models import Report
 from warehouse import journal
-from warehouse.cross_year import REPORT_COLUMNS, carry_over_issues
+from warehouse.cross_year import REPORT_COLUMNS, carry_over_issues, item_count_issues
 from warehouse.locking import SWAP_LOCK, WRITE_LOCK, file_lock
 from warehouse.manifest import update_manifest, write_schema_files
-from warehouse.rows import CARRY_OVER_RULE, collect, issues_table
+from warehouse.rows import CROSS_YEAR_RULES, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import FileStat, Store, fsync_dir, open_store
 
@@ -36,6 +36,7 @@ PAUSE_ENV = "XXGK_WAREHOUSE_PAUSE"
 """Test hook: ``stage:SECONDS`` sleeps after staging, ``swap:SECONDS`` after the first swap."""
 
 Leaf = tuple[str, int]
+_ACTIVE_COLUMNS = ["report_id", PARTITION_FIELD, "article", "item", "metric", "value"]
 _APP_COLUMNS = ["report_id", PARTITION_FIELD, "row_code"] + [
     f.name for f in SCHEMAS["applications"]
 ][4:]
@@ -123,7 +124,11 @@ class _Builder:
         around = years | {y - 1 for y in years}
         reports = self.context("reports", around, REPORT_COLUMNS)
         apps = self.context("applications", around, _APP_COLUMNS)
-        issues = issues_table(carry_over_issues(reports, apps, publishers, years))
+        active = self.context("active_disclosure", around, _ACTIVE_COLUMNS)
+        issues = issues_table(
+            carry_over_issues(reports, apps, publishers, years)
+            + item_count_issues(reports, active, publishers, years)
+        )
         mask = pc.and_(
             pc.is_in(reports["publisher"], value_set=pa.array(sorted(publishers), pa.string())),
             pc.is_in(reports[PARTITION_FIELD], value_set=pa.array(sorted(years), pa.int16())),
@@ -137,7 +142,7 @@ class _Builder:
                 self.content[key] = self.existing_leaf(*key)
             current = self.content[key]
             stale = pc.and_(
-                pc.equal(current["rule"], CARRY_OVER_RULE),
+                pc.is_in(current["rule"], value_set=pa.array(list(CROSS_YEAR_RULES))),
                 pc.is_in(current["report_id"], value_set=affected),
             )
             kept = current.filter(pc.invert(stale))

@@ -22,6 +22,8 @@ from parsing.models import Report
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 
 CARRY_OVER_RULE = "cross_year.carry_over"
+ITEM_COUNT_RULE = "cross_year.item_count"
+CROSS_YEAR_RULES = (CARRY_OVER_RULE, ITEM_COUNT_RULE)  # computed by the warehouse
 
 _REPORT_COLUMNS = [f.name for f in SCHEMAS["reports"]]
 _CHILD_COLUMNS = {
@@ -164,7 +166,7 @@ def _reports_to_tables(reports: Sequence[Report]) -> dict[str, pa.Table]:
         for report in reports:
             children = getattr(report, name)
             if name == "validation_issues":
-                children = [c for c in children if c.rule != CARRY_OVER_RULE]
+                children = [c for c in children if c.rule not in CROSS_YEAR_RULES]
             if not children:
                 continue
             got = [getter(c) for c in children]

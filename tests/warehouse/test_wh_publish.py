@@ -27,6 +27,8 @@ def test_round_trip_exact_rows(wh: Path, reports: list[Report]) -> None:
     expected = reports_to_tables(reports)
     for name in TABLES:
         got = read_table(name, wh)
+        if name == "validation_issues":  # warehouse-computed item-count warnings: own test
+            got = got.filter(pc.not_equal(got["rule"], "cross_year.item_count"))
         want = sort_rows(expected[name]).sort_by([("year", "ascending")])
         want = want.take(pc.sort_indices(want, [("year", "ascending"), ("report_id", "ascending")]))
         assert got.schema.equals(want.schema), name
