@@ -15,8 +15,12 @@ SAMPLE = Path(__file__).parents[1] / "fixtures" / "samples" / "heyang-2020-spam.
 
 
 def _reports() -> tuple[Report, Report]:
-    raw = RawDocument(content=SAMPLE.read_bytes(), filename="s.txt", publisher="合阳县人民政府",
-                      url="http://127.0.0.1/heyang/2020.html")
+    raw = RawDocument(
+        content=SAMPLE.read_bytes(),
+        filename="s.txt",
+        publisher="合阳县人民政府",
+        url="http://127.0.0.1/heyang/2020.html",
+    )
     cur = parse_document(raw)
     # last year's report whose counts + changes give exactly this year's 上一年项目数量
     now = {a.item: a.value for a in cur.active_disclosure if a.metric == "prev_count"}
@@ -28,7 +32,9 @@ def _reports() -> tuple[Report, Report]:
             rows.append(a.model_copy(update={"value": 1.0}))
         else:
             rows.append(a)
-    prev = cur.model_copy(update={"year": 2019, "report_id": "prev-2019", "active_disclosure": rows})
+    prev = cur.model_copy(
+        update={"year": 2019, "report_id": "prev-2019", "active_disclosure": rows}
+    )
     return prev, cur
 
 
@@ -41,7 +47,9 @@ def test_rule_on_two_reports():
     prev, cur = _reports()
     assert item_counts(prev, cur) is None
     off = [
-        a.model_copy(update={"value": 200.0}) if a.item == "行政许可" and a.metric == "change" else a
+        a.model_copy(update={"value": 200.0})
+        if a.item == "行政许可" and a.metric == "change"
+        else a
         for a in prev.active_disclosure
     ]
     issue = item_counts(prev.model_copy(update={"active_disclosure": off}), cur)
