@@ -111,6 +111,9 @@ class Report(BaseModel):
     spam_chars_removed: int = 0
     spam_verdict: SpamVerdict = "clean"
     replacement_suspected: bool = False
+    # Among several captures of one publisher's report for one year (a （更正版） re-post, the same
+    # report under two columns), the one readers should use; the warehouse sets it on publish.
+    is_current: bool = True
     validation_status: ValidationStatus = "valid"
     text_overall: str | None = None
     text_problems: str | None = None

@@ -21,6 +21,7 @@ from warehouse.manifest import update_manifest, write_schema_files
 from warehouse.publish import sort_rows
 from warehouse.schemas import METADATA_VERSION_KEY, PARTITION_FIELD, SCHEMA_VERSION, TABLES
 from warehouse.storage import PART_NAME, FileStat, Store, open_store
+from warehouse.versions import mark_current
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ def compact(
                 files = store.data_files(table, year)
                 if not files or not _needs_rewrite(store, files):
                     continue
-                data = sort_rows(store.read_partition(table, year))
+                data = store.read_partition(table, year)
+                if table == "reports":  # older schema versions have no is_current
+                    data = mark_current(data)
+                data = sort_rows(data)
                 final = store.part_path(table, year)
                 target = store.temp_path(final, run_id) if store.is_local else final
                 body = data.drop_columns([PARTITION_FIELD])

@@ -30,6 +30,7 @@ from warehouse.manifest import update_manifest, write_schema_files
 from warehouse.rows import CROSS_YEAR_RULES, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import FileStat, Store, fsync_dir, open_store
+from warehouse.versions import mark_current
 
 log = logging.getLogger(__name__)
 PAUSE_ENV = "XXGK_WAREHOUSE_PAUSE"
@@ -105,9 +106,10 @@ class _Builder:
         for table in TABLES:
             for year in sorted(years):
                 kept = _without(self.existing_leaf(table, year), ids)
-                self.content[(table, year)] = pa.concat_tables(
-                    [kept, _for_year(self.new[table], year)]
-                )
+                merged = pa.concat_tables([kept, _for_year(self.new[table], year)])
+                if table == "reports":
+                    merged = mark_current(merged)
+                self.content[(table, year)] = merged
 
     def context(self, table: str, years: set[int], columns: list[str]) -> pa.Table:
         parts = []

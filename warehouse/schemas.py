@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: reports.is_current
 PARTITION_FIELD = "year"
 METADATA_VERSION_KEY = b"xxgk.schema_version"
 METADATA_TABLE_KEY = b"xxgk.table"
@@ -52,6 +52,7 @@ _FIELDS: dict[str, list[pa.Field]] = {
         # extra columns (allowed by the contract)
         _f("spam_verdict", pa.string()),
         _f("replacement_suspected", pa.bool_()),
+        _f("is_current", pa.bool_()),
     ],
     "active_disclosure": [
         *_ID,
