@@ -239,7 +239,9 @@ def demo(
     site_root = data_dir / "sites"
     write_demo_sites(site_root)
     typer.echo(f"serving 3 demo sites from {site_root} on 127.0.0.1 …")
-    with serve_directory(site_root) as port:
+    # A fixed port when free, so a second demo run sees the same URLs (same report ids) and
+    # fetches nothing new.
+    with serve_directory(site_root, port=18765) as port:
         sites_file = data_dir / "demo-sites.toml"
         sites_file.write_text(demo_sites_toml(port), encoding="utf-8")
         params = {"data_dir": str(data_dir), "sites_file": str(sites_file)}

@@ -21,10 +21,16 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve_directory(root: Path) -> Iterator[int]:
-    """Serve ``root`` on 127.0.0.1 at a free port for the duration of the block; yields the port."""
+def serve_directory(root: Path, port: int = 0) -> Iterator[int]:
+    """Serve ``root`` on 127.0.0.1 for the duration of the block; yields the port.
+
+    ``port`` is tried first (0: any free port); when it is taken, any free port is used.
+    """
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
