@@ -83,14 +83,21 @@ def _without(table: pa.Table, ids: pa.Array) -> pa.Table:
     return table.filter(pc.invert(pc.is_in(table["report_id"], value_set=ids)))
 
 
+# The large child tables are rebuilt one leaf at a time while staging and never held together,
+# so a publish needs memory for one year partition of them, not for every touched year.
+_STREAMED = frozenset({"applications", "active_disclosure", "review_litigation"})
+
+
 class _Builder:
-    """Rebuilds the touched leaves in memory."""
+    """Rebuilds the touched leaves: small tables in memory, large ones leaf by leaf."""
 
     def __init__(self, store: Store, new: dict[str, pa.Table]) -> None:
         self.store = store
         self.new = new
         self.existing: dict[Leaf, pa.Table] = {}
         self.content: dict[Leaf, pa.Table] = {}
+        self.pending: set[Leaf] = set()
+        self.ids: pa.Array = pa.array([], pa.string())
         self.report_years = set(store.years("reports"))
 
     def existing_leaf(self, table: str, year: int) -> pa.Table:
@@ -103,19 +110,41 @@ class _Builder:
         return self.existing[key]
 
     def rebuild(self, years: set[int], ids: pa.Array) -> None:
+        self.ids = ids
         for table in TABLES:
             for year in sorted(years):
+                if table in _STREAMED:
+                    self.pending.add((table, year))
+                    continue
                 kept = _without(self.existing_leaf(table, year), ids)
                 merged = pa.concat_tables([kept, _for_year(self.new[table], year)])
                 if table == "reports":
                     merged = mark_current(merged)
                 self.content[(table, year)] = merged
 
+    def streamed_leaf(self, key: Leaf) -> tuple[pa.Table, pa.Table]:
+        """(new content, previous content) of a streamed leaf, read now and not kept."""
+        table, year = key
+        if year in self.store.years(table):
+            previous = self.store.read_partition(table, year)
+        else:
+            previous = SCHEMAS[table].empty_table()
+        merged = pa.concat_tables([_without(previous, self.ids), _for_year(self.new[table], year)])
+        return merged, previous
+
     def context(self, table: str, years: set[int], columns: list[str]) -> pa.Table:
         parts = []
         for year in sorted(years):
             if (table, year) in self.content:
                 parts.append(self.content[(table, year)].select(columns))
+            elif (table, year) in self.pending:
+                old = (
+                    self.store.read_partition(table, year, columns)
+                    if year in self.store.years(table)
+                    else pa.schema([SCHEMAS[table].field(c) for c in columns]).empty_table()
+                )
+                new = _for_year(self.new[table], year).select(columns)
+                parts.append(pa.concat_tables([_without(old, self.ids), new]))
             elif year in self.report_years:
                 parts.append(self.store.read_partition(table, year, columns))
         schema = pa.schema([SCHEMAS[table].field(c) for c in columns])
@@ -205,24 +234,29 @@ def _commit(store: Store, builder: _Builder, run_id: str) -> tuple[dict[str, Fil
         y for (t, y), tab in builder.content.items() if t == "reports" and tab.num_rows
     }
     plan = journal.Plan(run_id)
-    writes: list[tuple[str, pa.Table]] = []
-    for (table, year), data in sorted(builder.content.items()):
+    stats: dict[str, FileStat] = {}
+    for table, year in sorted(set(builder.content) | builder.pending):
         final = store.part_path(table, year)
         if year not in live_years:
             if year in store.years(table):
                 plan.deletes.append(final)
             continue
+        if (table, year) in builder.content:
+            data, previous = builder.content[(table, year)], builder.existing_leaf(table, year)
+        else:
+            data, previous = builder.streamed_leaf((table, year))
         data = sort_rows(data)
-        previous = builder.existing_leaf(table, year)
         if year in store.years(table) and data.equals(previous):
             continue
-        writes.append((final, data.drop_columns([PARTITION_FIELD])))
-    stats: dict[str, FileStat] = {}
-    if store.is_local:
-        for final, data in writes:
+        body = data.drop_columns([PARTITION_FIELD])
+        del data, previous  # one streamed leaf in memory at a time
+        if store.is_local:
             temp = store.temp_path(final, run_id)
-            stats[final] = store.write_parquet(data, temp)
+            stats[final] = store.write_parquet(body, temp)
             plan.swaps.append((temp, final))
+        else:  # object stores: written straight to their place (single writer, no journal)
+            stats[final] = store.write_parquet(body, final)
+    if store.is_local:
         staged_dirs = sorted({final.rpartition("/")[0] for _, final in plan.swaps})
         for directory in staged_dirs:
             fsync_dir(directory)  # staged files durable before the commit point
@@ -239,8 +273,6 @@ def _commit(store: Store, builder: _Builder, run_id: str) -> tuple[dict[str, Fil
                 fsync_dir(directory)  # renames durable before the journal goes
             journal.finish(store)
     else:
-        for final, data in writes:
-            stats[final] = store.write_parquet(data, final)
         journal.apply(store, journal.Plan(run_id, [], plan.deletes))
     rel = len(store.root.rstrip("/")) + 1 if store.root else 0
     return {k[rel:]: v for k, v in stats.items()}, [d[rel:] for d in plan.deletes]
