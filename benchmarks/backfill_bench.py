@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BATCH = int(os.environ.get("BENCH_BATCH", "200"))  # documents per parse task
+BATCH = int(os.environ.get("BENCH_BATCH", "1000"))  # documents per parse task
 PUBLISH_EVERY = int(os.environ.get("BENCH_PUBLISH_EVERY", "1000"))
 sys.path.insert(0, str(ROOT))
 

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     warehouse: str | None = None
     sites_file: Path = DEFAULT_SITES_FILE
-    batch_size: int = 500
+    batch_size: int = 1000
     publish_every: int = 1000
     crawl_timeout: float = 3600.0
     crawl_concurrency: int = 4
