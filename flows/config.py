@@ -4,7 +4,7 @@
 as ``s3://bucket/prefix``; default ``<data-dir>/warehouse``), ``XXGK_SITES_FILE`` (default the
 bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task),
 ``XXGK_PUBLISH_EVERY`` (reports per warehouse transaction), ``XXGK_CRAWL_TIMEOUT`` (seconds per
-site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls and parse batches at once).
+site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once).
 """
 
 from __future__ import annotations

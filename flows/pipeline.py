@@ -27,7 +27,8 @@ from flows.ledger import capture_key, mark_processed, processed_keys
 from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
 
 log = logging.getLogger("xxgk")
-# At most this many crawls (subprocesses) and parse batches at once (XXGK_CRAWL_CONCURRENCY).
+# Threads of the default task runner: at most this many site crawls (subprocesses) at once
+# (XXGK_CRAWL_CONCURRENCY); parse batches are submitted one at a time on threads.
 _THREADS: Any = ThreadPoolTaskRunner(max_workers=Settings().crawl_concurrency)
 
 

@@ -17,6 +17,7 @@ from crawler.archive import Archive
 from crawler.registry import Site
 from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
+from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
 from warehouse import publish
@@ -80,13 +81,11 @@ def archived_captures(
     ]
 
 
-_ATTACHMENT_SUFFIXES = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
-
-
 def _is_attachment(capture: dict[str, Any]) -> bool:
-    name = str(capture.get("filename") or capture.get("url") or "").lower().split("?")[0]
+    """The crawler's attachment rule (URL or file name), or a capture that is not a page."""
+    names = (str(capture.get("url") or ""), str(capture.get("filename") or ""))
     ctype = str(capture.get("content_type") or "").lower()
-    return name.endswith(_ATTACHMENT_SUFFIXES) or ("html" not in ctype and "text" not in ctype)
+    return any(is_attachment_url(n) for n in names if n) or not ("html" in ctype or "text" in ctype)
 
 
 def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument:

@@ -24,6 +24,20 @@ COLUMNS = (
 )
 
 
+# Per-site counters a parse batch reports (flows.steps.BatchResult.by_site).
+BATCH_COUNTERS = (
+    "parsed",
+    "valid",
+    "warning",
+    "invalid",
+    "quarantined",
+    "spam_documents",
+    "spam_chars",
+    "other_year",
+    "errors",
+)
+
+
 @dataclass
 class SiteLine:
     """What happened to one site in one run."""
@@ -106,17 +120,7 @@ def add_batch(
             line.reasons.append(f"{counts['article_pages']} article pages whose report is attached")
         if counts.get("other_year"):
             line.reasons.append(f"{counts['other_year']} reports of other years not published")
-        for key in (
-            "parsed",
-            "valid",
-            "warning",
-            "invalid",
-            "quarantined",
-            "spam_documents",
-            "spam_chars",
-            "other_year",
-            "errors",
-        ):
+        for key in BATCH_COUNTERS:
             setattr(line, key, getattr(line, key) + counts.get(key, 0))
     kinds: dict[str, Counter[str]] = {}
     for err in errors:

@@ -9,7 +9,7 @@ reports for Y-1, the comparison uses the one not quarantined with the latest ``f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,39 @@ def _rank(rec: dict[str, Any]) -> tuple[bool, datetime, str]:
     )
 
 
+def _pairs(
+    reports: pa.Table, publishers: Iterable[str], years: Iterable[int]
+) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(previous-year report, report) for every report of ``publishers`` in ``years``.
+
+    The previous report is the publisher's Y-1 report ranked first by :func:`_rank`.
+    """
+    wanted_years = set(years)
+    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(set(publishers)), pa.string()))
+    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
+        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
+    for (publisher, year), current in sorted(by_key.items()):
+        if year not in wanted_years or (publisher, year - 1) not in by_key:
+            continue
+        prev = max(by_key[(publisher, year - 1)], key=_rank)
+        for cur in sorted(current, key=lambda r: str(r["report_id"])):
+            yield prev, cur
+
+
+def _row(rule: str, prev: dict[str, Any], cur: dict[str, Any], issue: ValidationIssue) -> IssueRow:
+    message = f"{issue.message} (previous report {prev['report_id']}, {prev['year']})"
+    return (
+        cur["report_id"],
+        cur["year"],
+        rule,
+        issue.severity,
+        message,
+        issue.expected,
+        issue.actual,
+    )
+
+
 def carry_over_issues(
     reports: pa.Table,
     applications: pa.Table,
@@ -58,38 +91,13 @@ def carry_over_issues(
     needs ``report_id``, ``row_code`` and the count columns (other rows are ignored).
     """
     check = check or check_carry_over
-    wanted_pub = set(publishers)
-    wanted_years = set(years)
-    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(wanted_pub), pa.string()))
-    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
-        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
     rows = _rows_by_report(applications)
     out: list[IssueRow] = []
-    for (publisher, year), current in sorted(by_key.items()):
-        if year not in wanted_years or (publisher, year - 1) not in by_key:
-            continue
-        prev = max(by_key[(publisher, year - 1)], key=_rank)
+    for prev, cur in _pairs(reports, publishers, years):
         row4 = rows.get((prev["report_id"], "4"))
-        for cur in sorted(current, key=lambda r: str(r["report_id"])):
-            row2 = rows.get((cur["report_id"], "2"))
-            if row4 is None or row2 is None:
-                continue
-            issue = check(row4, row2)
-            if issue is None:
-                continue
-            message = f"{issue.message} (previous report {prev['report_id']}, {year - 1})"
-            out.append(
-                (
-                    cur["report_id"],
-                    year,
-                    CARRY_OVER_RULE,
-                    issue.severity,
-                    message,
-                    issue.expected,
-                    issue.actual,
-                )
-            )
+        row2 = rows.get((cur["report_id"], "2"))
+        if row4 is not None and row2 is not None and (issue := check(row4, row2)) is not None:
+            out.append(_row(CARRY_OVER_RULE, prev, cur, issue))
     return out
 
 
@@ -118,36 +126,13 @@ def item_count_issues(
 ) -> list[IssueRow]:
     """``cross_year.item_count`` issues (2019 template counts) for reports of ``publishers``.
 
-    Pairs a report with the previous year's report of its publisher chosen as for
-    ``carry_over_issues``; ``active`` needs report_id, article, item, metric and value.
+    ``active`` needs report_id, article, item, metric and value.
     """
-    wanted_pub, wanted_years = set(publishers), set(years)
-    by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(wanted_pub), pa.string()))
-    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
-        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
     values = _item_values(active)
     out: list[IssueRow] = []
-    for (publisher, year), current in sorted(by_key.items()):
-        if year not in wanted_years or (publisher, year - 1) not in by_key:
-            continue
-        prev = max(by_key[(publisher, year - 1)], key=_rank)
+    for prev, cur in _pairs(reports, publishers, years):
         before = {k: (v[0], v[1]) for k, v in values.get(prev["report_id"], {}).items()}
-        for cur in sorted(current, key=lambda r: str(r["report_id"])):
-            now = {k: v[0] for k, v in values.get(cur["report_id"], {}).items()}
-            issue = check_item_counts(before, now)
-            if issue is None:
-                continue
-            message = f"{issue.message} (previous report {prev['report_id']}, {year - 1})"
-            out.append(
-                (
-                    cur["report_id"],
-                    year,
-                    ITEM_COUNT_RULE,
-                    issue.severity,
-                    message,
-                    issue.expected,
-                    issue.actual,
-                )
-            )
+        now = {k: v[0] for k, v in values.get(cur["report_id"], {}).items()}
+        if (issue := check_item_counts(before, now)) is not None:
+            out.append(_row(ITEM_COUNT_RULE, prev, cur, issue))
     return out
