@@ -14,15 +14,6 @@ from typing import Any
 from flows.config import configure_prefect
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of the record (CLI runners swap it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Point at the current stderr, then write."""
-        self.stream = sys.stderr
-        super().emit(record)
-
-
 @contextlib.contextmanager
 def quiet_exit() -> Iterator[None]:
     """Hide the CancelledError/'Error flushing events' noise Prefect prints at shutdown."""
@@ -40,6 +31,20 @@ def _silence() -> None:
         sys.stderr = io.StringIO()  # the interpreter's own exit-time traceback writes go here
 
 
+def prefect_target(data_dir: Path) -> str:
+    """Point Prefect at a running server when there is one; a line saying which server is used."""
+    from flows.config import use_running_server
+
+    found = use_running_server(data_dir)
+    configure_prefect(data_dir)
+    if found:
+        return f"Prefect: using the server at {found[0]} ({found[1]})"
+    return (
+        "Prefect: starting an ephemeral server (10-20 s; export PREFECT_API_URL or keep "
+        "`xxgk serve` running to pay this once)"
+    )
+
+
 def run_flow(
     name: str,
     data_dir: Path,
@@ -48,16 +53,14 @@ def run_flow(
     workers: int = 0,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict."""
+    """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict.
+
+    A run that ends ``Failed`` because a site needs attention still returns its summary; a run
+    that crashed raises.
+    """
     configure_prefect(data_dir)
-    progress = logging.getLogger("xxgk")
-    if not progress.handlers:
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
-        progress.addHandler(handler)
-        progress.setLevel(logging.INFO)
-        progress.propagate = False
     from flows import pipeline
+    from flows.summary import RunNeedsAttention
 
     fl: Any = getattr(pipeline, name)
     if workers or dask_address:
@@ -71,5 +74,13 @@ def run_flow(
             )
         )
         fl = fl.with_options(task_runner=runner)
-    call: Callable[..., dict[str, Any]] = fl
-    return call(**params)
+    call: Callable[..., Any] = fl
+    state = call(**params, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, RunNeedsAttention):
+        return result.summary
+    if isinstance(result, BaseException):
+        raise result
+    if not isinstance(result, dict):
+        raise RuntimeError(f"flow {name} ended {state.name}: {state.message}")
+    return result

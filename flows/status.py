@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from crawler.registry import load_sites
 from flows.summary import expected_years, is_government
-from warehouse import summary as warehouse_summary
+
+STATUS_COLUMNS = ("site", "year", "reports", "invalid", "quarantined", "coverage")
 
 
-def status_table(warehouse_root: str, sites_file: Path, today: date | None = None) -> str:
-    """A printable coverage table: one line per site and expected year."""
+def status_rows(
+    warehouse_root: str, sites_file: Path, today: date | None = None
+) -> list[dict[str, Any]]:
+    """One row per site and expected (or found) year: counts and ``ok``/``MISSING``/``-``."""
+    from warehouse import summary as warehouse_summary
+
     rows = warehouse_summary(warehouse_root).to_pylist()
     found: dict[tuple[str, int], dict[str, int]] = {}
     for r in rows:
@@ -21,7 +27,7 @@ def status_table(warehouse_root: str, sites_file: Path, today: date | None = Non
     sites = load_sites(sites_file)
     day = today or date.today()
     all_sites = sorted(set(sites) | {s for s, _ in found})
-    lines = [f"{'site':20} {'year':>4} {'reports':>7} {'invalid':>7} {'quarant.':>8}  coverage"]
+    out: list[dict[str, Any]] = []
     for site in all_sites:
         gov = site not in sites or is_government(sites[site].publisher)
         years = expected_years(day, government=gov)
@@ -30,8 +36,14 @@ def status_table(warehouse_root: str, sites_file: Path, today: date | None = Non
             got = found.get((site, year), {"reports": 0, "invalid": 0, "quarantined": 0})
             expected = year in years and site in sites and sites[site].enabled
             mark = "ok" if got["reports"] else ("MISSING" if expected else "-")
-            lines.append(
-                f"{site:20} {year:>4} {got['reports']:>7} {got['invalid']:>7} "
-                f"{got['quarantined']:>8}  {mark}"
-            )
-    return "\n".join(lines)
+            out.append({"site": site, "year": year, **got, "coverage": mark})
+    return out
+
+
+def status_table(warehouse_root: str, sites_file: Path, today: date | None = None) -> str:
+    """A printable coverage table: one line per site and expected year."""
+    from flows.tables import render_table
+
+    rows = status_rows(warehouse_root, sites_file, today)
+    heads = ["site", "year", "reports", "invalid", "quarant.", "coverage"]
+    return render_table(heads, [[r[c] for c in STATUS_COLUMNS] for r in rows])
