@@ -92,7 +92,8 @@ class RichHandler(logging.Handler):
         )
 
         self.verbosity = verbosity
-        console = Console(file=stream or _Stderr(), force_terminal=True)  # type: ignore[arg-type]
+        # the stream of the moment (not a proxy of sys.stderr, which the live display replaces)
+        console = Console(file=stream or sys.stderr, force_terminal=True)
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -101,6 +102,8 @@ class RichHandler(logging.Handler):
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self.tasks: dict[str, Any] = {}
         self.started = False
