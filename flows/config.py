@@ -80,7 +80,7 @@ def server_file(data_dir: Path) -> Path:
     return data_dir.resolve() / ".prefect" / SERVER_FILE
 
 
-def healthy(api_url: str, timeout: float = 0.5) -> bool:
+def healthy(api_url: str, timeout: float = 3.0) -> bool:
     """The Prefect API at ``api_url`` answers its health check."""
     try:
         with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=timeout) as resp:  # noqa: S310

@@ -221,7 +221,7 @@ def _run(
             mark_processed(data, keys)
             _drop(spools)
             spools = []
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - only a full disk is handled here
         if not is_disk_full(exc):
             raise
         for fut in inflight:  # let running batches end; their spools are kept too

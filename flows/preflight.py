@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,13 +74,18 @@ def check_writable_dir(path: Path, what: str, min_free_mb: float) -> None:
         raise _os_error(exc, what, path) from exc
     if not path.is_dir():
         raise UserError(f"{what} {path} exists and is not a directory")
+    probe = path / f".xxgk-write-test-{os.getpid()}"
     try:
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".xxgk-write-test-") as fh:
-            fh.write(b"x")
-            fh.flush()
-            os.fsync(fh.fileno())
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"x")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise _os_error(exc, what, path) from exc
+    finally:
+        probe.unlink(missing_ok=True)
     free = shutil.disk_usage(path).free
     if free < min_free_mb * _MB:
         raise UserError(

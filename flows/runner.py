@@ -13,6 +13,8 @@ from typing import Any
 
 from flows.config import configure_prefect
 
+_REPLACED: list[Any] = []
+
 
 @contextlib.contextmanager
 def quiet_exit() -> Iterator[None]:
@@ -28,6 +30,9 @@ def _silence() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     sys.stderr.flush()
     if os.environ.get("XXGK_PREFECT_DEBUG") != "1":
+        # keep the replaced stream alive: a garbage-collected text wrapper closes its buffer,
+        # which may belong to someone else (a test runner capturing stderr)
+        _REPLACED.append(sys.stderr)
         sys.stderr = io.StringIO()  # the interpreter's own exit-time traceback writes go here
 
 

@@ -20,10 +20,14 @@ log = logging.getLogger("xxgk")
 
 
 def is_disk_full(exc: BaseException) -> bool:
-    """ENOSPC/EDQUOT, also when pyarrow reports it only in the message."""
+    """ENOSPC/EDQUOT, also when pyarrow or SQLite report it only in the message."""
     if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
         return True
-    return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
+    text = str(exc)
+    return any(
+        m in text
+        for m in ("No space left on device", "Disk quota exceeded", "database or disk is full")
+    )
 
 
 def write_keys(spool: str, keys: list[str]) -> None:

@@ -51,14 +51,16 @@ def _warehouse_digest(root: Path) -> dict[str, str]:
     }
 
 
-def _fill(path: Path) -> int | None:
-    """Write zeros until the disk is full; the errno that stopped it."""
+def _fill(path: Path, leave: int) -> int | None:
+    """Write zeros until the disk is full, then free ``leave`` bytes; the errno that stopped it."""
     with path.open("wb", buffering=0) as fh:
         try:
             while True:
-                fh.write(b"\0" * 65536)
+                fh.write(b"\0" * 4096)
         except OSError as exc:
-            return exc.errno
+            code = exc.errno
+        fh.truncate(max(0, fh.tell() - leave))
+    return code
 
 
 def test_a_broken_site_fails_the_flow_run_after_publishing_the_rest(broken_run):
@@ -205,7 +207,14 @@ def test_a_full_tmpfs_fails_the_run_in_one_line_and_keeps_the_warehouse(broken_r
         assert ok.exit_code == 0, ok.output
         before = _warehouse_digest(small / "warehouse")
         ballast = mnt / "ballast"
-        assert _fill(ballast) == errno.ENOSPC
+        # room for the start-up checks, not for the run's spools and partition files
+        assert _fill(ballast, leave=64 * 1024) == errno.ENOSPC
+        full = runner.invoke(app, args, env=env)
+        assert full.exit_code == FAILED, full.output
+        assert "disk full" in full.stderr
+        assert "Traceback" not in full.output
+        assert _warehouse_digest(small / "warehouse") == before
+        assert _fill(ballast, leave=0) == errno.ENOSPC
         full = runner.invoke(app, args, env=env)
         assert full.exit_code == FAILED, full.output
         assert "disk full" in full.stderr
