@@ -20,6 +20,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
+from prefect.logging.handlers import APILogHandler
 from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -301,8 +302,14 @@ def _finish(summary: RunSummary, flow_name: str) -> Any:
     message = summary.failure_message()
     if message is None:
         log.info("run %s ok: published %d reports", summary.run_id, summary.published)
+    else:
+        log.error("%s (published %d reports)", message, summary.published)
+    try:  # the last lines reach the flow run's logs before a served run's process exits
+        APILogHandler().flush()
+    except Exception:  # noqa: BLE001 - logs are a nicety next to the state
+        log.debug("could not flush the Prefect log handler", exc_info=True)
+    if message is None:
         return data
-    log.error("%s (published %d reports)", message, summary.published)
     failed: State[Any] = Failed(message=message, data=RunNeedsAttention(message, data))
     return failed
 

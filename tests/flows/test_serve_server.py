@@ -156,7 +156,11 @@ def test_nightly_with_a_broken_site_fails_with_crawl_logs_then_readme_trigger_wo
     run = _wait_final(api, nightly)
     assert run["state_type"] == "FAILED", run["state"]
     assert "dead broken" in run["state"]["message"]
-    logs = _logs(api, nightly)
+    deadline = time.monotonic() + 20  # the server stores logs in batches
+    while "stage timings: crawl" not in (logs := _logs(api, nightly)):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
     assert "[dead] " in logs  # the crawl subprocess's lines, named by site
     assert "stage timings: crawl" in logs
 
