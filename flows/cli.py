@@ -54,15 +54,38 @@ def _version(value: bool) -> None:
         return
     from importlib.metadata import PackageNotFoundError, version
 
-    from parsing.pipeline import PARSER_VERSION
-    from warehouse.schemas import SCHEMA_VERSION
-
     try:
         pkg = version("xxgk")
     except PackageNotFoundError:
         pkg = "unknown"
-    typer.echo(f"xxgk {pkg} (parser {PARSER_VERSION}, schema {SCHEMA_VERSION})")
+    parser = _constant("parsing", "pipeline.py", "PARSER_VERSION")
+    schema = _constant("warehouse", "schemas.py", "SCHEMA_VERSION")
+    typer.echo(f"xxgk {pkg} (parser {parser}, schema {schema})")
     raise typer.Exit(0)
+
+
+def _constant(package: str, module: str, name: str) -> object:
+    """A module-level literal read from the source (no import of the package: ``--version`` stays
+    fast); imported for real if the source does not spell it as a literal."""
+    import ast
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / module
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError):
+            tree = ast.Module(body=[], type_ignores=[])
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+                and isinstance(node.value, ast.Constant)
+            ):
+                return node.value.value
+    return getattr(importlib.import_module(f"{package}.{module.removesuffix('.py')}"), name)
 
 
 @app.callback()
