@@ -114,8 +114,9 @@ def _run(
     captures: list[dict[str, Any]] = []
     root = warehouse or str(data / "warehouse")
     started = time.monotonic()
-    summary.published += publish_leftovers(data, root, summary.notes)  # a full disk's spools
-    if summary.published:
+    # spools of finished batches an earlier run could not publish (full disk, kill)
+    summary.leftovers_published = publish_leftovers(data, root, summary.notes)
+    if summary.leftovers_published:
         summary.timings["leftover publish"] = time.monotonic() - started
     stage = time.monotonic()
     if source == "web":

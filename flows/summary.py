@@ -84,6 +84,8 @@ class RunSummary:
     warehouse: str = ""
     errors_file: str | None = None
     failed: str | None = None
+    # reports of earlier runs' kept spools published at the start (not in ``published``)
+    leftovers_published: int = 0
     # set when the run had nothing to work on (no capture to parse): exit code 4
     nothing_to_do: bool = False
     # seconds per stage (crawl, parse, publish …), in the order they ran
