@@ -171,3 +171,22 @@ def test_nightly_with_a_broken_site_fails_with_crawl_logs_then_readme_trigger_wo
     run = _wait_final(api, backfill)
     assert run["state_type"] == "COMPLETED", run["state"]
     assert "published" in _logs(api, backfill)
+
+
+def test_other_commands_use_the_served_server_and_say_so(served):
+    api, data, env, _log = served
+    sites = data.parent / "sites.toml"
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "xxgk"), "reparse", "--data-dir", str(data)]
+        + ["--sites-file", str(sites), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,  # no PREFECT_API_URL: the server is found through the data dir
+        cwd=ROOT,
+        timeout=240,
+    )
+    assert f"Prefect: using the server at {api}" in proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["published"] == 8
+    runs = _api(f"{api}/flow_runs/filter", {"flows": {"name": {"any_": ["xxgk-reparse"]}}})
+    assert [r["state_type"] for r in runs] == ["COMPLETED"]
