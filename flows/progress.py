@@ -180,5 +180,6 @@ def progress_view(verbosity: int) -> Iterator[str]:
     finally:
         logger.removeHandler(handler)
         handler.close()
-        logger.setLevel(old_level)
+        # INFO at least: the flow run's logs in Prefect keep getting progress and crawl lines
+        logger.setLevel(old_level or logging.INFO)
         logger.propagate = old_propagate
