@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from flows.ledger import mark_processed
@@ -47,10 +48,12 @@ def claim(spool_dir: Path) -> None:
 
 
 def release(spool_dir: Path) -> None:
-    """The run is over: its spool dir goes if empty, else it is left for the next run."""
+    """The run is over: its spool dir goes unless it holds finished, unpublished spools."""
     (spool_dir / MARKER).unlink(missing_ok=True)
-    if spool_dir.is_dir() and not any(spool_dir.iterdir()):
-        spool_dir.rmdir()
+    if not spool_dir.is_dir():
+        return
+    if not any(p.with_suffix(".keys").exists() for p in spool_dir.glob("*.jsonl")):
+        shutil.rmtree(spool_dir, ignore_errors=True)
 
 
 def _live(run_dir: Path) -> bool:
