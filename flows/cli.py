@@ -297,7 +297,7 @@ def status(
         typer.echo(f"no warehouse at {root} yet: run `xxgk run` or `xxgk backfill` first", err=True)
         raise typer.Exit(1)
     try:
-        typer.echo(status_table(root, _sites_file(sites_file)))
+        typer.echo(status_table(root, _sites_file(sites_file), None, data_dir / "state" / "crawls"))
     except RegistryError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -111,10 +111,11 @@ def test_offsite_redirects_are_not_followed(hostile_run):
 
 
 def test_endless_pagination_and_calendar_trap_are_cut_at_the_page_limit(hostile_run):
-    state, data, *_ = hostile_run
+    state, data, summary, _ = hostile_run
     fetched = len(state.hits("/h/index_")) + len(state.hits("/h/cal"))
     assert 2 <= fetched <= MAX_PAGES
-    assert any(k == "page_limit" for k in _crawl_errors(data, "hostile").values())
+    assert any(k == "limit_reached" for k in _crawl_errors(data, "hostile").values())
+    assert "hostile" in summary["incomplete_sites"]
     assert len(state.hits("/h/endless/")) <= 6  # REDIRECT_MAX_TIMES 5, then given up
 
 
