@@ -58,7 +58,7 @@ class ApiSpec:
     def request(self) -> tuple[str, str, str | None]:
         """``(url, method, body)`` of the request for ``self.page``."""
         params = dict(self.params)
-        if self.page_param:
+        if self.page_param and "{page}" not in self.url:
             params[self.page_param] = str(self.page)
         url = self.url.replace("{page}", str(self.page))
         if self.method == "POST":
@@ -227,6 +227,7 @@ def _spec_from(
     if found is None:
         return None
     url, page_param = found
+    url = url.replace("callback=?", "callback=jsonpcb")  # jQuery's JSONP placeholder
     if not _looks_like_api(url, data_type) and not data:
         return None
     params: dict[str, str] = {}
@@ -250,8 +251,6 @@ def _spec_from(
         query = [(k, v) for k, v in query if k != page_param]
         absolute = urlunsplit(parts._replace(query=urlencode(query)))
     size = next((v for k, v in params.items() if k.lower() in SIZE_PARAMS and v.isdigit()), None)
-    if "callback=?" in absolute:
-        absolute = absolute.replace("callback=?", "callback=jsonpcb")
     return ApiSpec(
         url=absolute,
         method="POST" if method.upper() == "POST" else "GET",
