@@ -114,6 +114,8 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     for key, value in args.setting:
         settings.set(key, value, priority="cmdline")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+    if not settings.get("XXGK_SPOOL_DIR"):  # report bodies stream here (crawler.spool)
+        settings.set("XXGK_SPOOL_DIR", str(Path(args.data_dir) / "spool-crawl"), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportSpider)
     process.crawl(
