@@ -83,6 +83,7 @@ class CrawlSummary(BaseModel):
     links: LinkCounts = Field(default_factory=LinkCounts)
     status: str = "ok"  # "incomplete" when a crawl bound was hit (see ``limits_hit``)
     limits_hit: list[str] = Field(default_factory=list)  # names of the bounds that were hit
+    spooled: int = 0  # documents whose body streamed to disk on arrival (crawler.spool)
     list_endpoints: list[str] = Field(default_factory=list)  # script-loaded lists found
 
     def add_error(self, kind: str, url: str, message: str = "", bound: str | None = None) -> None:

@@ -398,6 +398,8 @@ class ReportSpider(scrapy.Spider):
             self.summary.add_error("archive_error", response.url, message)
             return None
         self._settle(response.request, ok=True)
+        if "spooled" in response.flags:
+            self.summary.spooled += 1
         self._record(result.meta, hints, kind, new=result.changed)
         html = self._html_of(response, result)
         if html is not None:
