@@ -3,11 +3,11 @@
 ``discover(home_url, fetch)`` walks at most ``max_pages`` pages: the home page, the 政府信息公开 /
 信息公开 / 政务公开 section pages it links (a 政府信息公开平台 on another host included), and the
 年报 columns found there (政府信息公开年报, 年度报告, and the 部门年报 / 乡镇（街道）年报 /
-县市区年报 sub-columns on a column page). Each column is checked: it must list at least one report, as HTML
-links, a Hanweb ``<datastore>``, or a script-loaded JSON list. The result names the publisher
-(``SiteName`` meta or the page title), the region code (the first six digits of the 网站标识码
-``SiteIDCode``), the verified columns as start URLs, and the allowed domains. Columns that list
-nothing are kept in ``rejected`` with the reason, never silently dropped.
+县市区年报 sub-columns on a column page). Each column is checked: it must list at least one
+report, as HTML links, a Hanweb ``<datastore>``, or a script-loaded JSON list. The result
+names the publisher (``SiteName`` meta or the page title), the region code (the first six digits
+of the 网站标识码 ``SiteIDCode``), the verified columns as start URLs, and the allowed domains.
+Columns that list nothing are kept in ``rejected`` with the reason, never silently dropped.
 """
 
 from __future__ import annotations
