@@ -191,6 +191,18 @@ def _toml_value(value: object) -> str:
     raise TypeError(f"unsupported TOML value {value!r}")
 
 
+def site_toml(data: dict[str, object], comment: str | None = None) -> str:
+    """One ``[[site]]`` table as TOML text (validated first; RegistryError names the field)."""
+    try:
+        Site.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError(_format_error(Path("<site>"), exc)) from exc
+    lines = [f"# {comment}"] if comment else []
+    lines.append("[[site]]")
+    lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+    return "\n".join(lines) + "\n"
+
+
 def add_site(
     path: str | Path,
     name: str,
