@@ -271,6 +271,7 @@ class Archive:
                     request_headers,
                     method,
                     request_body,
+                    digest,
                 )
             self._pending_contents[sha] = stored
         else:
@@ -373,13 +374,19 @@ class Archive:
         request_headers: Iterable[tuple[str, str]],
         method: str,
         request_body: bytes,
+        digest: str | None = None,
     ) -> tuple[str, int, int, int]:
         out = self._open_file()
         writer = WARCWriter(out, gzip=True, warc_version="1.1")
         headers = stored_headers(response_headers, size)
         http = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1")
         resp = writer.create_warc_record(
-            target, "response", payload=payload, length=size, http_headers=http
+            target,
+            "response",
+            payload=payload,
+            length=size,
+            http_headers=http,
+            warc_headers_dict={"WARC-Payload-Digest": digest} if digest else None,
         )
         parts = urlsplit(target)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

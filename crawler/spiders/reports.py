@@ -28,7 +28,7 @@ from crawler.recognize import (
 from crawler.registry import Site, get_site
 from crawler.script_lists import ApiSpec, api_page, find_endpoints, wants_next
 from crawler.summary import LIMIT_REACHED, CaptureInfo, CrawlSummary
-from crawler.urls import canonical_url, host_allowed, is_attachment_url
+from crawler.urls import ATTACHMENT_EXTENSIONS, canonical_url, host_allowed, is_attachment_url
 
 logger = logging.getLogger(__name__)
 _BODY_SCOPES = (
@@ -39,6 +39,9 @@ _BODY_SCOPES = (
     ".article-content",
     ".xl_main",
     "#ivs_content",
+)
+_MAYBE_ATTACHMENT = re.compile(
+    r"\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")\b|downfile", re.IGNORECASE
 )
 _META_DATE = ("PubDate", "pubdate", "firstpublishedtime", "publishdate")
 
@@ -404,6 +407,7 @@ class ReportSpider(scrapy.Spider):
         html = self._html_of(response, result)
         if html is not None:
             found = list(self._attachments(html, response.url, hints, result.meta.url, kind))
+            # (the multi-page article hook, crawler/article_pages.py, adds its requests here)
             return found or None
         return None
 
@@ -439,6 +443,9 @@ class ReportSpider(scrapy.Spider):
     def _attachments(
         self, text: str, base_url: str, hints: dict[str, Any], referer: str, kind: str
     ) -> Iterator[scrapy.Request]:
+        """Attachment links of a document's body; the links found are those to attachments."""
+        if not _MAYBE_ATTACHMENT.search(text):  # no attachment link at all: skip the DOM
+            return
         sel = Selector(text=text)
         if not hints.get("published_date"):
             for name in _META_DATE:
@@ -451,8 +458,8 @@ class ReportSpider(scrapy.Spider):
         scope = next((s for s in _BODY_SCOPES if sel.css(s)), None)
         for link in html_links(sel, base_url, scope):
             if not is_attachment_url(link.url):
-                self._filtered("not_an_attachment")
-            elif not host_allowed(link.url, self.allowed_domains):
+                continue  # a page link (navigation, related news): not an attachment candidate
+            if not host_allowed(link.url, self.allowed_domains):
                 self._filtered("offsite")
             elif is_noise_title(link.text):
                 self._filtered("noise")
