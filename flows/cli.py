@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from flows.cli_sites_discover import sites_discover
 from flows.exit_codes import FAILED, HELP, NOTHING_TO_DO, USAGE, UserError
 
 app = typer.Typer(
@@ -483,13 +484,18 @@ def status(
     except UserError as exc:
         if exc.code != NOTHING_TO_DO:
             _fail(exc.message, exc.code, json_out)
-    from flows.status import status_rows, status_table
+    from flows.status import incomplete_crawls, status_rows, status_table
 
+    crawls = data_dir / "state" / "crawls"
     if json_out:
-        rows = status_rows(root, sites)
-        typer.echo(json.dumps({"warehouse": root, "rows": rows}, ensure_ascii=False, indent=1))
+        doc = {
+            "warehouse": root,
+            "rows": status_rows(root, sites),
+            "incomplete_crawls": incomplete_crawls(crawls),
+        }
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
     else:
-        typer.echo(status_table(root, sites))
+        typer.echo(status_table(root, sites, None, crawls))
 
 
 @app.command(epilog="Exit codes: 0 ok; 4 no warehouse.")
@@ -528,6 +534,7 @@ def compact(
 
 sites_app = typer.Typer(help="The site registry: list, add, check.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
+sites_app.command("discover")(sites_discover)
 
 
 @sites_app.command("list")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,39 @@ from crawler.registry import load_sites
 from flows.summary import expected_years, is_government
 
 STATUS_COLUMNS = ("site", "year", "reports", "invalid", "quarantined", "coverage")
+
+
+def crawl_states(state_dir: Path | None) -> dict[str, dict[str, object]]:
+    """The last crawl state of each site (``<data>/state/crawls/<site>.json``, by the crawler)."""
+    states: dict[str, dict[str, object]] = {}
+    if state_dir is None or not state_dir.is_dir():
+        return states
+    for file in sorted(state_dir.glob("*.json")):
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("site"), str):
+            states[data["site"]] = data
+    return states
+
+
+def incomplete_crawls(crawl_state_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """Sites whose last crawl hit a bound: when, and which bounds at which URLs."""
+    out: dict[str, dict[str, Any]] = {}
+    for site, state in crawl_states(crawl_state_dir).items():
+        if state.get("status") == "incomplete":
+            limits = state.get("limits")
+            limits = limits if isinstance(limits, list) else []
+            out[site] = {
+                "at": state.get("at"),
+                "limits": [
+                    {"bound": x.get("bound"), "url": x.get("url")}
+                    for x in limits
+                    if isinstance(x, dict)
+                ],
+            }
+    return out
 
 
 def status_rows(
@@ -40,10 +74,23 @@ def status_rows(
     return out
 
 
-def status_table(warehouse_root: str, sites_file: Path, today: date | None = None) -> str:
-    """A printable coverage table: one line per site and expected year."""
+def status_table(
+    warehouse_root: str,
+    sites_file: Path,
+    today: date | None = None,
+    crawl_state_dir: Path | None = None,
+) -> str:
+    """A printable coverage table (rich, CJK-aware): one line per site and expected year.
+
+    With ``crawl_state_dir``, a site whose last crawl hit a bound is listed as ``incomplete``
+    with the bounds and URLs, after the table.
+    """
     from flows.tables import render_table
 
     rows = status_rows(warehouse_root, sites_file, today)
     heads = ["site", "year", "reports", "invalid", "quarant.", "coverage"]
-    return render_table(heads, [[r[c] for c in STATUS_COLUMNS] for r in rows])
+    lines = [render_table(heads, [[r[c] for c in STATUS_COLUMNS] for r in rows])]
+    for site, state in incomplete_crawls(crawl_state_dir).items():
+        where = "; ".join(f"{x['bound']} at {x['url']}" for x in state["limits"])
+        lines.append(f"{site:20} crawl incomplete (last crawl {state['at']}): {where}")
+    return "\n".join(lines)

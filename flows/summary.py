@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+INCOMPLETE = "incomplete"  # the crawl hit a bound (crawler.summary.INCOMPLETE)
+
 COLUMNS = (
     "site",
     "found",
@@ -98,6 +100,11 @@ class RunSummary:
         return self.sites.setdefault(site, SiteLine(site))
 
     @property
+    def incomplete_sites(self) -> list[str]:
+        """Sites whose crawl hit a bound (``limit_reached``): some reports may be missing."""
+        return [s.site for s in self.sites.values() if s.status == INCOMPLETE]
+
+    @property
     def broken_sites(self) -> list[str]:
         """Sites marked broken (crawl failed, or fewer reports than the last run)."""
         return [s.site for s in self.sites.values() if s.status == "broken"]
@@ -136,6 +143,7 @@ class RunSummary:
         """JSON-able form."""
         data = asdict(self)
         data["broken_sites"] = self.broken_sites
+        data["incomplete_sites"] = self.incomplete_sites
         data["problem_sites"] = self.problem_sites
         data["exit_code"] = self.exit_code()
         return data
@@ -189,12 +197,12 @@ def add_crawl(summary: RunSummary, crawl: dict[str, Any]) -> None:
     kinds = Counter(e.get("kind", "error") for e in errs)
     line.reasons += [f"{k} ×{n}" for k, n in kinds.most_common()]
     limits = [e for e in errs if e.get("kind") == "limit_reached"]
-    if crawl.get("status") == "incomplete" or limits:  # a crawl bound was hit
-        line.status = "incomplete"
-        for e in limits[:3]:
-            line.reasons.insert(0, f"bound hit: {e.get('message') or ''} {e.get('url') or ''}")
-        if not limits:
-            line.reasons.insert(0, "crawl incomplete: a bound was hit")
+    if (crawl.get("status") == INCOMPLETE or limits) and line.status == "ok":  # a bound was hit
+        line.status = INCOMPLETE
+        line.reasons[:0] = [
+            f"bound {e.get('bound') or e.get('message') or '?'} hit at {e.get('url')}"
+            for e in limits
+        ] or ["crawl incomplete: a bound was hit"]
 
 
 def add_batch(
