@@ -36,6 +36,19 @@ def _silence() -> None:
         sys.stderr = io.StringIO()  # the interpreter's own exit-time traceback writes go here
 
 
+def _quiet_prefect_console() -> None:
+    """Prefect's own console lines (a failed task's traceback …) stay out of the terminal: the
+    CLI prints one line per problem and the flow run's logs in Prefect keep everything."""
+    if os.environ.get("XXGK_PREFECT_DEBUG") == "1":
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.CRITICAL)
+
+
 def prefect_target(data_dir: Path) -> str:
     """Point Prefect at a running server when there is one; a line saying which server is used."""
     from flows.config import use_running_server
@@ -66,6 +79,8 @@ def run_flow(
     configure_prefect(data_dir)
     from flows import pipeline
     from flows.summary import RunNeedsAttention
+
+    _quiet_prefect_console()
 
     fl: Any = getattr(pipeline, name)
     if workers or dask_address:
