@@ -17,7 +17,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from warehouse.index import index_path, rebuild_year, write_index
+from warehouse.index import index_path, index_years, rebuild_year, write_index
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, TABLES, schema_json
 from warehouse.storage import FileStat, Store
 
@@ -98,6 +98,7 @@ def upgrade(store: Store) -> bool:
     """
     doc = read_manifest(store)
     if doc.get("layout", 1) >= LAYOUT and store.read_bytes(store.path(MANIFEST)) is not None:
+        _repair_index(store)
         return False
     moved = False
     for table in TABLES:
@@ -121,6 +122,16 @@ def upgrade(store: Store) -> bool:
         "warehouse %s upgraded to layout %d (%d index years)", store.root, LAYOUT, len(years)
     )
     return True
+
+
+def _repair_index(store: Store) -> None:
+    """Rebuild the index of any year that has reports but no index file (deleted by hand):
+    without it, republished reports would be taken for new ones and duplicated."""
+    missing = sorted(set(store.years("reports")) - set(index_years(store)))
+    for year in missing:
+        log.warning("warehouse %s: index of %d missing, rebuilt from the reports", store.root, year)
+        path = index_path(store, year)
+        write_index(store, year, rebuild_year(store, year), path)
 
 
 def leaf_rel(table: str, year: int, name: str) -> str:

@@ -179,3 +179,14 @@ def test_layout_1_warehouse_is_upgraded(wh: Path, reports: list[Report], snap: A
     for name in TABLES:
         for leaf in (wh / name).iterdir():
             assert len(list(leaf.iterdir())) == 1
+
+
+def test_a_deleted_index_is_rebuilt_not_trusted(wh: Path, reports: list[Report]) -> None:
+    publish(reports, wh)
+    for path in (wh / "_index").iterdir():
+        path.unlink()
+    changed = [r.model_copy(update={"parser_version": "7.0.0"}) for r in reports[:3]]
+    publish(changed, wh)
+    rep = read_table("reports", wh)
+    assert rep.num_rows == len(reports)  # replaced, not duplicated
+    assert sorted(rep["parser_version"].to_pylist()).count("7.0.0") == 3
