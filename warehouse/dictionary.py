@@ -16,6 +16,36 @@ _ID = {
     "year": "Year the report covers (Hive partition key, int16).",
 }
 
+# Columns that other work adds to the same tables (provenance, sources, legacy tables): their
+# descriptions live here too, so the files describe every column whatever lands first.
+_PROVENANCE = {
+    "source_kind": "Where the value was read: html_table, pdf_table, docx_table, text_table, "
+    "ocr_table or prose.",
+    "source_page": "1-based page (PDF page, article page or scanned image); null for one page.",
+    "source_table": "0-based index of the table grid in the document.",
+    "source_row": "0-based row in the span-expanded grid.",
+    "source_col": "0-based column in the span-expanded grid.",
+    "source_text": "The cell text exactly as printed.",
+}
+_APPLICATION_PROVENANCE = _PROVENANCE | {
+    "source_col": "0-based grid column of each value column (natural_person … total).",
+    "source_text": "The printed text of each value cell (natural_person … total).",
+}
+_CELLS = {
+    f"{table}_cells_{kind}": f"Cells of table {label}: {meaning}."
+    for table, label in (
+        ("active_disclosure", "二"),
+        ("applications", "三"),
+        ("review_litigation", "四"),
+    )
+    for kind, meaning in (
+        ("expected", "number the template expects"),
+        ("found", "number read with a value"),
+        ("null", "number left null (empty or unreadable)"),
+        ("quarantined", "number withheld because spam touched them"),
+    )
+}
+
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "reports": {
         **_ID,
@@ -40,6 +70,14 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "spam_verdict": "Spam stripper's verdict: clean, cleaned, cleaned_with_gaps or quarantine.",
         "replacement_suspected": "The page looks replaced by unrelated content.",
         "is_current": "The version to use among reports of one publisher and year.",
+        "publisher_source": "Where the publisher name came from (meta, index table, title, …).",
+        "year_source": "Where the report year came from (meta, index table, title, …).",
+        "publisher_key": "Stable key of the publisher (joins the publishers table).",
+        "region_code_source": "Where region_code came from (publisher name, site, …).",
+        "published_date_source": "Where published_date came from (meta, page, list, …).",
+        "page_urls": "Every page URL of a multi-page article (empty for one page).",
+        "ocr_confidence": "Scanned reports: mean OCR word confidence (0-100); null otherwise.",
+        **_CELLS,
     },
     "active_disclosure": {
         **_ID,
@@ -48,6 +86,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "metric": "Column of table 二, e.g. new_published, in_force, decisions.",
         "value": "The number as printed; null for an empty or unreadable cell.",
         "unit": "Unit as printed (万元, 元, 件, 项); amounts stay in the printed unit.",
+        **_PROVENANCE,
     },
     "applications": {
         **_ID,
@@ -60,12 +99,14 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "legal_service_org": "Count for 法律服务机构; null = cell empty.",
         "other_org": "Count for 其他 (legal persons or other organisations); null = cell empty.",
         "total": "Count for 总计; null = cell empty.",
+        **_APPLICATION_PROVENANCE,
     },
     "review_litigation": {
         **_ID,
         "proceeding": "review, litigation_direct or litigation_after_review (table 四).",
         "outcome": "upheld, corrected, other, pending or total.",
         "value": "The number as printed; null for an empty or unreadable cell.",
+        **_PROVENANCE,
     },
     "validation_issues": {
         **_ID,
@@ -80,6 +121,15 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "location": "Where in the document the span was removed.",
         "removed_text": "The removed text, verbatim.",
         "detector": "Which detector flagged the span.",
+    },
+    "legacy_figures": {
+        **_ID,
+        "section": "Section of a pre-2019 report the figure was printed in.",
+        "label": "Row label as printed.",
+        "unit": "Unit as printed.",
+        "value": "The figure as printed; null for an empty or unreadable cell.",
+        "cumulative": "历年累计 (cumulative) figure where printed.",
+        **_PROVENANCE,
     },
 }
 
