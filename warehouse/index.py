@@ -20,7 +20,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
-from warehouse.storage import FileStat, Store, sort_rows, stem_of
+from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
 
 INDEX_DIR = "_index"
 ROWS_VERSION = 1
@@ -113,10 +113,12 @@ def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
     data = sort_rows(rows.cast(INDEX_SCHEMA))
     kwargs = {"compression": "zstd", "write_statistics": True}
     if store.is_local:
-        with Path(path).open("wb") as fh:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
             pq.write_table(data, fh, **kwargs)
             fh.flush()
             os.fsync(fh.fileno())
+        Path(path).chmod(FILE_MODE)  # not world-writable whatever the umask
     else:
         with store.fs.open_output_stream(path) as out:
             pq.write_table(data, out, **kwargs)
