@@ -6,6 +6,7 @@ import logging
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
+from parsing.completeness import ambiguous_cell_issues, completeness
 from parsing.errors import (
     CorruptDocumentError,
     MissingYearError,
@@ -99,7 +100,7 @@ def _parse(raw: RawDocument) -> Report:
     doc = extract_blocks(raw)
     spam = strip_document(doc)
     sections, _owner = split_sections(doc)
-    tables = read_tables(doc)
+    tables = read_tables(doc, spam.ambiguous_cells)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
     title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
@@ -165,16 +166,19 @@ def _parse(raw: RawDocument) -> Report:
             for r in removals
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+        **completeness(tables, template),
     )
     issues += validate_report(report)
-    if spam.quarantined_cells:
+    issues += ambiguous_cell_issues(tables)
+    others = [c for c in spam.quarantined_cells if c not in set(spam.ambiguous_cells)]
+    if others:
         issues.append(
             ValidationIssue(
                 rule="spam.quarantined_cells",
                 severity="error",
-                message="spam overlaps numbers in cells: " + ", ".join(spam.quarantined_cells),
+                message="spam overlaps numbers in cells: " + ", ".join(others),
                 expected="clean cells",
-                actual=str(len(spam.quarantined_cells)),
+                actual=str(len(others)),
             )
         )
     report.validation_issues = issues
