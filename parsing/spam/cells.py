@@ -71,6 +71,20 @@ def joins_digits(text: str, kept: Sequence[int]) -> bool:
     return digits[-1] - digits[0] + 1 != sum(1 for i in kept if digits[0] <= i <= digits[-1])
 
 
+def touches_digits(text: str, kept: Sequence[int]) -> bool:
+    """True when a removed character directly touches a kept digit (``0888澳门金沙``): the
+    number's boundary is unknown (the spam may have carried digits), so it is ambiguous. A space,
+    line break or punctuation between them delimits the number."""
+    keep = set(kept)
+    for i in range(len(text)):
+        if i in keep:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(text) and j in keep and _has_digit(text[j]):
+                return True
+    return False
+
+
 def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> CellStrip:
     """Strip one cell under the digit rule (see module docstring)."""
     res = strip_string(text, location, phrases, in_cell=True)
@@ -85,6 +99,8 @@ def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> 
         return CellStrip(res.text, res.removals, flag="spam_cell")
     if _has_digit(rest) and joins_digits(text, res.kept):
         return CellStrip(text, quarantine="spam_inside_number", removed=removed, ambiguous=True)
+    if is_numeric(rest) and touches_digits(text, res.kept):
+        return CellStrip(text, quarantine="spam_touches_number", removed=removed, ambiguous=True)
     if is_numeric(rest):
         if _loose_cn_numeral(removed):
             return _ambiguous(text, removed, rest)
@@ -116,6 +132,8 @@ def _glued(text: str, location: str) -> CellStrip | None:
     rest = (text[:start] + text[end:]).strip()
     if _has_digit(removed) or (is_numeric(rest) and _loose_cn_numeral(removed)):
         return _ambiguous(text, removed, rest)
+    if is_numeric(rest) and touches_digits(text, [*range(start), *range(end, len(text))]):
+        return CellStrip(text, quarantine="spam_touches_number", removed=removed, ambiguous=True)
     record = SpamRemovalRecord(location, removed, "cell_glued", start, end)
     flag = "numeric_cell_had_spam" if is_numeric(rest) else "label_suffix_stripped"
     return CellStrip(text[:start] + text[end:], [record], flag=flag)

@@ -92,8 +92,8 @@ def _apply(text: str, res: CellStrip, loc: str, tally: TableTally, first: bool =
         tally.reasons.append(f"cell_{res.quarantine}:{loc}")
         if res.ambiguous:
             tally.ambiguous.append(loc)
-        if res.removed and first:  # the whole would-be removal, digits included
-            tally.removals.append(SpamRemovalRecord(loc, res.removed, "cell_ambiguous"))
+        if res.ambiguous and first:  # nothing of it is published: the whole cell, digits too
+            tally.removals.append(SpamRemovalRecord(loc, text, "cell_ambiguous"))
         return
     if res.removals:
         tally.edited_cells += 1
