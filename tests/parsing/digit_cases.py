@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -59,3 +61,65 @@ def published(report: Report, table: str, row: str, column: str) -> tuple[Any, s
         if key == (row, column):
             return r.value, r.source_text
     raise AssertionError(f"{table} {row} {column} not published")
+
+
+SPAM_WORDS = (
+    "澳门金沙游戏",
+    "威尼斯人娱乐",
+    "澳門金沙遊戲",
+    "亚博体育官网",
+    "太阳城集团",
+    "九游会",
+)
+SPAM_DIGITS = ("", "", "888", "365", "8", "2023")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+NUMBER_CELL = re.compile(r">\s*((?:[增减])?[0-9][0-9,]*)\s*<")
+GLUE_BASES = (
+    "01_trs_2019_tpl_2020",
+    "02_trs_2021_tpl_2022",
+    "06_reworded_labels_2019",
+    "07_reworded_labels_2021",
+    "16_word_export_2021",
+    "21_tpl2019_layout_in_2022",
+)
+
+
+def glue_spam(rng: random.Random, page: str, cells: int = 2) -> str:
+    """``page`` with random spam (with or without digits, full-width, split across tags, after a
+    ``<br>``) glued before, after or inside random numbers of its tables (benchmarks; the
+    property test draws the same shapes with hypothesis)."""
+    lo, hi = page.index("<table"), page.rindex("</table>")
+    found = list(NUMBER_CELL.finditer(page, lo, hi))
+    for m in sorted(rng.sample(found, min(cells, len(found))), key=lambda m: -m.start()):
+        number = m.group(1).translate(FULL_WIDTH) if rng.random() < 0.3 else m.group(1)
+        word, digits = rng.choice(SPAM_WORDS), rng.choice(SPAM_DIGITS)
+        phrase = word + digits if rng.random() < 0.5 else digits + word
+        if rng.random() < 0.3:
+            phrase = phrase.translate(FULL_WIDTH)
+        cut = rng.randint(1, max(1, len(phrase) - 1))
+        phrase = rng.choice(
+            [phrase, f"{phrase[:cut]}<span>{phrase[cut:]}</span>", f"<br/>{phrase}"]
+        )
+        where = rng.choice(["before", "after", "inside"])
+        if where == "inside" and len(number) >= 2:
+            k = rng.randint(1, len(number) - 1)
+            text = number[:k] + phrase + number[k:]
+        elif where == "before":
+            text = phrase + number
+        else:
+            text = number + phrase
+        page = page[: m.start(1)] + text + page[m.end(1) :]
+    return page
+
+
+def all_values(report: Report) -> dict[tuple[str, ...], object]:
+    """Every published value of ``report`` keyed by table, row and column."""
+    out: dict[tuple[str, ...], object] = {}
+    for a in report.active_disclosure:
+        out[("active", a.item, a.metric)] = a.value
+    for app in report.applications:
+        for i, v in enumerate(app.values()):
+            out[("applications", app.row_code, str(i))] = v
+    for r in report.review_litigation:
+        out[("review", r.proceeding, r.outcome)] = r.value
+    return out

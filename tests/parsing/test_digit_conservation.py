@@ -33,7 +33,8 @@ def test_digit_case(case: dict[str, Any]) -> None:
         assert report.validation_status == "invalid"
         assert len(issues) == 1, report.validation_issues
         issue = issues[0]
-        assert case["row"] in issue.message and case["column"] in issue.message
+        assert case["row"] in issue.message
+        assert case["column"] in issue.message
         assert issue.severity == "error"
         assert issue.actual == source_text  # the raw cell text
         assert any(case["removed"] in r.removed_text for r in report.spam_removals)
@@ -68,11 +69,15 @@ def test_untouched_values_keep_their_provenance() -> None:
     report = parse_document(raw_report("02_trs_2021_tpl_2022"))
     for row in report.active_disclosure + report.review_litigation:
         assert row.source_kind == "html_table"
-        assert row.source_table is not None and row.source_row is not None
-        assert row.source_col is not None and row.source_text is not None
+        assert row.source_table is not None
+        assert row.source_row is not None
+        assert row.source_col is not None
+        assert row.source_text is not None
     for app in report.applications:
-        assert app.source_col is not None and len(app.source_col) == 7
-        assert app.source_text is not None and len(app.source_text) == 7
+        assert app.source_col is not None
+        assert len(app.source_col) == 7
+        assert app.source_text is not None
+        assert len(app.source_text) == 7
     assert report.applications_cells_expected == 175
     assert report.applications_cells_found == 175
     assert report.review_litigation_cells_found == 15
