@@ -34,6 +34,7 @@ from parsing.metadata import (
 from parsing.models import Report, SpamRemoval, ValidationIssue
 from parsing.normalize import to_simplified
 from parsing.spam import strip_document, strip_text
+from parsing.spam.latin import own_hosts
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
@@ -98,13 +99,15 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
 
 def _parse(raw: RawDocument) -> Report:
     doc = extract_blocks(raw)
-    spam = strip_document(doc)
+    with own_hosts(raw.url):
+        spam = strip_document(doc)
     sections, _owner = split_sections(doc)
     tables = read_tables(doc, spam.ambiguous_cells)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
     title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
-    title_res = strip_text(clean_title(title_src), location="title")
+    with own_hosts(raw.url):
+        title_res = strip_text(clean_title(title_src), location="title")
     title = title_res.text
     removals = list(spam.removals) + title_res.removals
 
