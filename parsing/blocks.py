@@ -71,6 +71,8 @@ class DocumentBlocks:
     warnings: list[str] = field(default_factory=list)
     spam_removals: list[SpamRemovalRecord] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    # who the page says published it, by source (meta | index_table | page_source), as printed
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

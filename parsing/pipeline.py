@@ -22,11 +22,13 @@ from parsing.inputs import RawDocument, make_report_id
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
+    choose_publisher,
+    choose_year,
     clean_title,
-    government_name,
     is_lookalike_title,
     is_report_title,
     parse_date,
+    period_year,
     publisher_from_title,
     year_from_text,
     year_from_title,
@@ -125,23 +127,28 @@ def _parse(raw: RawDocument) -> Report:
             f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
     published = raw.published_date or parse_date(doc.published_date)
-    year = (
-        year_from_title(title)
-        or raw.year_hint
-        or year_from_text(sections.get("overall", "") + "\n" + body)
-        or (published.year - 1 if published else None)
+    body_text = sections.get("overall", "") + "\n" + body
+    year, year_source, year_note = choose_year(
+        period=period_year(body_text),
+        title=year_from_title(title),
+        hint=raw.year_hint,
+        text=year_from_text(body_text),
+        published=published,
     )
     if year is None:
         raise MissingYearError("no report year in title, hints, text or publication date")
 
     template = _template(tables, year)
-    publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
-    publisher = government_name(publisher or "未知")
+    issuer = publisher_from_title(title, None) if title else None
+    publisher, publisher_source, publisher_notes = choose_publisher(doc.meta, issuer, raw.publisher)
     issues = _table_issues(tables, template)
+    issues += _metadata_issues(publisher_notes, year_note)
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
         publisher=to_simplified(publisher),
+        publisher_source=publisher_source,
+        year_source=year_source,
         region_code=raw.region_code,
         site=raw.site,
         source_url=raw.url or "",
@@ -187,6 +194,31 @@ def _parse(raw: RawDocument) -> Report:
     report.validation_issues = issues
     report.validation_status = status_of(issues)
     return report
+
+
+def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[ValidationIssue]:
+    """Warnings when the trusted sources of publisher or year disagree (the chosen one wins)."""
+    issues = [
+        ValidationIssue(
+            rule="metadata.publisher_disagrees",
+            severity="warning",
+            message=note,
+            expected="one issuer in metadata and title",
+            actual=note.split(", the title ")[-1],
+        )
+        for note in publisher_notes
+    ]
+    if year_note:
+        issues.append(
+            ValidationIssue(
+                rule="metadata.year_disagrees",
+                severity="warning",
+                message=year_note + "; the statistics period is used",
+                expected="the statistics period",
+                actual=year_note,
+            )
+        )
+    return issues
 
 
 def _title_from_paragraphs(paragraphs: list[str]) -> str | None:

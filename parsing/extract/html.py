@@ -15,6 +15,7 @@ from lxml import etree
 
 from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.extract.grid import expand_spans, group_text_rows
+from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.spam import clean_dom
 
@@ -289,6 +290,7 @@ def extract_html(text: str) -> DocumentBlocks:
         published_date=_published(root, page_text),
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
+        meta=page_metadata(root, page_text),
     )
     if heading is None and head_title:
         doc.flags.add("title_from_head")

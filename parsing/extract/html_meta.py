@@ -1,0 +1,41 @@
+"""Document metadata printed by CMS pages: who published it (meta tags, 发布机构/来源 lines, the
+索引号 table). Values are as printed; ``parsing.metadata`` decides which one to trust."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from parsing.normalize import collapse_ws
+
+_META_NAMES = {"contentsource": "meta", "source": "meta", "publisher": "meta", "author": "meta"}
+_NAME = r"([^\s|｜，,。;；:：<>【】\[\]()（）]{2,40}(?:[(（][^)）]{1,12}[)）])?)"
+_ISSUER = re.compile(r"(?:发布机构|发文机关|发布单位|公开主体|发布主体)\s*[:：]\s*" + _NAME)
+_SOURCE = re.compile(r"(?<![a-z])(?:信息来源|文章来源|来源)\s*[:：]\s*" + _NAME)
+_INDEX_LABELS = ("发布机构", "发文机关", "发布单位", "公开主体")
+
+
+def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
+    """``{"meta": …, "index_table": …, "page_source": …}``: the issuer each source names."""
+    out: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        kind = _META_NAMES.get((meta.get("name") or "").strip().lower())
+        content = collapse_ws(meta.get("content") or "")
+        if kind and content and kind not in out:
+            out[kind] = content
+    for cell in root.iter("td", "th"):
+        label = collapse_ws("".join(str(t) for t in cell.itertext()))
+        if label.rstrip(":： ") in _INDEX_LABELS:
+            nxt = cell.getnext()
+            value = collapse_ws("".join(str(t) for t in nxt.itertext())) if nxt is not None else ""
+            if value:
+                out.setdefault("index_table", value)
+                break
+        m = _ISSUER.match(label) if "索引号" not in label else None
+        if m and "index_table" not in out and cell.getparent() is not None:
+            out["index_table"] = m.group(1)
+    m = _ISSUER.search(page_text) or _SOURCE.search(page_text)
+    if m:
+        out["page_source"] = m.group(1)
+    return out
