@@ -13,7 +13,16 @@ _META_NAMES = {"contentsource": "meta", "source": "meta", "publisher": "meta", "
 _NAME = r"([^\s|｜，,。;；:：<>【】\[\]()（）]{2,40}(?:[(（][^)）]{1,12}[)）])?)"
 _ISSUER = re.compile(r"(?:发布机构|发文机关|发布单位|公开主体|发布主体)\s*[:：]\s*" + _NAME)
 _SOURCE = re.compile(r"(?<![a-z])(?:信息来源|文章来源|来源)\s*[:：]\s*" + _NAME)
+# labels that follow the issuer on a run-together info line (来源：X发布时间：…)
+_NEXT_LABEL = re.compile(
+    r"(?:信息来源|来源|发布时间|发布日期|日期|时间|浏览|点击|字号|作者|索引号|分类)"
+)
 _INDEX_LABELS = ("发布机构", "发文机关", "发布单位", "公开主体")
+# cells of a 索引号 table that name the issuer (string tests in C: pages have thousands of cells)
+_LABEL_CELLS = etree.XPath(
+    "//td[" + " or ".join(f"contains(., '{w}')" for w in _INDEX_LABELS) + "]"
+    "|//th[" + " or ".join(f"contains(., '{w}')" for w in _INDEX_LABELS) + "]"
+)
 
 
 def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
@@ -24,7 +33,10 @@ def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
         content = collapse_ws(meta.get("content") or "")
         if kind and content and kind not in out:
             out[kind] = content
-    for cell in root.iter("td", "th"):
+    found = _LABEL_CELLS(root)
+    for cell in found if isinstance(found, list) else []:
+        if not isinstance(cell, etree._Element):
+            continue
         label = collapse_ws("".join(str(t) for t in cell.itertext()))
         if label.rstrip(":： ") in _INDEX_LABELS:
             nxt = cell.getnext()
@@ -33,9 +45,9 @@ def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
                 out.setdefault("index_table", value)
                 break
         m = _ISSUER.match(label) if "索引号" not in label else None
-        if m and "index_table" not in out and cell.getparent() is not None:
+        if m and "index_table" not in out:
             out["index_table"] = m.group(1)
     m = _ISSUER.search(page_text) or _SOURCE.search(page_text)
     if m:
-        out["page_source"] = m.group(1)
+        out["page_source"] = _NEXT_LABEL.split(m.group(1), 1)[0]
     return out

@@ -95,3 +95,9 @@ def test_year_order() -> None:
     year, source, note = choose_year(period=2021, title=2022, hint=None, text=None, published=None)
     assert (year, source) == (2021, "body_period")
     assert note is not None
+
+
+def test_index_table_names_the_publisher() -> None:
+    report = _parse("index_table.html")
+    assert report.publisher == "合阳县教育局"
+    assert report.publisher_source == "index_table"
