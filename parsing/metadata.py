@@ -209,13 +209,15 @@ def _related(a: str, b: str) -> bool:
 
 
 def choose_publisher(
-    meta: dict[str, str], title_issuer: str | None, registry: str | None
+    meta: dict[str, str], title_issuer: str | None, registry: str | None, body: str = ""
 ) -> tuple[str, str, list[str]]:
     """``(publisher, source, disagreements)`` from document metadata → the title's issuer after
     spam removal → the registry's publisher; names with spam residue are never used.
 
     A metadata name that is the title issuer's (or the registry's) office names the drafter of
-    that body's report: the body is the publisher.
+    that body's report: the body is the publisher. The registry's publisher is confirmed when the
+    document's ``body`` names it (a site publishing only for itself); otherwise the source is
+    ``registry_unconfirmed`` and a note says so (a portal hosting its departments' reports).
     """
     title = trusted_name(title_issuer)
     reg = trusted_name(registry)
@@ -235,8 +237,13 @@ def choose_publisher(
     if title:
         return government_name(title), "title", notes
     if reg:
-        return government_name(reg), "registry", notes
-    return "未知", "registry", notes
+        name = government_name(reg)
+        bare = name.removesuffix("人民政府")
+        if name in body or (len(bare) >= 2 and bare != name and bare + "政府" in body):
+            return name, "registry", notes
+        notes.append(f"unconfirmed: the registry's publisher {name} is not named in the document")
+        return name, "registry_unconfirmed", notes
+    return "未知", "registry_unconfirmed", notes
 
 
 def period_year(text: str) -> int | None:

@@ -144,9 +144,9 @@ class Report(BaseModel):
     is_current: bool = True
     validation_status: ValidationStatus = "valid"
     # Which source gave publisher and year (parsing.metadata): publisher from ``meta`` (meta
-    # tags), ``page_source`` (发布机构/来源 on the page), ``index_table`` (索引号 table), ``title``
-    # or ``registry``; year from ``body_period`` (统计期限 in the body), ``title``, ``hint``,
-    # ``body_text`` or ``published_date``.
+    # tags), ``page_source`` (发布机构/来源 on the page), ``index_table`` (索引号 table), ``title``,
+    # ``registry`` or ``registry_unconfirmed``; year from ``body_period`` (统计期限 in the body),
+    # ``title``, ``hint``, ``body_text`` or ``published_date``.
     publisher_source: str | None = None
     year_source: str | None = None
     # Completeness per template table (parsing.completeness): value cells the template defines

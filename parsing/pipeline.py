@@ -140,7 +140,9 @@ def _parse(raw: RawDocument) -> Report:
 
     template = _template(tables, year)
     issuer = publisher_from_title(title, None) if title else None
-    publisher, publisher_source, publisher_notes = choose_publisher(doc.meta, issuer, raw.publisher)
+    publisher, publisher_source, publisher_notes = choose_publisher(
+        doc.meta, issuer, raw.publisher, to_simplified(body_text)
+    )
     issues = _table_issues(tables, template)
     issues += _metadata_issues(publisher_notes, year_note)
     report = Report(
@@ -200,9 +202,11 @@ def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[
     """Warnings when the trusted sources of publisher or year disagree (the chosen one wins)."""
     issues = [
         ValidationIssue(
-            rule="metadata.publisher_disagrees",
+            rule="metadata.publisher_unconfirmed"
+            if note.startswith("unconfirmed:")
+            else "metadata.publisher_disagrees",
             severity="warning",
-            message=note,
+            message=note.removeprefix("unconfirmed: "),
             expected="one issuer in metadata and title",
             actual=note.split(", the title ")[-1],
         )

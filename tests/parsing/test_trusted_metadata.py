@@ -101,3 +101,10 @@ def test_index_table_names_the_publisher() -> None:
     report = _parse("index_table.html")
     assert report.publisher == "合阳县教育局"
     assert report.publisher_source == "index_table"
+
+
+def test_registry_publisher_not_named_in_the_document_is_unconfirmed() -> None:
+    report = _parse("registry_only.html", registry="合阳县人民政府")  # a portal's department report
+    assert report.publisher == "合阳县人民政府"
+    assert report.publisher_source == "registry_unconfirmed"
+    assert "metadata.publisher_unconfirmed" in _rules(report)
