@@ -33,7 +33,7 @@ def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
         content = collapse_ws(meta.get("content") or "")
         if kind and content and kind not in out:
             out[kind] = content
-    found = _LABEL_CELLS(root)
+    found = _LABEL_CELLS(root) if any(w in page_text for w in _INDEX_LABELS) else []
     for cell in found if isinstance(found, list) else []:
         if not isinstance(cell, etree._Element):
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.labels import (
@@ -45,8 +46,7 @@ SOURCE_KINDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where one value cell sits: the grid (``table`` counts grids, ``block`` is its block
     index), its page, the row and column in the span-expanded grid and the text as printed."""
 
@@ -111,10 +111,15 @@ def _split_row(
     copies made by a colspan in the same row are dropped so a number counts once.
     """
     block, table, page = where
-    pos = [c.origin or (r, i) for i, c in enumerate(row)]
-    # a cell the spam pass left ambiguous (digits next to removed text) reads as empty
-    flagged = [bool(ambiguous) and f"table:{block}:r{p[0]}c{p[1]}" in ambiguous for p in pos]
-    texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
+    if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
+        flagged = [
+            f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
+            for i, c in enumerate(row)
+        ]
+        texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
+    else:
+        flagged = [False] * len(row)
+        texts = [c.text for c in row]
     # Labels come first in every template row; once the first number is seen, a later
     # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
     first_number = next(
@@ -134,7 +139,10 @@ def _split_row(
         for i, c in enumerate(row)
         if i > last_label and not c.pad and not (c.origin is not None and c.origin[0] == r)
     ]
-    sources = [Source(block, table, page, *pos[i], _raw(row[i]), flagged[i]) for i in kept]
+    sources = [
+        Source(block, table, page, *(row[i].origin or (r, i)), _raw(row[i]), flagged[i])
+        for i in kept
+    ]
     return _Row(labels, [texts[i] for i in kept], sources)
 
 
