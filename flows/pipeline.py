@@ -178,7 +178,11 @@ def _run(
         published_ids += done_publish.get("report_ids", [])
         mark_processed(data, keys)
     if published_ids:  # every value just published, re-checked against its archived source
-        summary.audit = audit_task(data_dir, root, published_ids)
+        try:
+            summary.audit = audit_task(data_dir, root, published_ids)
+        except Exception as exc:  # noqa: BLE001 - the audit reports; it never fails the run
+            log.warning("audit failed: %s: %s", type(exc).__name__, exc)
+            summary.audit = {"audit_failed": 1}
     for path in spool_dir.glob("*.jsonl"):
         path.unlink()
     if spool_dir.exists():
