@@ -125,6 +125,8 @@ class Report(BaseModel):
     validation_issues: list[ValidationIssue] = Field(default_factory=list)
     spam_removals: list[SpamRemoval] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # every page URL of a multi-page article in reading order (empty for a one-page document)
+    page_urls: list[str] = Field(default_factory=list)
 
     def application(self, row_code: str) -> ApplicationRow | None:
         """The table 三 row with this code, if present."""

@@ -68,7 +68,20 @@ def parse_document(raw: RawDocument) -> Report:
 
 
 def extract_blocks(raw: RawDocument) -> DocumentBlocks:
-    """Turn the raw bytes into paragraphs and table grids, whatever the format."""
+    """Turn the raw bytes into paragraphs and table grids, whatever the format.
+
+    A multi-page article (``raw.pages``) is extracted page by page and joined in order.
+    """
+    if raw.pages:
+        from parsing.extract.article import join_pages
+
+        single = raw.model_copy(update={"pages": (), "page_urls": ()})
+        docs = [extract_blocks(single)]
+        docs += [
+            extract_blocks(single.model_copy(update={"content": page, "filename": None}))
+            for page in raw.pages
+        ]
+        return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
         raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
@@ -160,6 +173,7 @@ def _parse(raw: RawDocument) -> Report:
         active_disclosure=tables.active_disclosure,
         applications=tables.applications,
         review_litigation=tables.review_litigation,
+        page_urls=list(raw.page_urls),
         spam_removals=[
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals

@@ -53,6 +53,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("spam_verdict", pa.string()),
         _f("replacement_suspected", pa.bool_()),
         _f("is_current", pa.bool_()),
+        # every page URL of a multi-page article (empty for a one-page document)
+        _f("page_urls", pa.list_(pa.string())),
     ],
     "active_disclosure": [
         *_ID,

@@ -16,6 +16,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import article_pages
 from crawler.archive import Archive, CaptureMeta, WriteResult
 from crawler.listing import ListedLink, find_date, html_links, parse_listing
 from crawler.middlewares import OffsiteRedirect, RedirectLoop
@@ -263,6 +264,10 @@ class ReportSpider(scrapy.Spider):
         self._record(result.meta, hints, kind, new=result.changed)
         if isinstance(response, HtmlResponse):
             found = list(self._attachments(response.text, response.url, hints, result.meta.url))
+            if kind == "document":  # a multi-page article: its own pages (not list pages)
+                found += article_pages.page_requests(
+                    self, response.text, response.url, hints, result.meta.url
+                )
             return found or None
         return None
 
@@ -284,6 +289,8 @@ class ReportSpider(scrapy.Spider):
                 headers={"Content-Type": ctype} if ctype else None,
             )
             yield from self._attachments(resp.text, resp.url, hints, meta.url)
+            if kind == "document":
+                yield from article_pages.page_requests(self, resp.text, resp.url, hints, meta.url)
 
     def _attachments(
         self, text: str, base_url: str, hints: dict[str, Any], referer: str

@@ -1,0 +1,62 @@
+"""Multi-page articles: the pages of one article (``xxx.html``, ``xxx_1.html`` …) as one document.
+
+Each page is extracted on its own, then the blocks are joined in page order. The 分页 bar
+(``上一页 1 2 3 下一页``, ``共3页``) and a continuation page's repeat of the article heading are
+dropped; the title and date come from page 1. ``page_of_block`` says which page (1-based) each
+joined block came from, for per-value provenance.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsing.blocks import Block, DocumentBlocks, Paragraph
+
+_PAGER_WORDS = (
+    r"(?:上一页|下一页|上页|下页|首页|尾页|末页|前一页|后一页|共\s*\d+\s*页|第\s*\d+\s*页"
+    r"|当前第?\s*\d+\s*页|跳转|转到|GO|go)"
+)
+_PAGER = re.compile(rf"^(?:{_PAGER_WORDS}|\d{{1,3}}|[\s\[\]【】<>«»|/…，,。:：])+$")
+
+
+def is_pager_line(text: str) -> bool:
+    """True for a line of the 分页 bar (page numbers and 上一页/下一页 words only)."""
+    t = text.strip()
+    return bool(t) and bool(_PAGER.fullmatch(t)) and not t.isdigit() or _only_page_numbers(t)
+
+
+def _only_page_numbers(t: str) -> bool:
+    parts = re.split(r"[\s|]+", t)
+    return len(parts) >= 2 and all(p.isdigit() and len(p) <= 3 for p in parts if p)
+
+
+def join_pages(pages: list[DocumentBlocks]) -> tuple[DocumentBlocks, list[int]]:
+    """One document from the extracted pages of an article, and each block's page number."""
+    first = pages[0]
+    blocks: list[Block] = []
+    page_of_block: list[int] = []
+    warnings: list[str] = []
+    flags: set[str] = set()
+    removals = []
+    for number, page in enumerate(pages, start=1):
+        for block in page.blocks:
+            if isinstance(block, Paragraph):
+                if is_pager_line(block.text):
+                    continue
+                if number > 1 and first.title and block.text.strip() == first.title.strip():
+                    continue
+            blocks.append(block)
+            page_of_block.append(number)
+        warnings += [w if number == 1 else f"page {number}: {w}" for w in page.warnings]
+        flags |= page.flags
+        removals += page.spam_removals
+    doc = DocumentBlocks(
+        blocks=blocks,
+        format=first.format,
+        title=first.title,
+        published_date=first.published_date,
+        warnings=warnings,
+        spam_removals=removals,
+        flags=flags,
+    )
+    return doc, page_of_block
