@@ -94,5 +94,21 @@ def test_every_form_gives_the_same_tables(run, table, cols):
     rows = _rows(data / "warehouse", table, cols)
     reference = rows["乙县教育局"]  # the one-page HTML
     assert reference
-    for publisher in ("甲县教育局", "丙县教育局", "丁县教育局"):
+    for publisher in ("甲县教育局", "丙县教育局", "丁县教育局", "庚县教育局"):
         assert rows.get(publisher) == reference, publisher
+
+
+def test_blank_table_4_is_found_with_null_values(run):
+    data, _summary, _errors = run
+    wh = data / "warehouse"
+    values = _rows(wh, "review_litigation", "value")["辛县教育局"]
+    assert len(values) == 15
+    assert all(v == (None,) for v in values)
+    rules = _rows(wh, "validation_issues", "rule, message")["辛县教育局"]
+    assert "report.tables_missing" not in {r for r, _m in rules}
+    assert any("table 四 printed with every cell blank" in m for _r, m in rules)
+    # tables 二 and 三 of the same report are read as printed
+    assert (
+        _rows(wh, "applications", "row_code, total")["辛县教育局"]
+        == _rows(wh, "applications", "row_code, total")["乙县教育局"]
+    )
