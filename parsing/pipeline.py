@@ -16,6 +16,7 @@ from parsing.errors import (
 )
 from parsing.extract.html import extract_html
 from parsing.extract.text import extract_text
+from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
 from parsing.interpret.sections import split_sections
@@ -109,7 +110,7 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
 
 
 def _parse(raw: RawDocument) -> Report:
-    doc = extract_blocks(raw)
+    doc = regroup_text_tables(extract_blocks(raw))  # tables typed as text in DOCX/PDF
     spam = strip_document(doc)
     sections, _owner = split_sections(doc)
     tables = read_tables(doc)
