@@ -1,5 +1,8 @@
 """Multi-page articles: one article split by the CMS into ``xxx.html``, ``xxx_1.html`` ….
 
+A scanned report (图片版) is an article whose body is only ``<img>`` of its pages: those images
+are followed and recorded the same way, as pages 2…n of the article.
+
 A long report is often cut by TRS/Hanweb into pages of one article (a 分页 bar of links, or the
 TRS script ``createPageHTML(3, 0, "t20220120_123", "html")``) with its tables on page 2 or 3.
 These pages are not list pages: the spider follows them from the article (page 1), archives
@@ -106,6 +109,51 @@ def find_pages(html: str, url: str) -> list[str]:
     return [numbers[n] for n in sorted(numbers)][:MAX_PAGES]
 
 
+_BODY_SCOPES = (
+    ".TRS_Editor",
+    ".trs_editor_view",
+    "#zoom",
+    ".Custom_UnionStyle",
+    ".article_component",
+    ".article-content",
+    ".pages_content",
+    "#UCAP-CONTENT",
+    ".xl_main",
+    "#ivs_content",
+)
+_IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|bmp|tiff?|webp)$", re.I)
+_MAX_SCAN_TEXT = 150  # characters of body text beside the images: more is a text article
+
+
+def find_scans(html: str, url: str) -> list[str]:
+    """The scanned page images of an article whose body is only images (图片版), else ``[]``.
+
+    The body (TRS/Hanweb article container) must hold at least one large ``<img>`` (no
+    width/height under 200 px: icons and QR codes are skipped), no table and almost no text.
+    """
+    sel = Selector(text=html)
+    scope = next((sel.css(s)[0] for s in _BODY_SCOPES if sel.css(s)), None)
+    if scope is None or scope.css("table tr"):
+        return []
+    text = "".join(
+        scope.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    )
+    if len(re.sub(r"\s+", "", text)) > _MAX_SCAN_TEXT:
+        return []
+    found: list[str] = []
+    for img in scope.css("img"):
+        src = (img.attrib.get("src") or img.attrib.get("oldsrc") or "").strip()
+        if not src or src.startswith("data:"):
+            continue
+        sizes = [img.attrib.get("width", ""), img.attrib.get("height", "")]
+        if any(v.isdigit() and int(v) < 200 for v in sizes):
+            continue
+        target = urljoin(url, src).split("#", 1)[0]
+        if _IMAGE_EXT.search(urlsplit(target).path) and target not in found:
+            found.append(target)
+    return found[:MAX_PAGES]
+
+
 def is_continuation(url: str, pages: list[str]) -> bool:
     """True when ``url`` is one of the article's pages other than page 1."""
     key = canonical_url(url)
@@ -181,6 +229,8 @@ def page_requests(
     import scrapy
 
     pages = find_pages(html, url)
+    if len(pages) < 2:  # a scanned article: its page images are its pages
+        pages = [url, *find_scans(html, url)]
     if len(pages) < 2:
         return
     pages[0] = article_url or pages[0]

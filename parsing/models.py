@@ -127,6 +127,8 @@ class Report(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     # every page URL of a multi-page article in reading order (empty for a one-page document)
     page_urls: list[str] = Field(default_factory=list)
+    # scanned reports (format 'image'): mean Tesseract word confidence, 0-100
+    ocr_confidence: float | None = None
 
     def application(self, row_code: str) -> ApplicationRow | None:
         """The table 三 row with this code, if present."""

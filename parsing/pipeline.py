@@ -77,10 +77,15 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
         from parsing.extract.article import join_pages
 
         single = raw.model_copy(update={"pages": (), "page_urls": ()})
+        names = list(raw.page_urls[1:]) + [None] * len(raw.pages)
         docs = [extract_blocks(single)]
         docs += [
-            extract_blocks(single.model_copy(update={"content": page, "filename": None}))
-            for page in raw.pages
+            extract_blocks(
+                single.model_copy(
+                    update={"content": page, "filename": name, "media_type": None, "charset": None}
+                )
+            )
+            for page, name in zip(raw.pages, names, strict=False)
         ]
         return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
@@ -175,6 +180,7 @@ def _parse(raw: RawDocument) -> Report:
         applications=tables.applications,
         review_litigation=tables.review_litigation,
         page_urls=list(raw.page_urls),
+        ocr_confidence=doc.ocr_confidence,
         spam_removals=[
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
@@ -182,6 +188,17 @@ def _parse(raw: RawDocument) -> Report:
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
     )
     issues += validate_report(report)
+    if doc.low_confidence_cells:  # scanned tables: cells left null rather than guessed
+        issues.append(
+            ValidationIssue(
+                rule="ocr.low_confidence",
+                severity="warning",
+                message="table cells read with too little OCR confidence, left null: "
+                + "; ".join(doc.low_confidence_cells[:10]),
+                expected="every value cell read with confidence",
+                actual=str(len(doc.low_confidence_cells)),
+            )
+        )
     if spam.quarantined_cells:
         issues.append(
             ValidationIssue(

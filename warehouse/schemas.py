@@ -55,6 +55,8 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("is_current", pa.bool_()),
         # every page URL of a multi-page article (empty for a one-page document)
         _f("page_urls", pa.list_(pa.string())),
+        # scanned reports: mean OCR word confidence (0-100); null for text formats
+        _f("ocr_confidence", pa.float64(), True),
     ],
     "active_disclosure": [
         *_ID,

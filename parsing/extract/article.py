@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from parsing.blocks import Block, DocumentBlocks, Paragraph
+from parsing.blocks import Block, DocumentBlocks, Paragraph, Table
 
 _PAGER_WORDS = (
     r"(?:上一页|下一页|上页|下页|首页|尾页|末页|前一页|后一页|共\s*\d+\s*页|第\s*\d+\s*页"
@@ -50,13 +50,21 @@ def join_pages(pages: list[DocumentBlocks]) -> tuple[DocumentBlocks, list[int]]:
         warnings += [w if number == 1 else f"page {number}: {w}" for w in page.warnings]
         flags |= page.flags
         removals += page.spam_removals
+    scans = [p for p in pages[1:] if p.format == "image"]
+    has_tables = any(isinstance(b, Table) for b in first.blocks)
+    confidences = [p.ocr_confidence for p in scans if p.ocr_confidence is not None]
     doc = DocumentBlocks(
         blocks=blocks,
-        format=first.format,
+        # an article whose body is scanned page images is an image report
+        format="image" if scans and not has_tables else first.format,
         title=first.title,
         published_date=first.published_date,
         warnings=warnings,
         spam_removals=removals,
         flags=flags,
     )
+    if confidences:
+        doc.ocr_confidence = round(sum(confidences) / len(confidences), 1)
+    for n, page in enumerate(pages, start=1):
+        doc.low_confidence_cells += [f"page {n}: {c}" for c in page.low_confidence_cells]
     return doc, page_of_block

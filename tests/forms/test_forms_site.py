@@ -119,3 +119,40 @@ def test_blank_table_4_is_found_with_null_values(run):
         _rows(wh, "applications", "row_code, total")["辛县教育局"]
         == _rows(wh, "applications", "row_code, total")["乙县教育局"]
     )
+
+
+def test_scanned_article_reads_its_cells_with_confidence(run):
+    """戊县教育局: the article body is two PNG scans; OCR rebuilds the grids from the ruling lines
+    and word boxes. Every value it publishes equals the text report's; the rest are null with
+    an ``ocr.low_confidence`` issue or missing rows (never a guess)."""
+    data, _summary, _errors = run
+    wh = data / "warehouse"
+    (fmt, conf, pages), *_ = duckdb.sql(
+        f"""SELECT format, ocr_confidence, page_urls FROM
+            read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true)
+            WHERE publisher = '戊县教育局'"""
+    ).fetchall()
+    assert fmt == "image"
+    assert conf > 70
+    assert [p.rsplit(".", 1)[1] for p in pages] == ["html", "png", "png"]
+    cols = (
+        "row_code, natural_person, commercial_enterprise, research_institution, "
+        "social_welfare_org, legal_service_org, other_org, total"
+    )
+    scanned = {r[0]: r[1:] for r in _rows(wh, "applications", cols)["戊县教育局"]}
+    reference = {r[0]: r[1:] for r in _rows(wh, "applications", cols)["乙县教育局"]}
+    read = 0
+    for code, values in scanned.items():
+        for got, want in zip(values, reference[code], strict=True):
+            if got is not None:
+                read += 1
+                assert got == want, code
+    assert read >= 0.8 * sum(len(v) for v in reference.values())  # most cells read
+    for table, key in (
+        ("active_disclosure", "article, item, metric, value"),
+        ("review_litigation", "proceeding, outcome, value"),
+    ):
+        got = {r[:-1]: r[-1] for r in _rows(wh, table, key)["戊县教育局"]}
+        want = {r[:-1]: r[-1] for r in _rows(wh, table, key)["乙县教育局"]}
+        assert set(got) == set(want), table
+        assert all(v is None or v == want[k] for k, v in got.items()), table
