@@ -19,6 +19,7 @@ from parsing.extract.text import extract_text
 from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
+from parsing.interpret.legacy import legacy_sections, read_legacy, without_tables
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
@@ -37,6 +38,8 @@ from parsing.spam import strip_document, strip_text
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
+SOURCE_KIND = {"html": "html_table", "pdf": "pdf_table", "docx": "docx_table", "doc": "docx_table"}
+SOURCE_KIND |= {"text": "text_table", "image": "ocr_table"}
 MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,8 @@ def _parse(raw: RawDocument) -> Report:
     doc = regroup_text_tables(extract_blocks(raw))  # tables typed as text in DOCX/PDF
     spam = strip_document(doc)
     sections, _owner = split_sections(doc)
+    legacy = read_legacy(doc, SOURCE_KIND.get(doc.format, "text_table"))  # pre-2019 statistics
+    doc = without_tables(doc, legacy.tables)  # never read as template tables
     tables = read_tables(doc)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
@@ -127,6 +132,7 @@ def _parse(raw: RawDocument) -> Report:
     removals = list(spam.removals) + title_res.removals
 
     has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
+    has_tables = has_tables or bool(legacy.figures)
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
@@ -179,6 +185,7 @@ def _parse(raw: RawDocument) -> Report:
         active_disclosure=tables.active_disclosure,
         applications=tables.applications,
         review_litigation=tables.review_litigation,
+        legacy_figures=legacy.figures,
         page_urls=list(raw.page_urls),
         ocr_confidence=doc.ocr_confidence,
         spam_removals=[
@@ -187,6 +194,23 @@ def _parse(raw: RawDocument) -> Report:
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
     )
+    if template == "legacy":  # 一、概述 … 七、其他需要报告的事项: numbered their own way
+        found = legacy_sections(doc)
+        report.sections = {**report.sections, **found}
+        report.text_overall = found.get("overall") or report.text_overall
+        report.text_problems = found.get("problems") or report.text_problems
+        report.text_other = found.get("other") or report.text_other
+    if legacy.bad_cells:
+        issues.append(
+            ValidationIssue(
+                rule="legacy.not_a_number",
+                severity="warning",
+                message="statistics cells that are not numbers: "
+                + ", ".join(legacy.bad_cells[:10]),
+                expected="a number or an empty cell",
+                actual=str(len(legacy.bad_cells)),
+            )
+        )
     issues += validate_report(report)
     if doc.low_confidence_cells:  # scanned tables: cells left null rather than guessed
         issues.append(

@@ -98,6 +98,19 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("removed_text", pa.string()),
         _f("detector", pa.string()),
     ],
+    "legacy_figures": [
+        *_ID,
+        _f("section", pa.string(), True),
+        _f("label", pa.string()),
+        _f("unit", pa.string(), True),
+        _f("value", pa.float64(), True),
+        _f("cumulative", pa.float64(), True),
+        _f("source_kind", pa.string(), True),
+        _f("source_page", pa.int32(), True),
+        _f("source_table", pa.int32(), True),
+        _f("source_row", pa.int32(), True),
+        _f("source_text", pa.string(), True),
+    ],
 }
 
 TABLES: tuple[str, ...] = tuple(_FIELDS)
