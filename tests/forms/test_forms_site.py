@@ -35,7 +35,7 @@ def run(forms_site, tmp_path_factory):
 
     _root, sites_file = forms_site
     data = tmp_path_factory.mktemp("data")
-    summary = backfill(years=[2021], data_dir=str(data), sites_file=str(sites_file))
+    summary = backfill(years=[2017, 2021], data_dir=str(data), sites_file=str(sites_file))
     errors = []
     if summary.get("errors_file"):
         lines = Path(summary["errors_file"]).read_text(encoding="utf-8").splitlines()
@@ -156,3 +156,25 @@ def test_scanned_article_reads_its_cells_with_confidence(run):
         want = {r[:-1]: r[-1] for r in _rows(wh, table, key)["乙县教育局"]}
         assert set(got) == set(want), table
         assert all(v is None or v == want[k] for k, v in got.items()), table
+
+
+def test_legacy_report_publishes_legacy_figures_not_template_rows(run):
+    data, _summary, _errors = run
+    wh = data / "warehouse"
+    (template, status, overall, problems), *_ = duckdb.sql(
+        f"""SELECT template, validation_status, text_overall, text_problems FROM
+            read_parquet('{wh}/reports/*/*.parquet', hive_partitioning = true)
+            WHERE publisher = '子县教育局' AND year = 2017"""
+    ).fetchall()
+    assert template == "legacy"
+    assert status == "valid"  # no false errors
+    assert overall.startswith("2017年，我县认真贯彻落实")
+    assert problems.startswith("主要问题是部分单位信息更新不够及时")
+    for table in ("applications", "active_disclosure", "review_litigation"):
+        assert "子县教育局" not in _rows(wh, table, "1"), table  # never template rows
+    figures = _rows(wh, "legacy_figures", "section, label, unit, value, cumulative, source_row")
+    got = figures["子县教育局"]
+    assert ("二、依申请公开情况", "2．同意部分公开答复数", "件", 1.0, 9.0, 9) in got
+    assert ("一、主动公开情况", "2．政府公报公开数", "条", 56.0, None, 4) in got  # blank 累计
+    assert (None, "三、行政复议数量", "件", 0.0, 1.0, 11) in got
+    assert len(got) == 11
