@@ -20,6 +20,7 @@ from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
 from parsing.interpret.legacy import legacy_sections, read_legacy, without_tables
+from parsing.interpret.prose import active_from_prose
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
@@ -156,6 +157,10 @@ def _parse(raw: RawDocument) -> Report:
         raise MissingYearError("no report year in title, hints, text or publication date")
 
     template = _template(tables, year)
+    prose = None
+    if not tables.active_disclosure and template != "legacy":  # table 二 written as sentences
+        prose = active_from_prose(sections.get("active") or body, template)
+        tables.active_disclosure = prose.rows
     publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
     publisher = government_name(publisher or "未知")
     issues = _table_issues(tables, template)
@@ -194,6 +199,17 @@ def _parse(raw: RawDocument) -> Report:
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
     )
+    if prose is not None and prose.rows:
+        issues.append(
+            ValidationIssue(
+                rule="active_disclosure.from_prose",
+                severity="warning",
+                message="no table 二 grid: figures read from sentences: "
+                + "; ".join(prose.fragments[:10]),
+                expected="table 二 as a table",
+                actual=str(len(prose.rows)),
+            )
+        )
     if template == "legacy":  # 一、概述 … 七、其他需要报告的事项: numbered their own way
         found = legacy_sections(doc)
         report.sections = {**report.sections, **found}

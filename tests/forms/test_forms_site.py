@@ -178,3 +178,16 @@ def test_legacy_report_publishes_legacy_figures_not_template_rows(run):
     assert ("一、主动公开情况", "2．政府公报公开数", "条", 56.0, None, 4) in got  # blank 累计
     assert (None, "三、行政复议数量", "件", 0.0, 1.0, 11) in got
     assert len(got) == 11
+
+
+def test_table_2_written_as_prose(run):
+    data, _summary, _errors = run
+    wh = data / "warehouse"
+    cols = "article, item, metric, value, unit"
+    assert (
+        _rows(wh, "active_disclosure", cols)["丑县教育局"]
+        == _rows(wh, "active_disclosure", cols)["乙县教育局"]
+    )
+    rules = {r for (r,) in _rows(wh, "validation_issues", "rule")["丑县教育局"]}
+    assert "active_disclosure.from_prose" in rules
+    assert "report.tables_missing" not in rules
