@@ -191,3 +191,25 @@ def test_table_2_written_as_prose(run):
     rules = {r for (r,) in _rows(wh, "validation_issues", "rule")["丑县教育局"]}
     assert "active_disclosure.from_prose" in rules
     assert "report.tables_missing" not in rules
+
+
+def test_borderless_pdf_places_numbers_by_column_position(run):
+    """寅县教育局: no ruling lines, blank cells for 0, merged and wrapped labels: every number
+    stays in its column (a blank cell is null, never the next column's number)."""
+    data, _summary, _errors = run
+    wh = data / "warehouse"
+    cols = (
+        "row_code, natural_person, commercial_enterprise, research_institution, "
+        "social_welfare_org, legal_service_org, other_org, total"
+    )
+    got = _rows(wh, "applications", cols)["寅县教育局"]
+    want = [
+        (row[0], *(None if v == 0 else v for v in row[1:]))
+        for row in _rows(wh, "applications", cols)["乙县教育局"]
+    ]
+    assert got == want
+    key = "proceeding, outcome, value"
+    assert (
+        _rows(wh, "review_litigation", key)["寅县教育局"]
+        == _rows(wh, "review_litigation", key)["乙县教育局"]
+    )
