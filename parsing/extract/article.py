@@ -8,6 +8,7 @@ joined block came from, for per-value provenance.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from parsing.blocks import Block, DocumentBlocks, Paragraph, Table
@@ -30,6 +31,12 @@ def _only_page_numbers(t: str) -> bool:
     return len(parts) >= 2 and all(p.isdigit() and len(p) <= 3 for p in parts if p)
 
 
+def set_page(table: Table, number: int) -> None:
+    """Record the 1-based page a grid came from, where ``Table`` has a ``page`` (provenance)."""
+    with contextlib.suppress(AttributeError):
+        setattr(table, "page", number)  # noqa: B010 - absent on Table before per-value provenance
+
+
 def join_pages(pages: list[DocumentBlocks]) -> tuple[DocumentBlocks, list[int]]:
     """One document from the extracted pages of an article, and each block's page number."""
     first = pages[0]
@@ -45,6 +52,8 @@ def join_pages(pages: list[DocumentBlocks]) -> tuple[DocumentBlocks, list[int]]:
                     continue
                 if number > 1 and first.title and block.text.strip() == first.title.strip():
                     continue
+            if isinstance(block, Table):
+                set_page(block, number)
             blocks.append(block)
             page_of_block.append(number)
         warnings += [w if number == 1 else f"page {number}: {w}" for w in page.warnings]

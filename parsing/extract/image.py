@@ -23,6 +23,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from parsing.blocks import Block, DocumentBlocks, Paragraph, Table
 from parsing.errors import CorruptDocumentError, UnsupportedFormatError
+from parsing.extract.article import set_page
 from parsing.extract.doc_text import clean, is_page_number
 from parsing.extract.limits import DEFAULT_LIMITS, Deadline, Limits, check_size
 from parsing.extract.ocr_grid import read_page
@@ -145,9 +146,12 @@ def extract_image(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DocumentBl
             timeout = min(limits.ocr_timeout_per_page, max(1.0, deadline.remaining()))
             # the table grid from ruling lines and word boxes (ocr_grid), not from text lines
             page = read_page(frame, langs, max(70, min(dpi, 1200)), timeout)
+            for block in page.blocks:
+                if isinstance(block, Table):
+                    set_page(block, n + 1)
             grid_blocks += page.blocks
             confidences += page.confidences
-            low += [f"page {n + 1} {cell}" for cell in page.low_confidence]
+            low += [f"frame {n + 1} {cell}" for cell in page.low_confidence]
             lines += [b.text for b in page.blocks if isinstance(b, Paragraph)]
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptDocumentError(f"image: cannot decode ({exc})") from exc

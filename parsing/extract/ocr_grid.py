@@ -34,6 +34,9 @@ from parsing.extract.doc_text import clean, is_page_number, join_lines
 MIN_CONFIDENCE = 60.0
 """Tesseract word confidence (0-100) below which a table cell is not trusted."""
 
+SINGLE_READ_CONFIDENCE = 85.0
+"""A value only the digits-only pass could read (the first pass saw ``工`` for ``1``) needs this."""
+
 _DARK = 160  # grey level below which a pixel is ink
 
 
@@ -197,9 +200,9 @@ def _cells(grid: _Grid, tol: int) -> list[tuple[int, int, int, int]]:
 
 
 def tesseract_words(
-    image: Image.Image, langs: str, dpi: int, timeout: float, *, psm: int = 11, digits: bool = False
+    image: Image.Image, langs: str, dpi: int, timeout: float, *, psm: int = 4, digits: bool = False
 ) -> list[Word]:
-    """One Tesseract run (TSV; ``--psm 11`` sparse text): every word with box and confidence.
+    """One Tesseract run (TSV; ``--psm 4``: a column of text): every word with box and confidence.
 
     ``digits``: only 0-9 . , - are allowed (the value cells of a table).
     """
@@ -400,7 +403,14 @@ def read_page(image: Image.Image, langs: str, dpi: int, timeout: float) -> OcrPa
             r0, c0, r1, c1 = span
             text, conf = cell_text[span], cell_conf[span]
             if span in value_text:
+                first = text.replace(" ", "")
                 text, conf = value_text[span]
+                if _NUMBER.fullmatch(first) and first != text:
+                    conf = 0.0  # the two reads disagree: trust neither
+                elif not _NUMBER.fullmatch(first) and conf < SINGLE_READ_CONFIDENCE:
+                    conf = min(conf, MIN_CONFIDENCE - 1)  # one read only: a higher bar
+                if os.environ.get("XXGK_OCR_DEBUG"):
+                    print("cell", g, span, repr(first), repr(text), conf)
                 if conf < MIN_CONFIDENCE or not _NUMBER.fullmatch(text):
                     if text or r0 in numeric_rows:  # a value cell, not a header OCR missed
                         page.low_confidence.append(

@@ -213,3 +213,31 @@ def test_borderless_pdf_places_numbers_by_column_position(run):
         _rows(wh, "review_litigation", key)["寅县教育局"]
         == _rows(wh, "review_litigation", key)["乙县教育局"]
     )
+
+
+def test_reparse_from_the_archive_rebuilds_the_multipage_article(run, forms_site):
+    """The page relation lives in the archive index: a reparse (no network) publishes the
+    3-page article again as one report with its page URLs, and the scan with its images."""
+    from flows.pipeline import reparse
+
+    data, _summary, _errors = run
+    _root, sites_file = forms_site
+    out = data / "warehouse-reparse"
+    summary = reparse(
+        years=[2021], data_dir=str(data), sites_file=str(sites_file), warehouse=str(out)
+    )
+    assert summary["failed"] is None
+    rows = dict(
+        duckdb.sql(
+            f"""SELECT publisher, len(page_urls) FROM
+                read_parquet('{out}/reports/*/*.parquet', hive_partitioning = true)"""
+        ).fetchall()
+    )
+    assert rows["甲县教育局"] == 3
+    assert rows["戊县教育局"] == 3
+    assert "己县教育局" not in rows
+    cols = "row_code, total"
+    assert (
+        _rows(out, "applications", cols)["甲县教育局"]
+        == _rows(data / "warehouse", "applications", cols)["乙县教育局"]
+    )
