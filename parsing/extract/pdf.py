@@ -169,8 +169,13 @@ def _read_page(
     return _Page(number, items)
 
 
+_SPACED_NUMBERS = re.compile(r"(?<![\d.,])\d[\d,.]*\s+[-—－/]?\d")
+
+
 def _borderless(items: list[_Line | PdfTable], view: Any, number: int) -> list[_Line | PdfTable]:
     """Replace the text lines of tables drawn without ruling lines by their grids."""
+    if not any(isinstance(it, _Line) and _SPACED_NUMBERS.search(it.text) for it in items):
+        return items  # no line with two separate numbers: no unruled table (skip word boxes)
     found = borderless_tables(view.extract_words(x_tolerance=1.5))
     if not found:
         return items
