@@ -154,12 +154,6 @@ def find_scans(html: str, url: str) -> list[str]:
     return found[:MAX_PAGES]
 
 
-def is_continuation(url: str, pages: list[str]) -> bool:
-    """True when ``url`` is one of the article's pages other than page 1."""
-    key = canonical_url(url)
-    return any(canonical_url(p) == key for p in pages[1:])
-
-
 @dataclass(frozen=True)
 class ArticleGroup:
     """The recorded pages of one article: ``pages[0]`` is the article (page 1)."""
