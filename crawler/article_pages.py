@@ -125,6 +125,29 @@ _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|gif|bmp|tiff?|webp)$", re.I)
 _MAX_SCAN_TEXT = 150  # characters of body text beside the images: more is a text article
 
 
+_SCOPE_MARKS: tuple[str, ...] = (
+    *("TRS_Editor", "trs_editor_view", 'id="zoom"', "id='zoom'", "Custom_UnionStyle"),
+    *("article_component", "article-content", "pages_content", "UCAP-CONTENT"),
+    *("xl_main", "ivs_content"),
+)
+
+
+def _may_have_pages(html: str, url: str) -> bool:
+    """Cheap text test before any DOM parse: a page link of this article's stem, the TRS pager
+    script, or an ``<img>`` soon after the article body starts."""
+    found = _stem(url)
+    if found is not None and f"{found[1]}_" in html:
+        return True
+    if "createPageHTML" in html:
+        return True
+    low = html.lower()
+    for mark in _SCOPE_MARKS:
+        at = html.find(mark)
+        if at >= 0 and "<img" in low[at : at + 4000]:
+            return True
+    return False
+
+
 def find_scans(html: str, url: str) -> list[str]:
     """The scanned page images of an article whose body is only images (图片版), else ``[]``.
 
@@ -222,6 +245,8 @@ def page_requests(
     """
     import scrapy
 
+    if not _may_have_pages(html, url):
+        return  # most articles: no DOM parse at all (crawl speed)
     pages = find_pages(html, url)
     if len(pages) < 2:  # a scanned article: its page images are its pages
         pages = [url, *find_scans(html, url)]
@@ -230,9 +255,12 @@ def page_requests(
     pages[0] = article_url or pages[0]
     record_pages(spider.data_dir, pages)
     seen: set[str] = spider._seen_docs
+    links = spider.summary.links
     for n, page in enumerate(pages[1:], start=2):
+        links.found += 1  # every link accounted for: fetched, duplicate or an error
         key = canonical_url(page)
         if key in seen:
+            links.duplicates += 1
             continue
         seen.add(key)
         meta: dict[str, Any] = {
@@ -252,13 +280,15 @@ def page_requests(
             if latest.last_modified:
                 headers["If-Modified-Since"] = latest.last_modified
             meta.update(handle_httpstatus_list=[304], xxgk_prior=latest)
+        track = getattr(spider, "_track", None)  # link accounting: settles in the callbacks
         yield scrapy.Request(
             page,
             headers=headers,
             callback=spider.parse_document,
             errback=spider.on_error,
-            meta=meta,
+            meta=track(meta, page) if track is not None else meta,
             priority=6,
+            dont_filter=True,  # deduplicated above; the scheduler must never drop it silently
         )
 
 
