@@ -11,7 +11,7 @@ from pathlib import Path
 from crawler.archive import Archive
 from parsing.audit import Violation, audit_values
 from parsing.inputs import RawDocument
-from parsing.pipeline import extract_blocks
+from parsing.pipeline import source_blocks
 from warehouse.audit_rows import published_values
 
 
@@ -65,7 +65,7 @@ def audit_published(
             ctype = next((v for k, v in record.http_headers if k.lower() == "content-type"), None)
             raw = RawDocument(content=record.payload, media_type=ctype, url=rep.source_url or None)
             try:
-                doc = extract_blocks(raw)
+                doc = source_blocks(raw)
             except Exception as exc:  # noqa: BLE001 - recorded, the audit goes on
                 fail("capture", f"re-extraction failed: {type(exc).__name__}: {exc}")
                 continue

@@ -17,8 +17,11 @@ from parsing.errors import (
 )
 from parsing.extract.html import extract_html
 from parsing.extract.text import extract_text
+from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
+from parsing.interpret.legacy import legacy_sections, read_legacy, without_tables
+from parsing.interpret.prose import active_from_prose
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
@@ -40,6 +43,8 @@ from parsing.spam.latin import own_hosts
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
+SOURCE_KIND = {"html": "html_table", "pdf": "pdf_table", "docx": "docx_table", "doc": "docx_table"}
+SOURCE_KIND |= {"text": "text_table", "image": "ocr_table"}
 MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,25 @@ def parse_document(raw: RawDocument) -> Report:
 
 
 def extract_blocks(raw: RawDocument) -> DocumentBlocks:
-    """Turn the raw bytes into paragraphs and table grids, whatever the format."""
+    """Turn the raw bytes into paragraphs and table grids, whatever the format.
+
+    A multi-page article (``raw.pages``) is extracted page by page and joined in order.
+    """
+    if raw.pages:
+        from parsing.extract.article import join_pages
+
+        single = raw.model_copy(update={"pages": (), "page_urls": ()})
+        names = list(raw.page_urls[1:]) + [None] * len(raw.pages)
+        docs = [extract_blocks(single)]
+        docs += [
+            extract_blocks(
+                single.model_copy(
+                    update={"content": page, "filename": name, "media_type": None, "charset": None}
+                )
+            )
+            for page, name in zip(raw.pages, names, strict=False)
+        ]
+        return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
         raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
@@ -99,12 +122,22 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
         raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
 
 
+def source_blocks(raw: RawDocument) -> DocumentBlocks:
+    """The blocks values are read from (and ``xxgk audit`` re-reads): extraction plus tables
+    typed as text regrouped; grid indices of the provenance count in this document."""
+    return regroup_text_tables(extract_blocks(raw))
+
+
 def _parse(raw: RawDocument) -> Report:
-    doc = extract_blocks(raw)
+    doc = source_blocks(raw)
     with own_hosts(raw.url):
         spam = strip_document(doc)
     sections, _owner = split_sections(doc)
-    tables = read_tables(doc, spam.ambiguous_cells)
+    legacy = read_legacy(doc, SOURCE_KIND.get(doc.format, "text_table"))  # pre-2019 statistics
+    # legacy grids are never read as template tables; grid indices stay those of the document
+    tables = read_tables(doc, spam.ambiguous_cells, skip=legacy.tables)
+    meta = doc.meta
+    doc = without_tables(doc, legacy.tables)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
     title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
@@ -114,6 +147,7 @@ def _parse(raw: RawDocument) -> Report:
     removals = list(spam.removals) + title_res.removals
 
     has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
+    has_tables = has_tables or bool(legacy.figures)
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
@@ -139,9 +173,13 @@ def _parse(raw: RawDocument) -> Report:
         raise MissingYearError("no report year in title, hints, text or publication date")
 
     template = _template(tables, year)
+    prose = None
+    if not tables.active_disclosure and template != "legacy":  # table 二 written as sentences
+        prose = active_from_prose(sections.get("active") or body, template)
+        tables.active_disclosure = prose.rows
     issuer = publisher_from_title(title, None) if title else None
     publisher, publisher_source, publisher_notes = choose_publisher(
-        doc.meta, issuer, raw.publisher, to_simplified(body_text)
+        meta, issuer, raw.publisher, to_simplified(body_text)
     )
     issues = _table_issues(tables, template)
     issues += _metadata_issues(publisher_notes, year_note)
@@ -173,6 +211,9 @@ def _parse(raw: RawDocument) -> Report:
         active_disclosure=tables.active_disclosure,
         applications=tables.applications,
         review_litigation=tables.review_litigation,
+        legacy_figures=legacy.figures,
+        page_urls=list(raw.page_urls),
+        ocr_confidence=doc.ocr_confidence,
         spam_removals=[
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
@@ -180,7 +221,46 @@ def _parse(raw: RawDocument) -> Report:
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
         **completeness(tables, template),
     )
+    if prose is not None and prose.rows:
+        issues.append(
+            ValidationIssue(
+                rule="active_disclosure.from_prose",
+                severity="warning",
+                message="no table 二 grid: figures read from sentences: "
+                + "; ".join(prose.fragments[:10]),
+                expected="table 二 as a table",
+                actual=str(len(prose.rows)),
+            )
+        )
+    if template == "legacy":  # 一、概述 … 七、其他需要报告的事项: numbered their own way
+        found = legacy_sections(doc)
+        report.sections = {**report.sections, **found}
+        report.text_overall = found.get("overall") or report.text_overall
+        report.text_problems = found.get("problems") or report.text_problems
+        report.text_other = found.get("other") or report.text_other
+    if legacy.bad_cells:
+        issues.append(
+            ValidationIssue(
+                rule="legacy.not_a_number",
+                severity="warning",
+                message="statistics cells that are not numbers: "
+                + ", ".join(legacy.bad_cells[:10]),
+                expected="a number or an empty cell",
+                actual=str(len(legacy.bad_cells)),
+            )
+        )
     issues += validate_report(report)
+    if doc.low_confidence_cells:  # scanned tables: cells left null rather than guessed
+        issues.append(
+            ValidationIssue(
+                rule="ocr.low_confidence",
+                severity="warning",
+                message="table cells read with too little OCR confidence, left null: "
+                + "; ".join(doc.low_confidence_cells[:10]),
+                expected="every value cell read with confidence",
+                actual=str(len(doc.low_confidence_cells)),
+            )
+        )
     issues += ambiguous_cell_issues(tables)
     others = [c for c in spam.quarantined_cells if c not in set(spam.ambiguous_cells)]
     if others:

@@ -9,7 +9,7 @@ tables lose spanning group labels, so the current group (``（三）不予公开
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -158,13 +158,15 @@ def _is_label(text: str) -> bool:
     return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
 
 
-def _iter_rows(doc: DocumentBlocks, ambiguous: frozenset[str]) -> list[_Row]:
+def _iter_rows(
+    doc: DocumentBlocks, ambiguous: frozenset[str], skip: Collection[int] = ()
+) -> list[_Row]:
     rows: list[_Row] = []
     grids = 0
     for b, block in enumerate(doc.blocks):
         if isinstance(block, Table):
             page = block.page
-            for r, row in enumerate(block.rows):
+            for r, row in enumerate([] if b in skip else block.rows):
                 rows.append(_split_row(row, r, (b, grids, page), ambiguous))
             grids += 1
     return rows
@@ -186,14 +188,16 @@ def _as_count(n: CellNumber, where: str, out: TableReadout) -> int | None:
     return n.as_int
 
 
-def read_tables(doc: DocumentBlocks, ambiguous: Sequence[str] = ()) -> TableReadout:
+def read_tables(
+    doc: DocumentBlocks, ambiguous: Sequence[str] = (), skip: Collection[int] = ()
+) -> TableReadout:
     """Read the three tables out of every table row of ``doc``.
 
     ``ambiguous`` are the ``table:i:rRcC`` cells the spam pass emptied (digit conservation);
     the values read from them are null and listed in ``TableReadout.ambiguous``.
     """
     out = TableReadout(kind=SOURCE_KINDS.get(doc.format, "text_table"))
-    rows = _iter_rows(doc, frozenset(ambiguous))
+    rows = _iter_rows(doc, frozenset(ambiguous), skip)  # ``skip``: block indices not to read
     _read_applications(rows, out)
     _read_active(rows, out)
     _read_review(rows, out)
@@ -370,18 +374,32 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             )
 
 
+def _blank_review_row(row: _Row, header_seen: bool) -> bool:
+    """The value row of a table 四 printed with blank or dash cells, under its header."""
+    if not header_seen or row.labels:
+        return False
+    cells = _nums(row.values[:15])
+    return all(n.ok and n.value is None for n in cells)
+
+
 def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
     return bool(defaults) and set(m for m in metrics if m) <= set(defaults)
 
 
 def _read_review(rows: list[_Row], out: TableReadout) -> None:
+    header_seen = False
     for row in rows:
         filled = sum(1 for v in row.values if v.strip())
+        header_seen = header_seen or any("复议" in x for x in row.labels)
+        if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
+            filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:
             continue
         if not row.labels or all(proceeding_of(x) or "复议" in x for x in row.labels):
             nums = _nums(row.values[:15])  # by position: a bad cell is recorded, never skipped
             vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums)]
+            if all(v is None for v in vals):
+                out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
                     src = row.sources[p * 5 + o] if p * 5 + o < len(row.sources) else None

@@ -181,7 +181,7 @@ def test_xxgk_audit_cli_and_a_tampered_value(first_run):
     from flows.cli import app
     from parsing.audit import audit_values
     from parsing.inputs import RawDocument
-    from parsing.pipeline import extract_blocks
+    from parsing.pipeline import source_blocks
     from warehouse.audit_rows import published_values
 
     data, _sites, _summary = first_run
@@ -194,7 +194,7 @@ def test_xxgk_audit_cli_and_a_tampered_value(first_run):
         payload = archive.read(rep.archive_uri)
     finally:
         archive.close()
-    doc = extract_blocks(RawDocument(content=payload, url=rep.source_url))
+    doc = source_blocks(RawDocument(content=payload, url=rep.source_url))
     assert audit_values(rep.report_id, doc, rep.refs) == []
     ref = next(r for r in rep.refs if r.value)
     wrong = replace(ref, value=float(ref.value) * 10 + 3)  # digits joined across removed text
