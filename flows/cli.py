@@ -218,6 +218,15 @@ def _finish(summary: dict[str, Any], json_out: bool = False) -> None:
     elif _VERBOSITY[0] >= 0:
         typer.echo(format_summary(run))
     print(f"\npublished {run.published} reports → {run.warehouse}", file=out)
+    audit_counts = summary.get("audit")
+    if isinstance(audit_counts, dict) and "audit_violations" in audit_counts:
+        print(
+            "audit of what was published: {audited_values} values of {audited_reports} "
+            "reports, {audit_violations} violations".format(**audit_counts),
+            file=out,
+        )
+    elif audit_counts:
+        typer.echo("audit of what was published failed (see the log)", err=True)
     if run.errors_file:
         print(f"error records: {run.errors_file}", file=out)
     if json_out or _VERBOSITY[0] < 0:
@@ -620,3 +629,8 @@ def serve(
     except UserError as exc:
         _fail(exc.message, exc.code)
     raise typer.Exit(serve_flows(data_dir, path, cron, timezone))
+
+
+from flows.cli_audit import audit  # noqa: E402 - registered last: its own module (issue 11)
+
+app.command()(audit)

@@ -84,6 +84,17 @@ def publish_task(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     return steps.publish_spools(spools, warehouse_root)
 
 
+@task(name="audit")
+def audit_task(data_dir: str, warehouse_root: str, report_ids: list[str]) -> dict[str, int]:
+    """``xxgk audit`` of the reports this run published: counts for the run summary."""
+    from flows.audit import audit_published
+
+    result = audit_published(data_dir, warehouse_root, report_ids)
+    for v in result.violations[:20]:
+        log.warning("audit: %s %s %s [%s] %s", v.report_id, v.table, v.key, v.kind, v.message)
+    return result.counts()
+
+
 def _run(
     flow_name: str,
     source: Literal["web", "archive"],
@@ -186,6 +197,7 @@ def _run(
     next_batch = len(inflight)
     spools: list[str] = []
     keys: list[str] = []
+    published_ids: list[str] = []
     pending = 0
     done_docs = n_done = 0
     try:
@@ -211,14 +223,18 @@ def _run(
             )
             if pending >= publish_every:
                 t = time.monotonic()
-                summary.published += _publish(spools, root)
+                done_publish = _publish(spools, root)
+                summary.published += done_publish["reports"]
+                published_ids += done_publish.get("report_ids", [])
                 publish_s += time.monotonic() - t
                 mark_processed(data, keys)
                 _drop(spools)
                 spools, keys, pending = [], [], 0
         if spools:
             t = time.monotonic()
-            summary.published += _publish(spools, root)
+            done_publish = _publish(spools, root)
+            summary.published += done_publish["reports"]
+            published_ids += done_publish.get("report_ids", [])
             publish_s += time.monotonic() - t
             mark_processed(data, keys)
             _drop(spools)
@@ -244,6 +260,14 @@ def _run(
     summary.timings["parse"] = time.monotonic() - stage - publish_s
     summary.timings["publish"] = publish_s
     release(spool_dir)
+    if published_ids:  # every value just published, re-checked against its archived source
+        t = time.monotonic()
+        try:
+            summary.audit = audit_task(data_dir, root, published_ids)
+        except Exception as exc:  # noqa: BLE001 - the audit reports; it never fails the run
+            log.warning("audit failed: %s: %s", type(exc).__name__, exc)
+            summary.audit = {"audit_failed": 1}
+        summary.timings["audit"] = time.monotonic() - t
     if flow_name == "nightly":
         mark_broken(summary, data / "state" / "site_history.json", set(chosen))
     if errors:
@@ -257,8 +281,8 @@ def _run(
     return _finish(summary, flow_name)
 
 
-def _publish(spools: list[str], root: str) -> int:
-    """One publish task; the number of reports it published (progress: partitions touched)."""
+def _publish(spools: list[str], root: str) -> dict[str, Any]:
+    """One publish task; what it published (progress: partition files written)."""
     res = publish_task(spools, root)
     log.info(
         "published %d reports (%d partition files written)",
@@ -266,7 +290,7 @@ def _publish(spools: list[str], root: str) -> int:
         res.get("files", 0),
         extra={"xxgk_progress": {"stage": "publish", "files": res.get("files", 0)}},
     )
-    return int(res["reports"])
+    return res
 
 
 def _drop(spools: list[str]) -> None:

@@ -94,6 +94,8 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     # what an operator must know beyond the table (disk full, spools kept for the next run …)
     notes: list[str] = field(default_factory=list)
+    # ``xxgk audit`` of what this run published (flows.audit.AuditResult.counts)
+    audit: dict[str, int] = field(default_factory=dict)
 
     def line(self, site: str) -> SiteLine:
         """The line of ``site`` (created on first use)."""
