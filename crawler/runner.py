@@ -7,7 +7,8 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,18 +55,24 @@ def run_crawl(
     years: Iterable[int] | str | None = None,
     settings: Mapping[str, Any] | None = None,
     timeout: float = 3600.0,
+    on_line: Callable[[str], None] | None = None,
 ) -> CrawlSummary:
     """Run one site crawl in its own process; never raises for crawl failures.
 
     A timeout, a crash or unparsable output yields a summary whose ``errors`` say so (what was
-    archived before stays in the archive and is skipped by the next run).
+    archived before stays in the archive and is skipped by the next run). ``on_line`` receives
+    each stderr (log) line of the crawl as it is printed, in the calling thread.
     """
     cmd = build_command(site, sites_file, data_dir, years, settings)
     env = {k: v for k, v in os.environ.items() if not _is_secret(k)}
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        proc = (
+            _run_streaming(cmd, env, timeout, on_line)
+            if on_line
+            else subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        )
     except subprocess.TimeoutExpired as exc:
         summary = CrawlSummary(site=site)
         summary.add_error(  # a bound like the others: what was archived stays, the rest is missing
@@ -89,3 +96,33 @@ def run_crawl(
     summary = CrawlSummary(site=site)
     summary.add_error("crash", "", message)
     return summary
+
+
+def _run_streaming(
+    cmd: list[str], env: dict[str, str], timeout: float, on_line: Callable[[str], None]
+) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` that hands each stderr line to ``on_line`` as it arrives."""
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, errors="replace"
+    )
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read() if proc.stdout else ""))
+    reader.start()
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    tail: list[str] = []
+    try:
+        for line in proc.stderr or ():
+            tail = [*tail[-200:], line]
+            try:
+                on_line(line.rstrip("\n"))
+            except Exception:  # noqa: BLE001 - a logging problem never stops a crawl
+                logger.debug("on_line failed", exc_info=True)
+        proc.wait()
+    finally:
+        expired = not timer.is_alive()
+        timer.cancel()
+        reader.join()
+    if expired and proc.returncode and proc.returncode < 0:
+        raise subprocess.TimeoutExpired(cmd, timeout, stderr="".join(tail))
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(out), "".join(tail))

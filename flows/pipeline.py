@@ -8,6 +8,8 @@ small dicts travel (Prefect inspects task arguments), never report objects.
 from __future__ import annotations
 
 import logging
+import re
+import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime
@@ -15,8 +17,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
+from prefect.logging.handlers import APILogHandler
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawler.registry import Site, load_sites
@@ -24,9 +29,14 @@ from flows import steps
 from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
 from flows.ledger import capture_key, mark_processed, processed_keys
-from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
+from flows.spools import claim, is_disk_full, publish_leftovers, release, write_keys
+from flows.summary import RunNeedsAttention, RunSummary, add_batch, add_crawl, mark_broken
 
 log = logging.getLogger("xxgk")
+if log.level == logging.NOTSET:  # served runs: INFO reaches Prefect (PREFECT_LOGGING_EXTRA_LOGGERS)
+    log.setLevel(logging.INFO)
+crawl_log = logging.getLogger("xxgk.crawl")
+_PAGES = re.compile(r"Crawled (\d+) pages")
 # Threads of the default task runner: at most this many site crawls (subprocesses) at once
 # (XXGK_CRAWL_CONCURRENCY); parse batches are submitted one at a time on threads.
 _THREADS: Any = ThreadPoolTaskRunner(max_workers=Settings().crawl_concurrency)
@@ -36,8 +46,16 @@ _THREADS: Any = ThreadPoolTaskRunner(max_workers=Settings().crawl_concurrency)
 def crawl_site_task(
     site: str, sites_file: str, data_dir: str, years: list[int] | None, timeout: float
 ) -> dict[str, Any]:
-    """Crawl one site (subprocess)."""
-    return steps.crawl_site(site, Path(sites_file), Path(data_dir), years, timeout)
+    """Crawl one site (subprocess); its log lines are streamed to Prefect with the site name."""
+
+    def on_line(line: str) -> None:
+        if not line.strip():
+            return
+        pages = _PAGES.search(line)
+        progress = {"stage": "crawl", "site": site, "pages": int(pages.group(1))} if pages else None
+        crawl_log.info("[%s] %s", site, line, extra={"xxgk_progress": progress})
+
+    return steps.crawl_site(site, Path(sites_file), Path(data_dir), years, timeout, on_line)
 
 
 @task(name="parse-batch")
@@ -90,7 +108,7 @@ def _run(
     crawl_timeout: float,
     only_new: bool,
     parse_concurrency: int,
-) -> dict[str, Any]:
+) -> Any:
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     sites_file = sites_file or str(DEFAULT_SITES_FILE)
     data = Path(data_dir)
@@ -102,10 +120,18 @@ def _run(
     )
     if unknown:
         summary.failed = f"unknown sites: {', '.join(unknown)}"
-        return summary.to_dict()
+        return _finish(summary, flow_name)
     errors: list[dict[str, Any]] = []
     captures: list[dict[str, Any]] = []
+    root = warehouse or str(data / "warehouse")
+    started = time.monotonic()
+    # spools of finished batches an earlier run could not publish (full disk, kill)
+    summary.leftovers_published = publish_leftovers(data, root, summary.notes)
+    if summary.leftovers_published:
+        summary.timings["leftover publish"] = time.monotonic() - started
+    stage = time.monotonic()
     if source == "web":
+        log.info("crawling %d sites", len(chosen), extra={"xxgk_progress": {"sites": len(chosen)}})
         futures: dict[str, PrefectFuture[dict[str, Any]]] = {
             s: crawl_site_task.submit(s, sites_file, data_dir, years, crawl_timeout) for s in chosen
         }
@@ -124,11 +150,13 @@ def _run(
             add_crawl(summary, crawl)
             errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
             log.info(  # one line per site as crawls finish: the operator's progress view
-                "crawled %-16s found %d, new %d, errors %d",
+                "crawled %-16s found %d, new %d, errors %d%s",
                 site,
                 crawl.get("documents_found", 0),
                 crawl.get("new", 0),
                 len(crawl.get("errors", [])),
+                "" if summary.line(site).status == "ok" else f" ({summary.line(site).status})",
+                extra={"xxgk_progress": {"stage": "crawl", "site": site, "done": True}},
             )
         captures = steps.archived_captures(data, chosen, years)
         if only_new:  # everything archived but not yet processed (new, or left by a killed run)
@@ -138,8 +166,19 @@ def _run(
         captures = steps.archived_captures(data, sites, years)
         for c in captures:
             summary.line(c.get("site") or "local").found += 1
+        summary.nothing_to_do = not captures
+    summary.timings["crawl" if source == "web" else "list archive"] = time.monotonic() - stage
+    stage = time.monotonic()
+    publish_s = 0.0
 
     spool_dir = data / "spool" / run_id
+    try:
+        claim(spool_dir)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        summary.failed = f"disk full: {exc}"
+        return _finish(summary, flow_name)
     batches = [captures[i : i + batch_size] for i in range(0, len(captures), batch_size)]
 
     def submit(i: int) -> PrefectFuture[dict[str, Any]]:
@@ -148,58 +187,156 @@ def _run(
 
     # A sliding window of parse batches: 1 on threads (parsing holds the GIL; more threads only
     # slow Prefect's own event loop), the number of workers on Dask.
+    log.info(
+        "parsing %d documents in %d batches",
+        len(captures),
+        len(batches),
+        extra={"xxgk_progress": {"stage": "parse", "total": len(captures)}},
+    )
     inflight = deque(submit(i) for i in range(min(max(1, parse_concurrency), len(batches))))
     next_batch = len(inflight)
     spools: list[str] = []
     keys: list[str] = []
     published_ids: list[str] = []
     pending = 0
-    root = warehouse or str(data / "warehouse")
-    while inflight:
-        res = inflight.popleft().result()
-        if next_batch < len(batches):
-            inflight.append(submit(next_batch))
-            next_batch += 1
-        add_batch(summary, res["by_site"], res["errors"])
-        errors += res["errors"]
-        spools.append(res["spool"])
-        keys += res["keys"]
-        pending += res["parsed"]
-        log.info("parsed batch %d/%d: %d reports", len(spools), len(batches), res["parsed"])
-        if pending >= publish_every:
-            done_publish = publish_task(spools, root)
+    done_docs = n_done = 0
+    try:
+        while inflight:
+            res = inflight.popleft().result()
+            if next_batch < len(batches):
+                inflight.append(submit(next_batch))
+                next_batch += 1
+            add_batch(summary, res["by_site"], res["errors"])
+            errors += res["errors"]
+            spools.append(res["spool"])
+            write_keys(res["spool"], res["keys"])
+            keys += res["keys"]
+            pending += res["parsed"]
+            done_docs += len(batches[n_done])
+            n_done += 1
+            log.info(
+                "parsed batch %d/%d: %d reports",
+                len(spools),
+                len(batches),
+                res["parsed"],
+                extra={"xxgk_progress": {"stage": "parse", "done": done_docs}},
+            )
+            if pending >= publish_every:
+                t = time.monotonic()
+                done_publish = _publish(spools, root)
+                summary.published += done_publish["reports"]
+                published_ids += done_publish.get("report_ids", [])
+                publish_s += time.monotonic() - t
+                mark_processed(data, keys)
+                _drop(spools)
+                spools, keys, pending = [], [], 0
+        if spools:
+            t = time.monotonic()
+            done_publish = _publish(spools, root)
             summary.published += done_publish["reports"]
             published_ids += done_publish.get("report_ids", [])
+            publish_s += time.monotonic() - t
             mark_processed(data, keys)
-            spools, keys, pending = [], [], 0
-    if spools:
-        done_publish = publish_task(spools, root)
-        summary.published += done_publish["reports"]
-        published_ids += done_publish.get("report_ids", [])
-        mark_processed(data, keys)
+            _drop(spools)
+            spools = []
+    except Exception as exc:  # noqa: BLE001 - only a full disk is handled here
+        if not is_disk_full(exc):
+            raise
+        for fut in inflight:  # let running batches end; their spools are kept too
+            try:
+                res = fut.result()
+                spools.append(res["spool"])
+                write_keys(res["spool"], res["keys"])
+            except Exception:  # noqa: BLE001 - a batch that died on the full disk left nothing
+                log.debug("batch lost to the full disk", exc_info=True)
+        summary.failed = f"disk full: {exc}"
+        kept = [p for p in spool_dir.glob("*.jsonl") if p.with_suffix(".keys").exists()]
+        summary.notes.append(
+            f"disk full during the run: what was published before stays intact; "
+            f"{len(kept)} spool file(s) of finished work kept in {spool_dir} and published by "
+            "the next run; documents not yet parsed are parsed by the next run"
+        )
+        log.error("disk full: %s", exc)
+    summary.timings["parse"] = time.monotonic() - stage - publish_s
+    summary.timings["publish"] = publish_s
+    release(spool_dir)
     if published_ids:  # every value just published, re-checked against its archived source
+        t = time.monotonic()
         try:
             summary.audit = audit_task(data_dir, root, published_ids)
         except Exception as exc:  # noqa: BLE001 - the audit reports; it never fails the run
             log.warning("audit failed: %s: %s", type(exc).__name__, exc)
             summary.audit = {"audit_failed": 1}
-    for path in spool_dir.glob("*.jsonl"):
-        path.unlink()
-    if spool_dir.exists():
-        spool_dir.rmdir()
+        summary.timings["audit"] = time.monotonic() - t
     if flow_name == "nightly":
         mark_broken(summary, data / "state" / "site_history.json", set(chosen))
     if errors:
-        summary.errors_file = str(write_errors(data, run_id, errors))
+        try:
+            summary.errors_file = str(write_errors(data, run_id, errors))
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            summary.failed = summary.failed or f"disk full: {exc}"
+            summary.notes.append(f"disk full: {len(errors)} error records could not be written")
+    return _finish(summary, flow_name)
+
+
+def _publish(spools: list[str], root: str) -> dict[str, Any]:
+    """One publish task; what it published (progress: partition files written)."""
+    res = publish_task(spools, root)
+    log.info(
+        "published %d reports (%d partition files written)",
+        res["reports"],
+        res.get("files", 0),
+        extra={"xxgk_progress": {"stage": "publish", "files": res.get("files", 0)}},
+    )
+    return res
+
+
+def _drop(spools: list[str]) -> None:
+    """Remove published spools and their key files."""
+    for spool in spools:
+        for path in (Path(spool), Path(spool).with_suffix(".keys")):
+            path.unlink(missing_ok=True)
+
+
+def _finish(summary: RunSummary, flow_name: str) -> Any:
+    """Artifacts (table + markdown), then the run's final state.
+
+    A run with a broken, incomplete or failed site, or one that failed outright, ends ``Failed``
+    (after everything that succeeded was published) so Prefect automations can alert on it; the
+    state's data is a ``RunNeedsAttention`` holding the summary.
+    """
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items())
+    if timings:
+        log.info("stage timings: %s", timings)
     try:
         create_table_artifact(
             key=f"xxgk-{flow_name}",
             table=summary.rows(),
-            description=f"xxgk {flow_name} run {run_id}",
+            description=f"xxgk {flow_name} run {summary.run_id}",
+        )
+        create_markdown_artifact(
+            key=f"xxgk-{flow_name}-summary",
+            markdown=summary.markdown(),
+            description=f"xxgk {flow_name} run {summary.run_id}: summary",
         )
     except Exception:  # noqa: BLE001 - an artifact is a nicety; the printed summary is the record
-        log.debug("could not create the table artifact", exc_info=True)
-    return summary.to_dict()
+        log.debug("could not create the artifacts", exc_info=True)
+    data = summary.to_dict()
+    message = summary.failure_message()
+    if message is None:
+        log.info("run %s ok: published %d reports", summary.run_id, summary.published)
+    else:
+        log.error("%s (published %d reports)", message, summary.published)
+    try:  # the last lines reach the flow run's logs before a served run's process exits
+        APILogHandler().flush()
+    except Exception:  # noqa: BLE001 - logs are a nicety next to the state
+        log.debug("could not flush the Prefect log handler", exc_info=True)
+    if message is None:
+        return data
+    failed: State[Any] = Failed(message=message, data=RunNeedsAttention(message, data))
+    return failed
 
 
 @flow(name="xxgk-nightly", task_runner=_THREADS)
@@ -212,7 +349,7 @@ def nightly(
     publish_every: int = 1000,
     crawl_timeout: float = 3600.0,
     parse_concurrency: int = 1,
-) -> dict[str, Any]:
+) -> Any:  # the summary dict, or a Failed state holding it
     """Crawl every enabled site for new documents, parse, validate and publish them."""
     return _run(
         "nightly",
@@ -242,7 +379,7 @@ def backfill(
     publish_every: int = 1000,
     crawl_timeout: float = 3600.0,
     parse_concurrency: int = 1,
-) -> dict[str, Any]:
+) -> Any:  # the summary dict, or a Failed state holding it
     """Fetch (``web``) or re-read (``archive``) past years and publish every report of them."""
     return _run(
         "backfill",
@@ -270,7 +407,7 @@ def reparse(
     batch_size: int = 1000,
     publish_every: int = 1000,
     parse_concurrency: int = 1,
-) -> dict[str, Any]:
+) -> Any:  # the summary dict, or a Failed state holding it
     """Rebuild the warehouse from the archive with the current parser (no network)."""
     return _run(
         "reparse",

@@ -13,14 +13,7 @@ from typing import Any
 
 from flows.config import configure_prefect
 
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time of the record (CLI runners swap it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Point at the current stderr, then write."""
-        self.stream = sys.stderr
-        super().emit(record)
+_REPLACED: list[Any] = []
 
 
 @contextlib.contextmanager
@@ -37,7 +30,37 @@ def _silence() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     sys.stderr.flush()
     if os.environ.get("XXGK_PREFECT_DEBUG") != "1":
+        # keep the replaced stream alive: a garbage-collected text wrapper closes its buffer,
+        # which may belong to someone else (a test runner capturing stderr)
+        _REPLACED.append(sys.stderr)
         sys.stderr = io.StringIO()  # the interpreter's own exit-time traceback writes go here
+
+
+def _quiet_prefect_console() -> None:
+    """Prefect's own console lines (a failed task's traceback …) stay out of the terminal: the
+    CLI prints one line per problem and the flow run's logs in Prefect keep everything."""
+    if os.environ.get("XXGK_PREFECT_DEBUG") == "1":
+        return
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.CRITICAL)
+
+
+def prefect_target(data_dir: Path) -> str:
+    """Point Prefect at a running server when there is one; a line saying which server is used."""
+    from flows.config import use_running_server
+
+    found = use_running_server(data_dir)
+    configure_prefect(data_dir)
+    if found:
+        return f"Prefect: using the server at {found[0]} ({found[1]})"
+    return (
+        "Prefect: starting an ephemeral server (10-20 s; export PREFECT_API_URL or keep "
+        "`xxgk serve` running to pay this once)"
+    )
 
 
 def run_flow(
@@ -48,16 +71,16 @@ def run_flow(
     workers: int = 0,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict."""
+    """Run ``flows.pipeline.<name>`` with ``params`` and return its summary dict.
+
+    A run that ends ``Failed`` because a site needs attention still returns its summary; a run
+    that crashed raises.
+    """
     configure_prefect(data_dir)
-    progress = logging.getLogger("xxgk")
-    if not progress.handlers:
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
-        progress.addHandler(handler)
-        progress.setLevel(logging.INFO)
-        progress.propagate = False
     from flows import pipeline
+    from flows.summary import RunNeedsAttention
+
+    _quiet_prefect_console()
 
     fl: Any = getattr(pipeline, name)
     if workers or dask_address:
@@ -71,5 +94,13 @@ def run_flow(
             )
         )
         fl = fl.with_options(task_runner=runner)
-    call: Callable[..., dict[str, Any]] = fl
-    return call(**params)
+    call: Callable[..., Any] = fl
+    state = call(**params, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, RunNeedsAttention):
+        return result.summary
+    if isinstance(result, BaseException):
+        raise result
+    if not isinstance(result, dict):
+        raise RuntimeError(f"flow {name} ended {state.name}: {state.message}")
+    return result

@@ -2,12 +2,16 @@
 
 Prefect's ephemeral server has no scheduler, so this needs a persistent server: it uses
 ``PREFECT_API_URL`` when set, otherwise it starts ``prefect server start`` (SQLite under
-``<data-dir>/.prefect``) on 127.0.0.1 and says so.
+``<data-dir>/.prefect``) on 127.0.0.1, prints the ``PREFECT_API_URL`` to export for ``prefect
+deployment run``, and records it in ``<data-dir>/.prefect/xxgk-server.json`` so every other
+``xxgk`` command on that data dir uses this server instead of starting its own.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,7 +19,12 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.config import configure_prefect
+from flows.config import configure_prefect, server_file
+
+TRIGGER = (
+    "prefect deployment run 'xxgk-backfill/backfill' --param years='[2019,2020]' "
+    "--param source=archive"
+)
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -61,6 +70,7 @@ def _start_server(data_dir: Path) -> subprocess.Popen[bytes] | None:
     port = os.environ.get("XXGK_PREFECT_PORT", "4200")
     api = f"http://127.0.0.1:{port}/api"
     sys.stderr.write(f"No PREFECT_API_URL: starting a Prefect server on {api} (SQLite) …\n")
+    sys.stderr.flush()
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", port],
         stdout=subprocess.DEVNULL,
@@ -72,6 +82,8 @@ def _start_server(data_dir: Path) -> subprocess.Popen[bytes] | None:
         return None
     os.environ["PREFECT_API_URL"] = api
     sys.stderr.write(f"Prefect UI: http://127.0.0.1:{port} (history in {data_dir}/.prefect)\n")
+    record = server_file(data_dir)
+    record.write_text(json.dumps({"api_url": api, "pid": os.getpid()}), encoding="utf-8")
     return server
 
 
@@ -84,15 +96,36 @@ def serve_flows(data_dir: Path, sites_file: Path, cron: str, timezone: str) -> i
         server = _start_server(data_dir)
         if server is None:
             return 1
-    from prefect import serve
+    else:
+        sys.stderr.write(f"using the Prefect server at {os.environ['PREFECT_API_URL']}\n")
+    api = os.environ["PREFECT_API_URL"]
 
-    deployments = build_deployments(data_dir, sites_file, cron, timezone)
-    sys.stderr.write(
-        f"serving xxgk-nightly/nightly ({cron} {timezone}) and xxgk-backfill/backfill\n"
-    )
+    def _stop(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # run the clean-up below on SIGTERM too
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
+        from prefect import serve
+
+        deployments = build_deployments(data_dir, sites_file, cron, timezone)
+        sys.stderr.write(
+            f"serving xxgk-nightly/nightly ({cron} {timezone}) and xxgk-backfill/backfill\n"
+            "To trigger runs from another shell, first:\n"
+            f"  export PREFECT_API_URL={api}\n"
+            f"  {TRIGGER}\n"
+            f"(`xxgk run`/`backfill`/`reparse` with --data-dir {data_dir} use this server "
+            "on their own)\n"
+        )
+        sys.stderr.flush()
         serve(*deployments)
+    except KeyboardInterrupt:
+        pass
     finally:
         if server is not None:
+            server_file(data_dir).unlink(missing_ok=True)
             server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
     return 0

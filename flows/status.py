@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from crawler.registry import load_sites
 from flows.summary import expected_years, is_government
-from warehouse import summary as warehouse_summary
+
+STATUS_COLUMNS = ("site", "year", "reports", "invalid", "quarantined", "coverage")
 
 
 def crawl_states(state_dir: Path | None) -> dict[str, dict[str, object]]:
@@ -26,17 +28,30 @@ def crawl_states(state_dir: Path | None) -> dict[str, dict[str, object]]:
     return states
 
 
-def status_table(
-    warehouse_root: str,
-    sites_file: Path,
-    today: date | None = None,
-    crawl_state_dir: Path | None = None,
-) -> str:
-    """A printable coverage table: one line per site and expected year.
+def incomplete_crawls(crawl_state_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """Sites whose last crawl hit a bound: when, and which bounds at which URLs."""
+    out: dict[str, dict[str, Any]] = {}
+    for site, state in crawl_states(crawl_state_dir).items():
+        if state.get("status") == "incomplete":
+            limits = state.get("limits")
+            limits = limits if isinstance(limits, list) else []
+            out[site] = {
+                "at": state.get("at"),
+                "limits": [
+                    {"bound": x.get("bound"), "url": x.get("url")}
+                    for x in limits
+                    if isinstance(x, dict)
+                ],
+            }
+    return out
 
-    With ``crawl_state_dir``, a site whose last crawl hit a bound is listed as ``incomplete``
-    with the bounds and URLs, after the table.
-    """
+
+def status_rows(
+    warehouse_root: str, sites_file: Path, today: date | None = None
+) -> list[dict[str, Any]]:
+    """One row per site and expected (or found) year: counts and ``ok``/``MISSING``/``-``."""
+    from warehouse import summary as warehouse_summary
+
     rows = warehouse_summary(warehouse_root).to_pylist()
     found: dict[tuple[str, int], dict[str, int]] = {}
     for r in rows:
@@ -46,7 +61,7 @@ def status_table(
     sites = load_sites(sites_file)
     day = today or date.today()
     all_sites = sorted(set(sites) | {s for s, _ in found})
-    lines = [f"{'site':20} {'year':>4} {'reports':>7} {'invalid':>7} {'quarant.':>8}  coverage"]
+    out: list[dict[str, Any]] = []
     for site in all_sites:
         gov = site not in sites or is_government(sites[site].publisher)
         years = expected_years(day, government=gov)
@@ -55,14 +70,27 @@ def status_table(
             got = found.get((site, year), {"reports": 0, "invalid": 0, "quarantined": 0})
             expected = year in years and site in sites and sites[site].enabled
             mark = "ok" if got["reports"] else ("MISSING" if expected else "-")
-            lines.append(
-                f"{site:20} {year:>4} {got['reports']:>7} {got['invalid']:>7} "
-                f"{got['quarantined']:>8}  {mark}"
-            )
-    for site, state in crawl_states(crawl_state_dir).items():
-        if state.get("status") == "incomplete":
-            limits = state.get("limits")
-            limits = limits if isinstance(limits, list) else []
-            where = "; ".join(f"{x['bound']} at {x['url']}" for x in limits if isinstance(x, dict))
-            lines.append(f"{site:20} crawl incomplete (last crawl {state.get('at')}): {where}")
+            out.append({"site": site, "year": year, **got, "coverage": mark})
+    return out
+
+
+def status_table(
+    warehouse_root: str,
+    sites_file: Path,
+    today: date | None = None,
+    crawl_state_dir: Path | None = None,
+) -> str:
+    """A printable coverage table (rich, CJK-aware): one line per site and expected year.
+
+    With ``crawl_state_dir``, a site whose last crawl hit a bound is listed as ``incomplete``
+    with the bounds and URLs, after the table.
+    """
+    from flows.tables import render_table
+
+    rows = status_rows(warehouse_root, sites_file, today)
+    heads = ["site", "year", "reports", "invalid", "quarant.", "coverage"]
+    lines = [render_table(heads, [[r[c] for c in STATUS_COLUMNS] for r in rows])]
+    for site, state in incomplete_crawls(crawl_state_dir).items():
+        where = "; ".join(f"{x['bound']} at {x['url']}" for x in state["limits"])
+        lines.append(f"{site:20} crawl incomplete (last crawl {state['at']}): {where}")
     return "\n".join(lines)

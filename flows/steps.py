@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,11 +46,27 @@ class BatchResult:
 
 
 def crawl_site(
-    site: str, sites_file: Path, data_dir: Path, years: list[int] | None, timeout: float
+    site: str,
+    sites_file: Path,
+    data_dir: Path,
+    years: list[int] | None,
+    timeout: float,
+    on_line: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Crawl one site in its own process; returns the crawl summary as a dict."""
+    """Crawl one site in its own process; returns the crawl summary as a dict.
+
+    With ``on_line`` the crawl logs at INFO (Scrapy's page counts every 10 s) and each line is
+    handed to it as it is printed.
+    """
+    settings = {"LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10.0} if on_line else None
     summary: CrawlSummary = run_crawl(
-        site, sites_file=sites_file, data_dir=data_dir, years=years, timeout=timeout
+        site,
+        sites_file=sites_file,
+        data_dir=data_dir,
+        years=years,
+        timeout=timeout,
+        settings=settings,
+        on_line=on_line,
     )
     crashes = [e for e in summary.errors if e.kind == "crash"]
     if crashes:  # raise so the flow's task retries apply; what was archived stays archived
@@ -215,5 +232,6 @@ def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
         "reports": res.reports,
         "rows_written": dict(res.rows_written),
         "run_id": res.run_id,
+        "files": len(res.files_written),
         "report_ids": sorted({r.report_id for r in reports}),
     }

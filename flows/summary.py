@@ -26,6 +26,9 @@ COLUMNS = (
 )
 
 
+# Site statuses that make the run fail (Prefect state Failed, exit code 3).
+PROBLEM_STATUSES = ("broken", "incomplete", "failed")
+
 # Per-site counters a parse batch reports (flows.steps.BatchResult.by_site).
 BATCH_COUNTERS = (
     "parsed",
@@ -38,6 +41,18 @@ BATCH_COUNTERS = (
     "other_year",
     "errors",
 )
+
+
+class RunNeedsAttention(RuntimeError):  # noqa: N818 - it is the run's verdict, not a bug
+    """A run that published what it could but must alert: a site broken/incomplete/failed, or
+    the run failed. ``summary`` is the run summary dict (``RunSummary.to_dict``)."""
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.summary))
 
 
 @dataclass
@@ -71,6 +86,14 @@ class RunSummary:
     warehouse: str = ""
     errors_file: str | None = None
     failed: str | None = None
+    # reports of earlier runs' kept spools published at the start (not in ``published``)
+    leftovers_published: int = 0
+    # set when the run had nothing to work on (no capture to parse): exit code 4
+    nothing_to_do: bool = False
+    # seconds per stage (crawl, parse, publish …), in the order they ran
+    timings: dict[str, float] = field(default_factory=dict)
+    # what an operator must know beyond the table (disk full, spools kept for the next run …)
+    notes: list[str] = field(default_factory=list)
     # ``xxgk audit`` of what this run published (flows.audit.AuditResult.counts)
     audit: dict[str, int] = field(default_factory=dict)
 
@@ -88,11 +111,28 @@ class RunSummary:
         """Sites marked broken (crawl failed, or fewer reports than the last run)."""
         return [s.site for s in self.sites.values() if s.status == "broken"]
 
+    @property
+    def problem_sites(self) -> list[str]:
+        """Sites broken, incomplete (a crawl bound hit) or failed: the run must alert."""
+        return sorted(s.site for s in self.sites.values() if s.status in PROBLEM_STATUSES)
+
     def exit_code(self) -> int:
-        """0 ok, 1 the run failed outright, 2 a site is broken."""
+        """``flows.exit_codes``: 1 the run failed, 3 a site broken/incomplete, 4 nothing to do."""
         if self.failed:
             return 1
-        return 2 if self.broken_sites else 0
+        if self.problem_sites:
+            return 3
+        return 4 if self.nothing_to_do else 0
+
+    def failure_message(self) -> str | None:
+        """Why the run must end in a failed state (None when it is healthy)."""
+        if self.failed:
+            return f"run failed: {self.failed}"
+        problems = self.problem_sites
+        if problems:
+            parts = [f"{s} {self.sites[s].status}" for s in problems]
+            return f"{len(problems)} site(s) need attention: {', '.join(parts)}"
+        return None
 
     def rows(self) -> list[dict[str, Any]]:
         """Table rows (for the Prefect artifact and the printed table)."""
@@ -106,7 +146,47 @@ class RunSummary:
         data = asdict(self)
         data["broken_sites"] = self.broken_sites
         data["incomplete_sites"] = self.incomplete_sites
+        data["problem_sites"] = self.problem_sites
+        data["exit_code"] = self.exit_code()
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        """The inverse of ``to_dict`` (derived keys are ignored)."""
+        known = {f for f in cls.__dataclass_fields__ if f != "sites"}
+        run = cls(**{k: v for k, v in data.items() if k in known})
+        line_fields = set(SiteLine.__dataclass_fields__)
+        for name, line in (data.get("sites") or {}).items():
+            run.sites[name] = SiteLine(**{k: v for k, v in line.items() if k in line_fields})
+        return run
+
+    def markdown(self) -> str:
+        """The summary as a Prefect markdown artifact: verdict, table, reasons, timings, notes."""
+        verdict = self.failure_message() or (
+            "nothing to do" if self.nothing_to_do else "all sites ok"
+        )
+        out = [
+            f"# xxgk {self.flow} run `{self.run_id}`",
+            "",
+            f"**{verdict}** — published {self.published} reports to `{self.warehouse}`",
+            "",
+            "| " + " | ".join(COLUMNS) + " |",
+            "|" + "---|" * len(COLUMNS),
+        ]
+        for s in sorted(self.sites.values(), key=lambda x: x.site):
+            out.append("| " + " | ".join(str(getattr(s, c)) for c in COLUMNS) + " |")
+        reasons = [s for s in sorted(self.sites.values(), key=lambda x: x.site) if s.reasons]
+        if reasons:
+            out += ["", "## Reasons", ""]
+            out += [f"- **{s.site}** ({s.status}): " + "; ".join(s.reasons[:8]) for s in reasons]
+        if self.timings:
+            out += ["", "## Stage timings", ""]
+            out += [f"- {k}: {v:.1f} s" for k, v in self.timings.items()]
+        if self.notes:
+            out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
+        if self.errors_file:
+            out += ["", f"Error records: `{self.errors_file}`"]
+        return "\n".join(out)
 
 
 def add_crawl(summary: RunSummary, crawl: dict[str, Any]) -> None:
@@ -118,13 +198,13 @@ def add_crawl(summary: RunSummary, crawl: dict[str, Any]) -> None:
     line.errors += len(errs)
     kinds = Counter(e.get("kind", "error") for e in errs)
     line.reasons += [f"{k} ×{n}" for k, n in kinds.most_common()]
-    if crawl.get("status") == INCOMPLETE and line.status == "ok":
+    limits = [e for e in errs if e.get("kind") == "limit_reached"]
+    if (crawl.get("status") == INCOMPLETE or limits) and line.status == "ok":  # a bound was hit
         line.status = INCOMPLETE
         line.reasons[:0] = [
-            f"bound {e.get('bound')} hit at {e.get('url')}"
-            for e in errs
-            if e.get("kind") == "limit_reached"
-        ]
+            f"bound {e.get('bound') or e.get('message') or '?'} hit at {e.get('url')}"
+            for e in limits
+        ] or ["crawl incomplete: a bound was hit"]
 
 
 def add_batch(
@@ -161,6 +241,8 @@ def mark_broken(summary: RunSummary, history_file: Path, crawled: set[str]) -> N
         if line.status == "failed":
             line.status = "broken"
             continue
+        if line.status == "incomplete":  # a partial count says nothing about the site's health
+            continue
         if line.found == 0:
             line.status = "broken"
             line.reasons.insert(0, "no reports found on the site")
@@ -172,21 +254,23 @@ def mark_broken(summary: RunSummary, history_file: Path, crawled: set[str]) -> N
     history_file.write_text(json.dumps(history, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def format_summary(summary: RunSummary) -> str:
-    """The printed table: one line per site, then the reasons of sites with problems."""
-    head = (
-        f"{'site':18} {'found':>5} {'new':>4} {'parsed':>6} {'invalid':>7} {'quarant.':>8} "
-        f"{'spam':>4} {'errors':>6}  status"
-    )
-    lines = [head, "-" * len(head)]
-    for s in sorted(summary.sites.values(), key=lambda x: x.site):
-        lines.append(
-            f"{s.site:18} {s.found:>5} {s.new:>4} {s.parsed:>6} {s.invalid:>7} "
-            f"{s.quarantined:>8} {s.spam_documents:>4} {s.errors:>6}  {s.status}"
-        )
+def format_summary(summary: RunSummary, width: int | None = None) -> str:
+    """The printed table (rich, CJK-aware widths): one line per site, then the problems' reasons."""
+    from flows.tables import render_table
+
+    cols = ("site", "found", "new", "parsed", "invalid", "quarantined", "spam_documents")
+    rows = [
+        [getattr(s, c) for c in cols] + [s.errors, s.status]
+        for s in sorted(summary.sites.values(), key=lambda x: x.site)
+    ]
+    heads = ["site", "found", "new", "parsed", "invalid", "quarant.", "spam", "errors", "status"]
+    lines = [render_table(heads, rows, width=width)]
     for s in sorted(summary.sites.values(), key=lambda x: x.site):
         if s.reasons:
             lines.append(f"  {s.site}: " + "; ".join(s.reasons[:8]))
+    if summary.timings:
+        lines.append("stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
+    lines += [f"note: {n}" for n in summary.notes]
     return "\n".join(lines)
 
 

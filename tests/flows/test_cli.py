@@ -69,7 +69,7 @@ def test_parse_summary_and_not_a_report_exit_code(tmp_path):
     junk = tmp_path / "list.html"
     junk.write_text("<html><body><ul><li>新闻</li></ul></body></html>", encoding="utf-8")
     bad = runner.invoke(app, ["parse", str(junk)])
-    assert bad.exit_code == 2
+    assert bad.exit_code == 1
     assert "not_a_report" in bad.output
 
 
@@ -100,13 +100,14 @@ def test_sites_add_list_check(tmp_path):
     assert broken.exit_code == 1
 
 
-def test_unknown_site_fails_outright_with_exit_1(tmp_path):
+def test_unknown_site_is_a_usage_error_with_exit_2(tmp_path):
     sites = tmp_path / "sites.toml"
     sites.write_text("", encoding="utf-8")
     result = runner.invoke(
         app, ["run", "--data-dir", str(tmp_path), "--sites-file", str(sites), "--site", "nope"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert "unknown site 'nope'" in result.output
 
 
 def test_serve_builds_a_cron_nightly_and_an_on_demand_backfill(tmp_path):

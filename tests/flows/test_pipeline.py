@@ -154,14 +154,17 @@ def test_nightly_marks_a_site_broken_when_it_stops_yielding_reports(demo_site, t
     saved = listing.read_bytes()
     listing.write_bytes(b"<html><body><p>\xd5\xfd\xd4\xda\xce\xac\xbb\xa4</p></body></html>")
     try:
-        second = nightly(data_dir=str(tmp_path), sites_file=str(sites_file))
+        state = nightly(data_dir=str(tmp_path), sites_file=str(sites_file), return_state=True)
     finally:
         listing.write_bytes(saved)
+    assert state.is_failed()  # a broken site fails the flow run (automations alert on it)
+    assert "demo_gbk broken" in str(state.message)
+    second = state.result(raise_on_failure=False).summary
     assert second["broken_sites"] == ["demo_gbk"]
     assert second["sites"]["demo_trs"]["new"] == 0  # incremental: nothing new to fetch
     run = RunSummary(run_id="x", flow="nightly")
     run.line("demo_gbk").status = "broken"
-    assert run.exit_code() == 2
+    assert run.exit_code() == 3
 
 
 def test_backfill_audits_what_it_published(first_run):

@@ -66,7 +66,11 @@ def _backfill(data: Path, sites: Path) -> dict[str, Any]:
     saved = os.environ.get("XXGK_CRAWL_SETTINGS")
     os.environ["XXGK_CRAWL_SETTINGS"] = json.dumps(FAST_CRAWL)
     try:
-        return backfill(years=[2019, 2020, 2021], data_dir=str(data), sites_file=str(sites))
+        state = backfill(
+            years=[2019, 2020, 2021], data_dir=str(data), sites_file=str(sites), return_state=True
+        )
+        result = state.result(raise_on_failure=False)  # Failed when a site needs attention
+        return dict(getattr(result, "summary", result))
     finally:
         if saved is None:
             os.environ.pop("XXGK_CRAWL_SETTINGS")
