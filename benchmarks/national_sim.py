@@ -374,7 +374,7 @@ def published(data: Path) -> tuple[int, dict[str, int]]:
     return sum(by.values()), by
 
 
-def report(name: str, res: dict[str, Any], reports: int, server_cpu: float) -> None:
+def report(name: str, res: dict[str, Any], reports: int, server_cpu: float, sites: int) -> None:
     wall = res["wall"]
     stages = res["stages"]
     flow_s = sum(stages.values())
@@ -389,7 +389,8 @@ def report(name: str, res: dict[str, Any], reports: int, server_cpu: float) -> N
         f"  peak RSS: xxgk {res['peak_own_mb']:.0f} MB, with subprocesses {res['peak_tree_mb']:.0f} MB"
     )
     print(f"  CPU: xxgk process {res['cpu_own']:.0f} s, its subprocesses (crawls, converters) "
-          f"{res['cpu_children']:.0f} s, sim servers {server_cpu:.0f} s")  # fmt: skip
+          f"{res['cpu_children']:.0f} s ({res['cpu_children'] / sites:.2f} s per site crawled), "
+          f"sim servers {server_cpu:.1f} s")  # fmt: skip
 
 
 def main() -> int:
@@ -473,14 +474,14 @@ def main() -> int:
     )
     cpu1 = server_cpu()
     n_back, by_status = published(data)
-    report("backfill", back, n_back, cpu1 - cpu0)
+    report("backfill", back, n_back, cpu1 - cpu0, n_sites)
     print(f"  published {n_back} of {served} served ({by_status})")
     ok = back["exit"] in (0, 2) and n_back == served
     if not args.no_nightly:
         nightly.set()
         night = run_cli(["run", *common], env, root / "nightly.log")
         n_night, _ = published(data)
-        report("nightly", night, n_night - n_back, server_cpu() - cpu1)
+        report("nightly", night, n_night - n_back, server_cpu() - cpu1, n_sites)
         print(f"  new reports served {new_sites}, published {n_night - n_back}")
         ok = ok and night["exit"] in (0, 2) and n_night - n_back == new_sites
     for p in procs:

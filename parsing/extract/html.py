@@ -50,7 +50,7 @@ _GRID_NUMBER = re.compile(r"[\d,.，增减+\-—/无万元]+")
 _ITER_TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), without proxies
 _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
-_PUBDATE_META = ("//meta[@name='PubDate']/@content", "//meta[@name='pubdate']/@content")
+_PUBDATE_META = ("PubDate", "pubdate")  # <meta name=…> holding the publication date
 
 
 def _text(el: etree._Element) -> str:
@@ -192,32 +192,67 @@ def _elements(node: etree._Element, xp: str) -> list[etree._Element]:
     return [e for e in _xpath(node, xp) if isinstance(e, etree._Element)]
 
 
+# The article containers ``_CONTAINERS`` names, as tests on one element, in the same order:
+# one walk over the tree instead of nine XPath scans of it.
+_CONTAINER_TESTS = (
+    lambda tag, cls, id_: tag == "div" and "TRS_Editor" in cls,
+    lambda tag, cls, id_: tag == "div" and id_ == "zoom",
+    lambda tag, cls, id_: tag == "div" and "Custom_UnionStyle" in cls,
+    lambda tag, cls, id_: tag == "div" and id_ == "UCAP-CONTENT",
+    lambda tag, cls, id_: tag == "div" and "article-content" in cls,
+    lambda tag, cls, id_: tag == "div" and "pages_content" in cls,
+    lambda tag, cls, id_: tag == "div" and id_ == "content",
+    lambda tag, cls, id_: tag == "div" and "zw" in cls,
+    lambda tag, cls, id_: tag == "article",
+)
+
+
 def _container(root: etree._Element) -> etree._Element:
-    for xp in _CONTAINERS:
-        found = _elements(root, xp)
-        best = max(found, key=lambda e: len(_elements(e, ".//table|.//p")), default=None)
+    found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
+    for el in root.iter("div", "article"):
+        tag, cls, id_ = el.tag, el.get("class") or "", el.get("id")
+        for k, test in enumerate(_CONTAINER_TESTS):
+            if test(tag, cls, id_):
+                found[k].append(el)
+    for candidates in found:
+        best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
             return best
     body = root.find("body")
     return body if body is not None else root
 
 
+def _meta_contents(root: etree._Element, name: str) -> list[str]:
+    """``content`` of every ``<meta name=NAME>`` (exact name), in document order."""
+    return [
+        str(m.get("content"))
+        for m in root.iter("meta")
+        if m.get("name") == name and m.get("content") is not None
+    ]
+
+
 def _heading(root: etree._Element) -> str | None:
     for xp in _HEADINGS:
-        for found in _xpath(root, xp):
-            text = collapse_ws(found if isinstance(found, str) else _text(found))
+        if xp.startswith("//meta[@name='ArticleTitle']"):
+            found: list[etree._Element | str] = list(_meta_contents(root, "ArticleTitle"))
+        elif xp in ("//h1", "//h2"):
+            found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
+        else:
+            found = _xpath(root, xp)
+        for item in found:
+            text = collapse_ws(item if isinstance(item, str) else _text(item))
             if 4 <= len(text) <= 120:
                 return text
     return None
 
 
-def _published(root: etree._Element, text: str) -> str | None:
-    for xp in _PUBDATE_META:
-        for value in _xpath(root, xp):
-            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", str(value))
+def _published(root: etree._Element) -> str | None:
+    for name in _PUBDATE_META:
+        for value in _meta_contents(root, name):
+            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value)
             if m:
                 return "-".join(m.groups())
-    m = _DATE.search(text)
+    m = _DATE.search(_text(root))  # the whole page's text only when no meta says it
     return "-".join(m.groups()) if m else None
 
 
@@ -255,12 +290,11 @@ def extract_html(text: str) -> DocumentBlocks:
     container = _container(root)
     walker.walk(container)
     walker.flush_lines()
-    page_text = _text(root) if root is not None else ""
     doc = DocumentBlocks(
         blocks=walker.blocks,
         format="html",
         title=heading or (collapse_ws(head_title) if head_title else None),
-        published_date=_published(root, page_text),
+        published_date=_published(root),
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
     )
