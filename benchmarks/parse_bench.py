@@ -106,7 +106,7 @@ def floor_html(pages: list[bytes]) -> int:
     for page in pages:
         doc = lxml_html.document_fromstring(page)
         for el in doc.iter(_FLOOR_TAGS):
-            chars += len(el.text_content())
+            chars += len(el.text_content())  # type: ignore[attr-defined]
     return chars
 
 
@@ -150,6 +150,7 @@ def main() -> None:
             f"and paragraph) {floor * 1000:.3f} ms/page; ours / floor = {ours / floor:.1f}x "
             f"(median of {args.repeat} alternating runs)"
         )
+
 
 if __name__ == "__main__":
     main()

@@ -26,17 +26,6 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "select", "button"})
-_CONTAINERS = (
-    "//div[contains(@class,'TRS_Editor')]",
-    "//div[@id='zoom']",
-    "//div[contains(@class,'Custom_UnionStyle')]",
-    "//div[@id='UCAP-CONTENT']",
-    "//div[contains(@class,'article-content')]",
-    "//div[contains(@class,'pages_content')]",
-    "//div[@id='content']",
-    "//div[contains(@class,'zw')]",
-    "//article",
-)
 _HEADINGS = (
     "//meta[@name='ArticleTitle']/@content",
     "//h1",
@@ -192,27 +181,36 @@ def _elements(node: etree._Element, xp: str) -> list[etree._Element]:
     return [e for e in _xpath(node, xp) if isinstance(e, etree._Element)]
 
 
-# The article containers ``_CONTAINERS`` names, as tests on one element, in the same order:
-# one walk over the tree instead of nine XPath scans of it.
-_CONTAINER_TESTS = (
-    lambda tag, cls, id_: tag == "div" and "TRS_Editor" in cls,
-    lambda tag, cls, id_: tag == "div" and id_ == "zoom",
-    lambda tag, cls, id_: tag == "div" and "Custom_UnionStyle" in cls,
-    lambda tag, cls, id_: tag == "div" and id_ == "UCAP-CONTENT",
-    lambda tag, cls, id_: tag == "div" and "article-content" in cls,
-    lambda tag, cls, id_: tag == "div" and "pages_content" in cls,
-    lambda tag, cls, id_: tag == "div" and id_ == "content",
-    lambda tag, cls, id_: tag == "div" and "zw" in cls,
-    lambda tag, cls, id_: tag == "article",
+# Article containers of the CMSs we meet, most specific first: (``class`` contains, ``id`` is,
+# or the tag), tested on each element in one walk over the tree instead of nine XPath scans.
+_CONTAINER_TESTS: tuple[tuple[str, str], ...] = (
+    ("class", "TRS_Editor"),
+    ("id", "zoom"),
+    ("class", "Custom_UnionStyle"),
+    ("id", "UCAP-CONTENT"),
+    ("class", "article-content"),
+    ("class", "pages_content"),
+    ("id", "content"),
+    ("class", "zw"),
+    ("tag", "article"),
 )
+
+
+def _is_container(tag: str, cls: str, id_: str | None, test: tuple[str, str]) -> bool:
+    kind, value = test
+    if kind == "tag":
+        return tag == value
+    if tag != "div":
+        return False
+    return value in cls if kind == "class" else id_ == value
 
 
 def _container(root: etree._Element) -> etree._Element:
     found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
     for el in root.iter("div", "article"):
-        tag, cls, id_ = el.tag, el.get("class") or "", el.get("id")
+        tag, cls, id_ = str(el.tag), el.get("class") or "", el.get("id")
         for k, test in enumerate(_CONTAINER_TESTS):
-            if test(tag, cls, id_):
+            if _is_container(tag, cls, id_, test):
                 found[k].append(el)
     for candidates in found:
         best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
