@@ -68,6 +68,17 @@ def publish_task(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     return steps.publish_spools(spools, warehouse_root)
 
 
+@task(name="audit")
+def audit_task(data_dir: str, warehouse_root: str, report_ids: list[str]) -> dict[str, int]:
+    """``xxgk audit`` of the reports this run published: counts for the run summary."""
+    from flows.audit import audit_published
+
+    result = audit_published(data_dir, warehouse_root, report_ids)
+    for v in result.violations[:20]:
+        log.warning("audit: %s %s %s [%s] %s", v.report_id, v.table, v.key, v.kind, v.message)
+    return result.counts()
+
+
 def _run(
     flow_name: str,
     source: Literal["web", "archive"],
@@ -152,6 +163,7 @@ def _run(
     next_batch = len(inflight)
     spools: list[str] = []
     keys: list[str] = []
+    published_ids: list[str] = []
     pending = 0
     root = warehouse or str(data / "warehouse")
     while inflight:
@@ -167,16 +179,28 @@ def _run(
         log.info("parsed batch %d/%d: %d reports", len(spools), len(batches), res["parsed"])
         if pending >= publish_every:
             t_pub = time.perf_counter()
-            summary.published += publish_task(spools, root)["reports"]
+            done_publish = publish_task(spools, root)
+            summary.published += done_publish["reports"]
+            published_ids += done_publish.get("report_ids", [])
             mark_processed(data, keys)
             stages["publish"] = stages.get("publish", 0.0) + time.perf_counter() - t_pub
             spools, keys, pending = [], [], 0
     if spools:
         t_pub = time.perf_counter()
-        summary.published += publish_task(spools, root)["reports"]
+        done_publish = publish_task(spools, root)
+        summary.published += done_publish["reports"]
+        published_ids += done_publish.get("report_ids", [])
         mark_processed(data, keys)
         stages["publish"] = stages.get("publish", 0.0) + time.perf_counter() - t_pub
     stages["parse"] = time.perf_counter() - clock - stages.get("publish", 0.0)
+    if published_ids:  # every value just published, re-checked against its archived source
+        t_audit = time.perf_counter()
+        try:
+            summary.audit = audit_task(data_dir, root, published_ids)
+        except Exception as exc:  # noqa: BLE001 - the audit reports; it never fails the run
+            log.warning("audit failed: %s: %s", type(exc).__name__, exc)
+            summary.audit = {"audit_failed": 1}
+        stages["audit"] = time.perf_counter() - t_audit
     log.info("stage seconds: %s", ", ".join(f"{k} {v:.2f}s" for k, v in stages.items()))
     for path in [*spool_dir.glob("*.jsonl"), *spool_dir.glob("*.captures.json")]:
         path.unlink()

@@ -6,6 +6,7 @@ import logging
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
+from parsing.completeness import ambiguous_cell_issues, completeness
 from parsing.errors import (
     CorruptDocumentError,
     MissingYearError,
@@ -16,16 +17,21 @@ from parsing.errors import (
 )
 from parsing.extract.html import extract_html
 from parsing.extract.text import extract_text
+from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
+from parsing.interpret.legacy import legacy_sections, read_legacy, without_tables
+from parsing.interpret.prose import active_from_prose
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
+    choose_publisher,
+    choose_year,
     clean_title,
-    government_name,
     is_lookalike_title,
     is_report_title,
     parse_date,
+    period_year,
     publisher_from_title,
     year_from_text,
     year_from_title,
@@ -33,9 +39,12 @@ from parsing.metadata import (
 from parsing.models import Report, SpamRemoval, ValidationIssue
 from parsing.normalize import to_simplified
 from parsing.spam import strip_document, strip_text
+from parsing.spam.latin import own_hosts
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
+SOURCE_KIND = {"html": "html_table", "pdf": "pdf_table", "docx": "docx_table", "doc": "docx_table"}
+SOURCE_KIND |= {"text": "text_table", "image": "ocr_table"}
 MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
@@ -68,7 +77,25 @@ def parse_document(raw: RawDocument) -> Report:
 
 
 def extract_blocks(raw: RawDocument) -> DocumentBlocks:
-    """Turn the raw bytes into paragraphs and table grids, whatever the format."""
+    """Turn the raw bytes into paragraphs and table grids, whatever the format.
+
+    A multi-page article (``raw.pages``) is extracted page by page and joined in order.
+    """
+    if raw.pages:
+        from parsing.extract.article import join_pages
+
+        single = raw.model_copy(update={"pages": (), "page_urls": ()})
+        names = list(raw.page_urls[1:]) + [None] * len(raw.pages)
+        docs = [extract_blocks(single)]
+        docs += [
+            extract_blocks(
+                single.model_copy(
+                    update={"content": page, "filename": name, "media_type": None, "charset": None}
+                )
+            )
+            for page, name in zip(raw.pages, names, strict=False)
+        ]
+        return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
         raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
@@ -95,19 +122,32 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
         raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
 
 
+def source_blocks(raw: RawDocument) -> DocumentBlocks:
+    """The blocks values are read from (and ``xxgk audit`` re-reads): extraction plus tables
+    typed as text regrouped; grid indices of the provenance count in this document."""
+    return regroup_text_tables(extract_blocks(raw))
+
+
 def _parse(raw: RawDocument) -> Report:
-    doc = extract_blocks(raw)
-    spam = strip_document(doc)
+    doc = source_blocks(raw)
+    with own_hosts(raw.url):
+        spam = strip_document(doc)
     sections, _owner = split_sections(doc)
-    tables = read_tables(doc)
+    legacy = read_legacy(doc, SOURCE_KIND.get(doc.format, "text_table"))  # pre-2019 statistics
+    # legacy grids are never read as template tables; grid indices stay those of the document
+    tables = read_tables(doc, spam.ambiguous_cells, skip=legacy.tables)
+    meta = doc.meta
+    doc = without_tables(doc, legacy.tables)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
     title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
-    title_res = strip_text(clean_title(title_src), location="title")
+    with own_hosts(raw.url):
+        title_res = strip_text(clean_title(title_src), location="title")
     title = title_res.text
     removals = list(spam.removals) + title_res.removals
 
     has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
+    has_tables = has_tables or bool(legacy.figures)
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
@@ -121,23 +161,34 @@ def _parse(raw: RawDocument) -> Report:
             f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
     published = raw.published_date or parse_date(doc.published_date)
-    year = (
-        year_from_title(title)
-        or raw.year_hint
-        or year_from_text(sections.get("overall", "") + "\n" + body)
-        or (published.year - 1 if published else None)
+    body_text = sections.get("overall", "") + "\n" + body
+    year, year_source, year_note = choose_year(
+        period=period_year(body_text),
+        title=year_from_title(title),
+        hint=raw.year_hint,
+        text=year_from_text(body_text),
+        published=published,
     )
     if year is None:
         raise MissingYearError("no report year in title, hints, text or publication date")
 
     template = _template(tables, year)
-    publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
-    publisher = government_name(publisher or "未知")
+    prose = None
+    if not tables.active_disclosure and template != "legacy":  # table 二 written as sentences
+        prose = active_from_prose(sections.get("active") or body, template)
+        tables.active_disclosure = prose.rows
+    issuer = publisher_from_title(title, None) if title else None
+    publisher, publisher_source, publisher_notes = choose_publisher(
+        meta, issuer, raw.publisher, to_simplified(body_text)
+    )
     issues = _table_issues(tables, template)
+    issues += _metadata_issues(publisher_notes, year_note)
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
         publisher=to_simplified(publisher),
+        publisher_source=publisher_source,
+        year_source=year_source,
         region_code=raw.region_code,
         site=raw.site,
         source_url=raw.url or "",
@@ -160,26 +211,98 @@ def _parse(raw: RawDocument) -> Report:
         active_disclosure=tables.active_disclosure,
         applications=tables.applications,
         review_litigation=tables.review_litigation,
+        legacy_figures=legacy.figures,
+        page_urls=list(raw.page_urls),
+        ocr_confidence=doc.ocr_confidence,
         spam_removals=[
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+        **completeness(tables, template),
     )
+    if prose is not None and prose.rows:
+        issues.append(
+            ValidationIssue(
+                rule="active_disclosure.from_prose",
+                severity="warning",
+                message="no table 二 grid: figures read from sentences: "
+                + "; ".join(prose.fragments[:10]),
+                expected="table 二 as a table",
+                actual=str(len(prose.rows)),
+            )
+        )
+    if template == "legacy":  # 一、概述 … 七、其他需要报告的事项: numbered their own way
+        found = legacy_sections(doc)
+        report.sections = {**report.sections, **found}
+        report.text_overall = found.get("overall") or report.text_overall
+        report.text_problems = found.get("problems") or report.text_problems
+        report.text_other = found.get("other") or report.text_other
+    if legacy.bad_cells:
+        issues.append(
+            ValidationIssue(
+                rule="legacy.not_a_number",
+                severity="warning",
+                message="statistics cells that are not numbers: "
+                + ", ".join(legacy.bad_cells[:10]),
+                expected="a number or an empty cell",
+                actual=str(len(legacy.bad_cells)),
+            )
+        )
     issues += validate_report(report)
-    if spam.quarantined_cells:
+    if doc.low_confidence_cells:  # scanned tables: cells left null rather than guessed
+        issues.append(
+            ValidationIssue(
+                rule="ocr.low_confidence",
+                severity="warning",
+                message="table cells read with too little OCR confidence, left null: "
+                + "; ".join(doc.low_confidence_cells[:10]),
+                expected="every value cell read with confidence",
+                actual=str(len(doc.low_confidence_cells)),
+            )
+        )
+    issues += ambiguous_cell_issues(tables)
+    others = [c for c in spam.quarantined_cells if c not in set(spam.ambiguous_cells)]
+    if others:
         issues.append(
             ValidationIssue(
                 rule="spam.quarantined_cells",
                 severity="error",
-                message="spam overlaps numbers in cells: " + ", ".join(spam.quarantined_cells),
+                message="spam overlaps numbers in cells: " + ", ".join(others),
                 expected="clean cells",
-                actual=str(len(spam.quarantined_cells)),
+                actual=str(len(others)),
             )
         )
     report.validation_issues = issues
     report.validation_status = status_of(issues)
     return report
+
+
+def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[ValidationIssue]:
+    """Warnings when the trusted sources of publisher or year disagree (the chosen one wins)."""
+    issues = [
+        ValidationIssue(
+            rule="metadata.publisher_unconfirmed"
+            if note.startswith("unconfirmed:")
+            else "metadata.publisher_disagrees",
+            severity="warning",
+            message=note.removeprefix("unconfirmed: "),
+            expected="one issuer in metadata and title",
+            actual=note.split(", the title ")[-1],
+        )
+        for note in publisher_notes
+    ]
+    if year_note:
+        issues.append(
+            ValidationIssue(
+                rule="metadata.year_disagrees",
+                severity="warning",
+                message=year_note + "; the statistics period is used",
+                expected="the statistics period",
+                actual=year_note,
+            )
+        )
+    return issues
 
 
 def _title_from_paragraphs(paragraphs: list[str]) -> str | None:
