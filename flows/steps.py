@@ -6,6 +6,7 @@ calls the package that owns the work and turns failures into error records.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -100,6 +101,19 @@ def archived_captures(
         return attach_pages(captures, load_groups(data_dir), archive.latest)
     finally:
         archive.close()
+
+
+def write_batch_file(captures: list[dict[str, Any]], path: Path) -> Path:
+    """Write a batch of capture records for a parse task (JSON); returns ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(captures, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def read_batch_file(path: Path) -> list[dict[str, Any]]:
+    """The capture records ``write_batch_file`` wrote."""
+    captures: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return captures
 
 
 def _is_attachment(capture: dict[str, Any]) -> bool:

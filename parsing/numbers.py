@@ -95,6 +95,7 @@ def is_numberish(text: str) -> bool:
     return parse_cell_number(text).ok
 
 
+@lru_cache(maxsize=4096)
 def unit_from_header(text: str) -> str | None:
     """A unit printed in a column header, e.g. ``采购总金额（万元）`` or ``（单位：万元）``."""
     s = nfkc(text)

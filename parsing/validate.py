@@ -51,11 +51,12 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
                         r.total,
                     )
                 )
+    values = {code: row.values() for code, row in by.items()}  # each row read once
     for i, col in enumerate(_COLS):
 
         def v(code: str, col_index: int = i) -> int | None:
-            row = by.get(code)
-            return None if row is None else row.values()[col_index]
+            row = values.get(code)
+            return None if row is None else row[col_index]
 
         a, b, c, d = v("1"), v("2"), v("3.7"), v("4")
         if a is not None and b is not None and c is not None and d is not None and a + b != c + d:

@@ -27,17 +27,6 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "select", "button"})
-_CONTAINERS = (
-    "//div[contains(@class,'TRS_Editor')]",
-    "//div[@id='zoom']",
-    "//div[contains(@class,'Custom_UnionStyle')]",
-    "//div[@id='UCAP-CONTENT']",
-    "//div[contains(@class,'article-content')]",
-    "//div[contains(@class,'pages_content')]",
-    "//div[@id='content']",
-    "//div[contains(@class,'zw')]",
-    "//article",
-)
 _HEADINGS = (
     "//meta[@name='ArticleTitle']/@content",
     "//h1",
@@ -51,7 +40,7 @@ _GRID_NUMBER = re.compile(r"[\d,.，增减+\-—/无万元]+")
 _ITER_TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), without proxies
 _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
-_PUBDATE_META = ("//meta[@name='PubDate']/@content", "//meta[@name='pubdate']/@content")
+_PUBDATE_META = ("PubDate", "pubdate")  # <meta name=…> holding the publication date
 
 
 def _text(el: etree._Element) -> str:
@@ -219,29 +208,73 @@ def _elements(node: etree._Element, xp: str) -> list[etree._Element]:
     return [e for e in _xpath(node, xp) if isinstance(e, etree._Element)]
 
 
+# Article containers of the CMSs we meet, most specific first: (``class`` contains, ``id`` is,
+# or the tag), tested on each element in one walk over the tree instead of nine XPath scans.
+_CONTAINER_TESTS: tuple[tuple[str, str], ...] = (
+    ("class", "TRS_Editor"),
+    ("id", "zoom"),
+    ("class", "Custom_UnionStyle"),
+    ("id", "UCAP-CONTENT"),
+    ("class", "article-content"),
+    ("class", "pages_content"),
+    ("id", "content"),
+    ("class", "zw"),
+    ("tag", "article"),
+)
+
+
+def _is_container(tag: str, cls: str, id_: str | None, test: tuple[str, str]) -> bool:
+    kind, value = test
+    if kind == "tag":
+        return tag == value
+    if tag != "div":
+        return False
+    return value in cls if kind == "class" else id_ == value
+
+
 def _container(root: etree._Element) -> etree._Element:
-    for xp in _CONTAINERS:
-        found = _elements(root, xp)
-        best = max(found, key=lambda e: len(_elements(e, ".//table|.//p")), default=None)
+    found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
+    for el in root.iter("div", "article"):
+        tag, cls, id_ = str(el.tag), el.get("class") or "", el.get("id")
+        for k, test in enumerate(_CONTAINER_TESTS):
+            if _is_container(tag, cls, id_, test):
+                found[k].append(el)
+    for candidates in found:
+        best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
             return best
     body = root.find("body")
     return body if body is not None else root
 
 
+def _meta_contents(root: etree._Element, name: str) -> list[str]:
+    """``content`` of every ``<meta name=NAME>`` (exact name), in document order."""
+    return [
+        str(m.get("content"))
+        for m in root.iter("meta")
+        if m.get("name") == name and m.get("content") is not None
+    ]
+
+
 def _heading(root: etree._Element) -> str | None:
     for xp in _HEADINGS:
-        for found in _xpath(root, xp):
-            text = collapse_ws(found if isinstance(found, str) else _text(found))
+        if xp.startswith("//meta[@name='ArticleTitle']"):
+            found: list[etree._Element | str] = list(_meta_contents(root, "ArticleTitle"))
+        elif xp in ("//h1", "//h2"):
+            found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
+        else:
+            found = _xpath(root, xp)
+        for item in found:
+            text = collapse_ws(item if isinstance(item, str) else _text(item))
             if 4 <= len(text) <= 120:
                 return text
     return None
 
 
 def _published(root: etree._Element, text: str) -> str | None:
-    for xp in _PUBDATE_META:
-        for value in _xpath(root, xp):
-            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", str(value))
+    for name in _PUBDATE_META:
+        for value in _meta_contents(root, name):
+            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value)
             if m:
                 return "-".join(m.groups())
     m = _DATE.search(text)
@@ -282,7 +315,7 @@ def extract_html(text: str) -> DocumentBlocks:
     container = _container(root)
     walker.walk(container)
     walker.flush_lines()
-    page_text = _text(root) if root is not None else ""
+    page_text = _text(root)
     doc = DocumentBlocks(
         blocks=walker.blocks,
         format="html",

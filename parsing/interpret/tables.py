@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -153,6 +154,7 @@ def _raw(cell: Cell) -> str:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@lru_cache(maxsize=16384)  # labels repeat in every report: classify each text once
 def _is_label(text: str) -> bool:
     """A label has words (two CJK characters at least); ``l0``/``1O`` are broken values."""
     return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
