@@ -115,6 +115,7 @@ def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument
         title_hint=data.get("title"),
         year_hint=data.get("year"),
         published_date=published,
+        published_date_source=data.get("published_date_source") if published else None,
         fetched_at=fetched,
         archive_uri=data.get("archive_uri"),
     )

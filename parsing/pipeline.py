@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
@@ -32,6 +33,7 @@ from parsing.metadata import (
 )
 from parsing.models import Report, SpamRemoval, ValidationIssue
 from parsing.normalize import to_simplified
+from parsing.publishers import identify
 from parsing.spam import strip_document, strip_text
 from parsing.validate import status_of, validate_report
 
@@ -120,7 +122,7 @@ def _parse(raw: RawDocument) -> Report:
             f"no report tables or sections found (title {title[:60]!r}, "
             f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
-    published = raw.published_date or parse_date(doc.published_date)
+    published, published_source = _published(raw, doc)
     year = (
         year_from_title(title)
         or raw.year_hint
@@ -134,17 +136,27 @@ def _parse(raw: RawDocument) -> Report:
     publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
     publisher = government_name(publisher or "未知")
     issues = _table_issues(tables, template)
+    who = identify(to_simplified(publisher), raw.region_code)
+    region_warnings = []
+    if who.ambiguous:
+        region_warnings.append(
+            f"region: publisher name fits divisions {', '.join(who.ambiguous)}; "
+            f"the site's region {raw.region_code} does not settle it, region_code left null"
+        )
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
         publisher=to_simplified(publisher),
-        region_code=raw.region_code,
+        publisher_key=who.publisher_key,
+        region_code=who.region_code,
+        region_code_source=who.region_source,
         site=raw.site,
         source_url=raw.url or "",
         title=title,
         template=template,
         format=doc.format,
         published_date=published,
+        published_date_source=published_source,
         fetched_at=raw.fetched_at,
         content_sha256=raw.sha256,
         archive_uri=raw.archive_uri or "",
@@ -164,7 +176,7 @@ def _parse(raw: RawDocument) -> Report:
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
         ],
-        warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+        warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags) + region_warnings,
     )
     issues += validate_report(report)
     if spam.quarantined_cells:
@@ -180,6 +192,16 @@ def _parse(raw: RawDocument) -> Report:
     report.validation_issues = issues
     report.validation_status = status_of(issues)
     return report
+
+
+def _published(raw: RawDocument, doc: DocumentBlocks) -> tuple[date | None, str | None]:
+    """The document's own date (``parsing.published``) before the crawler's article/list date."""
+    own = parse_date(doc.published_date)
+    if own is not None:
+        return own, doc.published_date_source or "page_text"
+    if raw.published_date is not None:
+        return raw.published_date, raw.published_date_source or "list"
+    return None, None
 
 
 def _title_from_paragraphs(paragraphs: list[str]) -> str | None:

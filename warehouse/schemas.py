@@ -53,6 +53,9 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("spam_verdict", pa.string()),
         _f("replacement_suspected", pa.bool_()),
         _f("is_current", pa.bool_()),
+        _f("publisher_key", pa.string(), True),
+        _f("region_code_source", pa.string(), True),
+        _f("published_date_source", pa.string(), True),
     ],
     "active_disclosure": [
         *_ID,

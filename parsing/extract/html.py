@@ -16,6 +16,7 @@ from lxml import etree
 from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.extract.grid import expand_spans, group_text_rows
 from parsing.normalize import collapse_ws
+from parsing.published import page_date
 from parsing.spam import clean_dom
 
 _BLOCK_TAGS = frozenset(
@@ -43,14 +44,10 @@ _HEADINGS = (
     "//*[contains(@class,'title') and not(self::title)][1]",
     "//h2",
 )
-_DATE = re.compile(
-    r"(?:发布(?:时间|日期)|成文日期|日期)[:：]?\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})"
-)
 _GRID_NUMBER = re.compile(r"[\d,.，增减+\-—/无万元]+")
 _ITER_TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), without proxies
 _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
-_PUBDATE_META = ("//meta[@name='PubDate']/@content", "//meta[@name='pubdate']/@content")
 
 
 def _text(el: etree._Element) -> str:
@@ -211,16 +208,6 @@ def _heading(root: etree._Element) -> str | None:
     return None
 
 
-def _published(root: etree._Element, text: str) -> str | None:
-    for xp in _PUBDATE_META:
-        for value in _xpath(root, xp):
-            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", str(value))
-            if m:
-                return "-".join(m.groups())
-    m = _DATE.search(text)
-    return "-".join(m.groups()) if m else None
-
-
 def _parser() -> etree.HTMLParser:
     """This thread's HTML parser (lxml parsers must not be shared between threads)."""
     parser: etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
@@ -256,11 +243,13 @@ def extract_html(text: str) -> DocumentBlocks:
     walker.walk(container)
     walker.flush_lines()
     page_text = _text(root) if root is not None else ""
+    own_date, own_source = page_date(root, page_text)
     doc = DocumentBlocks(
         blocks=walker.blocks,
         format="html",
         title=heading or (collapse_ws(head_title) if head_title else None),
-        published_date=_published(root, page_text),
+        published_date=own_date.isoformat() if own_date else None,
+        published_date_source=own_source,
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
     )
