@@ -27,6 +27,7 @@ from warehouse import journal
 from warehouse.cross_year import REPORT_COLUMNS, carry_over_issues, item_count_issues
 from warehouse.locking import SWAP_LOCK, WRITE_LOCK, file_lock
 from warehouse.manifest import update_manifest, write_schema_files
+from warehouse.publishers import write_publishers
 from warehouse.rows import CROSS_YEAR_RULES, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import FileStat, Store, fsync_dir, open_store
@@ -211,6 +212,7 @@ def publish(
         if written or deleted:
             write_schema_files(store)
             update_manifest(store, run_id, written, deleted)
+            write_publishers(store.root, filesystem=store.fs)  # the publishers dimension
         finished_at = time.time()
     rows = {t: new[t].num_rows for t in TABLES}
     log.info("published %d reports (run %s): %s", batch.reports, run_id, rows)
