@@ -384,3 +384,8 @@ def serve(
     from flows.serve import serve_flows
 
     raise typer.Exit(serve_flows(data_dir, _sites_file(sites_file), cron, timezone))
+
+
+from flows.cli_export import register as _register_export  # noqa: E402  (export, sql, report)
+
+_register_export(app)
