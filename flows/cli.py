@@ -258,6 +258,10 @@ def demo(
                 _finish(summary)
             finally:
                 _show_demo_query(wh)
+                from flows.cli_export import write_quality_report
+
+                report = Path(write_quality_report(data_dir, str(wh))).resolve()
+                typer.echo(f"Quality report (open in a browser): {report}")
 
 
 def _show_demo_query(wh: Path) -> None:

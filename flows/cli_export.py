@@ -113,7 +113,31 @@ def sql_cmd(
         con.close()
 
 
+def write_quality_report(data_dir: Path, root: str, out: Path | None = None) -> str:
+    """Write the quality report of warehouse ``root`` (with the site run history of
+    ``data_dir``) to ``out`` (default ``<data-dir>/report.html``); returns its path."""
+    from flows.site_health import site_health
+    from warehouse.quality_report import write_report
+
+    target = out or data_dir / "report.html"
+    return write_report(root, target, site_health=site_health(data_dir))
+
+
+def report_cmd(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML file (default <data-dir>/report.html).")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+    warehouse: Warehouse = None,
+) -> None:
+    """Write one offline HTML page: coverage, validation, spam, site health and trends."""
+    root = _root(data_dir, warehouse)
+    path = write_quality_report(data_dir, root, out)
+    typer.echo(f"quality report: {Path(path).resolve()}")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``export``, ``sql`` and ``report`` to the ``xxgk`` app."""
     app.command("export")(export_cmd)
     app.command("sql")(sql_cmd)
+    app.command("report")(report_cmd)

@@ -24,6 +24,7 @@ from flows import steps
 from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
 from flows.ledger import capture_key, mark_processed, processed_keys
+from flows.site_health import append_site_runs
 from flows.summary import RunSummary, add_batch, add_crawl, mark_broken
 
 log = logging.getLogger("xxgk")
@@ -167,6 +168,7 @@ def _run(
         spool_dir.rmdir()
     if flow_name == "nightly":
         mark_broken(summary, data / "state" / "site_history.json", set(chosen))
+        append_site_runs(data, summary, set(chosen))  # per-site health for `xxgk report`
     if errors:
         summary.errors_file = str(write_errors(data, run_id, errors))
     try:
