@@ -20,6 +20,7 @@ from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
+from parsing.published import html_page_date
 from warehouse import publish
 
 log = logging.getLogger("xxgk")
@@ -70,15 +71,43 @@ def archived_captures(
     archive = Archive(data_dir)
     try:
         metas = list(archive.iter_captures(sites=sites))
+        article_dates = _article_dates(archive, metas)
     finally:
         archive.close()
     # Article pages whose report is attached: the page itself is not the report.
     with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
     return [
-        m.to_dict() | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+        m.to_dict()
+        | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+        | article_dates.get(m.url, {})
         for m in metas
         if years is None or m.year is None or m.year in years
     ]
+
+
+def _article_dates(archive: Archive, metas: list[Any]) -> dict[str, dict[str, str]]:
+    """An attachment's date is its article page's own (meta, 索引号 table, 发布时间), when the
+    page is archived and states one; otherwise the attachment keeps the list date."""
+    by_url = {m.url: m for m in metas}
+    seen: dict[str, date | None] = {}
+    out: dict[str, dict[str, str]] = {}
+    for m in metas:
+        page = by_url.get(m.referer) if m.referer else None
+        if page is None or not _is_attachment(m.to_dict()):
+            continue
+        if page.url not in seen:
+            try:
+                seen[page.url] = html_page_date(archive.read(page.archive_uri))
+            except Exception:  # noqa: BLE001 - unreadable page: the list date stays, as recorded
+                log.warning("article page %s unreadable for its date", page.url, exc_info=True)
+                seen[page.url] = None
+        found = seen[page.url]
+        if found is not None:
+            out[m.url] = {
+                "published_date": found.isoformat(),
+                "published_date_source": "article_page",
+            }
+    return out
 
 
 def _is_attachment(capture: dict[str, Any]) -> bool:

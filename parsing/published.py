@@ -128,3 +128,14 @@ def page_date(root: etree._Element | None, page_text: str) -> tuple[date | None,
     if found:
         return found, "page_text"
     return None, None
+
+
+def html_page_date(content: bytes, charset: str | None = None) -> date | None:
+    """The own date of a raw HTML page (an attachment's article page), else None."""
+    from parsing.charset import decode_bytes
+    from parsing.extract.html import parse_tree
+
+    text, _enc = decode_bytes(content, charset)
+    root = parse_tree(text)
+    found, _source = page_date(root, " ".join(str(t) for t in root.itertext()))
+    return found
