@@ -251,3 +251,22 @@ def test_report_is_self_contained_and_draws_in_a_browser(nightly_run, tmp_path):
     marks = [int(n) for n in re.findall(r'data-drawn="(\d+)"', dom)]
     assert len(marks) == plots
     assert all(n > 0 for n in marks)
+
+
+def test_documented_publisher_joins_run(nightly_run):
+    """The example joins of docs/DATASETS.md (publishers section) run and return rows."""
+    import re
+
+    from warehouse.sql import connect
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "DATASETS.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### publishers") : doc.index("### report_figures")]
+    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.S)
+    statements = [q.strip() for b in blocks for q in b.split(";") if q.strip()]
+    assert len(statements) == 2
+    con = connect(nightly_run / "warehouse")
+    per_area = con.execute(statements[0]).fetchall()
+    # 5 publishers seen in 渭南市 (市政府, 合阳县政府 and two of its bureaus, 澄城县政府); 4 in 2021
+    assert ("渭南市", 2021, 4, 5) in per_area
+    departments = con.execute(statements[1]).fetchall()
+    assert sorted(r[0] for r in departments) == ["合阳县卫生健康局", "合阳县教育局"]
