@@ -120,15 +120,13 @@ def write_publishers(
     overwrite-by-key upload on object stores)."""
     store = open_store(root, filesystem)
     table = build(read_table("reports", root, columns=_COLUMNS, filesystem=filesystem))
-    directory = store.path(TABLE)
-    store.fs.create_dir(directory, recursive=True)
-    final = f"{directory}/{FILE}"
-    if isinstance(store.fs, pafs.LocalFileSystem):
-        temp = f"{directory}/.{FILE}.tmp-{uuid.uuid4().hex[:8]}"
-        pq.write_table(table, temp, filesystem=store.fs, compression="zstd")
-        store.fs.move(temp, final)
-    else:
-        pq.write_table(table, final, filesystem=store.fs, compression="zstd")
+    final = f"{store.path(TABLE)}/{FILE}"
+    if store.is_local:  # same modes, fsync and rename as every leaf (warehouse.storage)
+        temp = store.temp_path(final, uuid.uuid4().hex[:8])
+        store.write_parquet(table, temp)
+        store.replace(temp, final)
+    else:  # object stores: one overwrite-by-key upload
+        store.write_parquet(table, final)
     return int(table.num_rows)
 
 
