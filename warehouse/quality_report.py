@@ -52,7 +52,7 @@ table{border-collapse:collapse;font-size:12px;margin:8px 0 16px}
 td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}
 td:first-child,th:first-child{text-align:left}th{background:#f6f6f6}
 .note{color:#555;font-size:13px}.bad{color:#b00020;font-weight:bold}
-details{margin:6px 0}svg.plot{display:block;margin:8px 0;max-width:100%;height:auto}
+.tbl{overflow-x:auto;max-width:100%}svg.plot{display:block;margin:8px 0;max-width:100%;height:auto}
 """
 _MARK_SCRIPT = """
 window.addEventListener('load',function(){var p=document.querySelectorAll('svg.plot'),d=0;
@@ -83,7 +83,7 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
                 v = f"{v:.1%}" if c.endswith("_rate") else f"{v:,.0f}"
             cells.append(f"<td>{escape('' if v is None else str(v))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f"<div class='tbl'><table><tr>{head}</tr>{''.join(body)}</table></div>"
 
 
 _PUB_JOIN = (
@@ -199,7 +199,23 @@ def _spam(
         [r["phrase"] for r in phrases],
         [r["removals"] for r in phrases],
     )
-    return plot, top, per_year, phrases
+    by_year = _rows(
+        con,
+        r"""SELECT left(regexp_replace(trim(removed_text), '\s+', ' ', 'g'), 40) AS phrase,
+        year, count(*) AS n FROM spam_removals GROUP BY ALL""",
+    )
+    shown = [r["phrase"] for r in phrases]
+    years = sorted({str(r["year"]) for r in by_year})
+    peak = max([r["n"] for r in by_year if r["phrase"] in shown] or [1])
+    cells = {
+        (r["phrase"], str(r["year"])): (r["n"] / peak, str(r["n"]))
+        for r in by_year
+        if r["phrase"] in shown
+    }
+    over_time = svg.heatmap(
+        "spam_phrases_by_year", "removals of each frequent phrase per year", shown, years, cells
+    )
+    return plot, top + over_time, per_year, phrases
 
 
 def _sites(

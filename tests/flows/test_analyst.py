@@ -214,6 +214,7 @@ def test_report_is_self_contained_and_draws_in_a_browser(nightly_run, tmp_path):
         "issue_rates",
         "spam_incidence",
         "spam_phrases",
+        "spam_phrases_by_year",
         "site_health",
         "trends",
     ):
@@ -246,7 +247,7 @@ def test_report_is_self_contained_and_draws_in_a_browser(nightly_run, tmp_path):
 
     plots = int(re.search(r'data-plots="(\d+)"', dom).group(1))
     drawn = int(re.search(r'data-plots-drawn="(\d+)"', dom).group(1))
-    assert plots == 7
+    assert plots == 8
     assert drawn == plots  # every plot laid out marks with a non-empty box
     marks = [int(n) for n in re.findall(r'data-drawn="(\d+)"', dom)]
     assert len(marks) == plots
