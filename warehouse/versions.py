@@ -29,14 +29,16 @@ def _rank(row: dict[str, Any]) -> tuple[bool, date, datetime, str]:
 
 
 def mark_current(reports: pa.Table) -> pa.Table:
-    """``reports`` (one year partition) with ``is_current`` set per publisher."""
+    """``reports`` (one year partition) with ``is_current`` set per publisher: per
+    ``publisher_key`` (one body across wordings), per ``publisher`` for rows without a key."""
     if reports.num_rows == 0:
         return reports
     cols = ["report_id", "publisher", "title", "published_date", "fetched_at"]
+    cols += ["publisher_key"] if "publisher_key" in reports.column_names else []
     rows = reports.select(cols).to_pylist()
     best: dict[str, int] = {}
     for i, row in enumerate(rows):
-        key = row["publisher"]
+        key = row.get("publisher_key") or row["publisher"]
         if key not in best or _rank(row) > _rank(rows[best[key]]):
             best[key] = i
     current = set(best.values())
