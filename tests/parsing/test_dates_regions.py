@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsing import RawDocument, parse_document
 from parsing.extract.html import extract_html
@@ -158,3 +160,20 @@ def test_crawler_uses_the_same_function():
     from crawler import urls as crawler_urls
 
     assert crawler_urls.canonical_url is canonical_url
+
+
+_SEG = st.text(alphabet=st.sampled_from(list("abcAB019-_.~ 年报%+&=?#/:")), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["http", "HTTPS"]),
+    st.sampled_from(["www.X.gov.cn", "a.cn:80", "a.cn:8080"]),  # url-ok: data, never fetched
+    _SEG,
+    _SEG,
+    _SEG,
+)
+def test_canonical_url_is_idempotent(scheme, host, path, query, fragment):
+    c = canonical_url(f"{scheme}://{host}/{path}?{query}#{fragment}")
+    assert canonical_url(c) == c
+    assert report_id_for(c, "00") == report_id_for(f"{c}#{fragment}", "00")
