@@ -12,6 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from warehouse.dictionary import description
+
 SCHEMA_VERSION = 2  # 2: reports.is_current
 PARTITION_FIELD = "year"
 METADATA_VERSION_KEY = b"xxgk.schema_version"
@@ -149,14 +151,20 @@ def conform(table: pa.Table, target: pa.Schema) -> pa.Table:
 
 
 def schema_document(name: str) -> dict[str, Any]:
-    """The JSON-able description written to ``<table>/_schema.json``."""
+    """The JSON-able description written to ``_schemas/<table>.json``."""
     return {
         "table": name,
         "schema_version": SCHEMA_VERSION,
         "partitioning": {"flavor": "hive", "fields": {PARTITION_FIELD: "int16"}},
         "compression": "zstd",
         "columns": [
-            {"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema(name)
+            {
+                "name": f.name,
+                "type": str(f.type),
+                "nullable": f.nullable,
+                "description": description(name, f.name),
+            }
+            for f in schema(name)
         ],
     }
 

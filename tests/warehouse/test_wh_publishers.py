@@ -98,16 +98,3 @@ def test_old_rows_without_key_get_one(tmp_path):
     publish([old.model_copy(update={"publisher_key": None})], wh)
     keys = read_publishers(wh)["publisher_key"].to_pylist()
     assert keys == [publisher_key("合阳县人民政府")]
-
-
-def test_one_current_report_per_body_across_wordings(tmp_path):
-    wh = tmp_path / "warehouse"
-    older = _report("http://a/2021/r00000000011", "合阳县政府", 2021, "heyang", "610524")
-    newer = _report("http://b/2021/r00000000012", "合阳县人民政府", 2021, "weinan", "610500")
-    newer = newer.model_copy(update={"published_date": date(2022, 2, 1)})
-    publish([older, newer], wh)
-    con = duckdb.connect()
-    got = con.execute(
-        f"SELECT publisher, is_current FROM read_parquet('{wh}/reports/*/*.parquet') ORDER BY 1"
-    ).fetchall()
-    assert got == [("合阳县人民政府", True), ("合阳县政府", False)]

@@ -37,7 +37,7 @@ def test_corrected_then_latest_version_is_current(tmp_path):
         update={
             "report_id": "other",
             "publisher": "合阳县教育局",
-            "publisher_key": "610524:合阳县教育局",  # current per body (publisher_key)
+            "publisher_key": "610524:合阳县教育局",  # consistent with the publisher
         }
     )
     root = tmp_path / "wh"
