@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive import Archive
+from crawler.article_pages import attach_pages, load_groups
 from crawler.registry import Site
 from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
@@ -21,6 +22,7 @@ from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
 from parsing.published import html_page_date
+from parsing.errors import ArticleIncompleteError
 from warehouse import publish
 
 log = logging.getLogger("xxgk")
@@ -71,18 +73,20 @@ def archived_captures(
     archive = Archive(data_dir)
     try:
         metas = list(archive.iter_captures(sites=sites))
+        # Article pages whose report is attached: the page itself is not the report.
+        with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
         article_dates = _article_dates(archive, metas)
+        captures = [
+            m.to_dict()
+            | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+            | article_dates.get(m.url, {})
+            for m in metas
+            if years is None or m.year is None or m.year in years
+        ]
+        # multi-page articles: page 1 carries the archive addresses of all its pages
+        return attach_pages(captures, load_groups(data_dir), archive.latest)
     finally:
         archive.close()
-    # Article pages whose report is attached: the page itself is not the report.
-    with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
-    return [
-        m.to_dict()
-        | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
-        | article_dates.get(m.url, {})
-        for m in metas
-        if years is None or m.year is None or m.year in years
-    ]
 
 
 def _article_dates(archive: Archive, metas: list[Any]) -> dict[str, dict[str, str]]:
@@ -150,6 +154,27 @@ def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument
     )
 
 
+def _article_raw(data: dict[str, Any], archive: Archive, site: Site | None) -> RawDocument:
+    """Page 1 of a multi-page article plus its continuation pages, read from the archive.
+
+    A page never archived (its download failed) fails the whole article: a report is never
+    published from some of its pages.
+    """
+    uris: list[str | None] = list(data["page_uris"])
+    urls: list[str] = [str(u) for u in data.get("page_urls") or []]
+    missing = [urls[i] if i < len(urls) else f"page {i + 1}" for i, u in enumerate(uris) if not u]
+    if missing:
+        raise ArticleIncompleteError(
+            f"multi-page article: {len(missing)} of {len(uris)} pages not archived: "
+            + ", ".join(missing[:5]),
+            url=str(data.get("url") or ""),
+            sha256=str(data.get("sha256") or ""),
+        )
+    contents = [archive.read(str(u)) for u in uris]
+    first = _raw(data | {"sha256": data.get("page1_sha256")}, contents[0], site)
+    return first.model_copy(update={"pages": tuple(contents[1:]), "page_urls": tuple(urls)})
+
+
 def parse_batch(
     captures: list[dict[str, Any]],
     data_dir: Path,
@@ -167,8 +192,12 @@ def parse_batch(
             site_name = str(data.get("site") or "local")
             record = {"site": site_name, "url": data.get("url"), "sha256": data.get("sha256")}
             try:
-                content = archive.read(str(data["archive_uri"]))
-                report = parse_document(_raw(data, content, sites.get(site_name)))
+                if data.get("page_uris"):
+                    raw = _article_raw(data, archive, sites.get(site_name))
+                else:
+                    content = archive.read(str(data["archive_uri"]))
+                    raw = _raw(data, content, sites.get(site_name))
+                report = parse_document(raw)
             except ParseError as exc:
                 result.handled.append(capture_key(data))
                 if exc.kind == "not_a_report" and data.get("has_attachment"):

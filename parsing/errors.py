@@ -50,3 +50,9 @@ class ParserBugError(ParseError):
     """An unexpected exception inside the parser, wrapped so callers see one error family."""
 
     kind = "parser_bug"
+
+
+class ArticleIncompleteError(ParseError):
+    """A multi-page article with pages missing: never published from some of its pages."""
+
+    kind = "article_incomplete"

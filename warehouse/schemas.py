@@ -55,6 +55,10 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("spam_verdict", pa.string()),
         _f("replacement_suspected", pa.bool_()),
         _f("is_current", pa.bool_()),
+        # every page URL of a multi-page article (empty for a one-page document)
+        _f("page_urls", pa.list_(pa.string())),
+        # scanned reports: mean OCR word confidence (0-100); null for text formats
+        _f("ocr_confidence", pa.float64(), True),
         _f("publisher_key", pa.string(), True),
         _f("region_code_source", pa.string(), True),
         _f("published_date_source", pa.string(), True),
@@ -98,6 +102,19 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("location", pa.string()),
         _f("removed_text", pa.string()),
         _f("detector", pa.string()),
+    ],
+    "legacy_figures": [
+        *_ID,
+        _f("section", pa.string(), True),
+        _f("label", pa.string()),
+        _f("unit", pa.string(), True),
+        _f("value", pa.float64(), True),
+        _f("cumulative", pa.float64(), True),
+        _f("source_kind", pa.string(), True),
+        _f("source_page", pa.int32(), True),
+        _f("source_table", pa.int32(), True),
+        _f("source_row", pa.int32(), True),
+        _f("source_text", pa.string(), True),
     ],
 }
 

@@ -28,6 +28,9 @@ def test_demo_completes_on_a_fresh_data_dir_and_produces_every_table(tmp_path):
     assert (tmp_path / "demo" / "report.html").stat().st_size > 10_000
     for table in TABLES:
         dataset = ds.dataset(tmp_path / "demo" / "warehouse" / table, partitioning="hive")
+        if table == "legacy_figures":  # the demo sites carry no pre-2019 report: schema only
+            assert dataset.count_rows() == 0
+            continue
         assert dataset.count_rows() > 0, table
     status = runner.invoke(
         app,

@@ -33,6 +33,7 @@ CHILD_MODELS: dict[str, type[BaseModel]] = {
     "review_litigation": models.ReviewLitigation,
     "validation_issues": models.ValidationIssue,
     "spam_removals": models.SpamRemoval,
+    "legacy_figures": models.LegacyFigure,
 }
 
 
