@@ -21,8 +21,8 @@ from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
-from parsing.published import html_page_date
 from parsing.errors import ArticleIncompleteError
+from parsing.published import html_page_date
 from warehouse import publish
 
 log = logging.getLogger("xxgk")
