@@ -24,7 +24,7 @@ META = FIXTURES / "metadata"
 @pytest.mark.parametrize(
     ("name", "encoding", "expected", "source"),
     [
-        ("index_table.html", "utf-8", "2020-02-15", "index_table"),  # 发布日期 beats 成文日期
+        ("dates_index_table.html", "utf-8", "2020-02-15", "index_table"),  # 发布日期 beats 成文日期
         ("written_date_only.html", "utf-8", "2021-01-28", "index_table"),
         ("page_text.html", "utf-8", "2022-01-28", "page_text"),
         ("no_date.html", "utf-8", None, None),
