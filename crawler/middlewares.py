@@ -81,6 +81,7 @@ class ArchiveMiddleware:
             return response
         spool = request.meta.pop(SPOOL_META, None)
         hints = dict(request.meta.get("xxgk_hints") or {})
+        hints.pop("published_date_source", None)  # summary-only hint, not an archive index field
         redirects = request.meta.get("redirect_urls") or []
         url = redirects[0] if redirects else request.url
         try:

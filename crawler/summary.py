@@ -20,6 +20,7 @@ class CaptureInfo(BaseModel):
     year: int | None = None
     publisher: str | None = None
     published_date: str | None = None
+    published_date_source: str | None = None  # "list" or "article_page" (an attachment's page)
     content_type: str | None = None
     new: bool
     final_url: str | None = None

@@ -1,62 +1,33 @@
-"""URL canonicalisation, attachment detection and safe file names."""
+"""URL canonicalisation (re-exported from ``parsing.urls``), attachment detection, file names."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from pathlib import PurePosixPath
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from scrapy import Request
 from scrapy.utils.request import RequestFingerprinter
 
+# The project's single canonicalisation (documented import-linter exception, see parsing/urls.py)
+from parsing.urls import canonical_url
+
+__all__ = [
+    "ATTACHMENT_EXTENSIONS",
+    "CanonicalFingerprinter",
+    "canonical_url",
+    "filename_from_headers",
+    "host_allowed",
+    "is_attachment_url",
+    "sanitize_filename",
+    "url_extension",
+]
+
 ATTACHMENT_EXTENSIONS = frozenset(
     {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "rtf", "txt"}
 )
-_TRACKING_PARAMS = frozenset(
-    {
-        "spm",
-        "from",
-        "_t",
-        "t",
-        "timestamp",
-        "ts",
-        "random",
-        "rnd",
-        "_",
-        "v",
-        "share",
-        "isappinstalled",
-    }
-)
-_INDEX_NAMES = ("index.html", "index.htm", "index.shtml", "default.html", "default.htm")
 _FILENAME_CHARS = re.compile(r"[^\w.\-()（）【】 ]+", re.UNICODE)
-
-
-def canonical_url(url: str) -> str:
-    """Collapse URL variants that serve the same document.
-
-    Lower-cases scheme and host, drops the fragment, tracking parameters and the default port,
-    sorts the query, and maps ``…/index.html`` to ``…/``.
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        netloc = f"{host}:{port}"
-    path = parts.path or "/"
-    for name in _INDEX_NAMES:
-        if path.endswith("/" + name):
-            path = path[: -len(name)]
-            break
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in _TRACKING_PARAMS and not k.lower().startswith("utm_")
-    ]
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 
 def url_extension(url: str) -> str:

@@ -439,6 +439,10 @@ def demo(
                 _finish(summary)
             finally:
                 _show_demo_query(wh)
+                from flows.cli_export import write_quality_report
+
+                report = Path(write_quality_report(data_dir, str(wh))).resolve()
+                typer.echo(f"Quality report (open in a browser): {report}")
 
 
 def _show_demo_query(wh: Path) -> None:
@@ -634,3 +638,7 @@ def serve(
 from flows.cli_audit import audit  # noqa: E402 - registered last: its own module (issue 11)
 
 app.command()(audit)
+
+from flows.cli_export import register as _register_export  # noqa: E402  (export, sql, report)
+
+_register_export(app)

@@ -387,7 +387,9 @@ def _gbk_lists(base: Path, items: list[tuple[str, DemoReport]]) -> None:
     news.mkdir(parents=True, exist_ok=True)
     (news / "P020220301.docx").write_bytes(report_docx(attached))
     article = (
-        f'<html><head><meta charset="gb2312"><title>{title}</title></head><body><h1>{title}</h1>'
+        f'<html><head><meta charset="gb2312"><title>{title}</title>'
+        '<meta name="PubDate" content="2022-02-28 10:00"></head><body>'
+        f"<h1>{title}</h1>"
         f'<div class="zw"><p>{title}已编制完成，现予公布。</p>'
         f'<p>附件：<a href="P020220301.docx">{title}.docx</a></p></div></body></html>'
     )

@@ -29,6 +29,7 @@ from flows import steps
 from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
 from flows.ledger import capture_key, mark_processed, processed_keys
+from flows.site_health import append_site_runs
 from flows.spools import claim, is_disk_full, publish_leftovers, release, write_keys
 from flows.summary import RunNeedsAttention, RunSummary, add_batch, add_crawl, mark_broken
 
@@ -274,6 +275,7 @@ def _run(
         summary.timings["audit"] = time.monotonic() - t
     if flow_name == "nightly":
         mark_broken(summary, data / "state" / "site_history.json", set(chosen))
+        append_site_runs(data, summary, set(chosen))  # per-site health for `xxgk report`
     if errors:
         try:
             summary.errors_file = str(write_errors(data, run_id, errors))

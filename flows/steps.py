@@ -24,6 +24,7 @@ from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report, parse_document
 from parsing.errors import ArticleIncompleteError
+from parsing.published import html_page_date
 from warehouse import publish
 
 log = logging.getLogger("xxgk")
@@ -92,8 +93,11 @@ def archived_captures(
         metas = list(archive.iter_captures(sites=sites))
         # Article pages whose report is attached: the page itself is not the report.
         with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
+        article_dates = _article_dates(archive, metas)
         captures = [
-            m.to_dict() | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+            m.to_dict()
+            | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+            | article_dates.get(m.url, {})
             for m in metas
             if years is None or m.year is None or m.year in years
         ]
@@ -114,6 +118,31 @@ def read_batch_file(path: Path) -> list[dict[str, Any]]:
     """The capture records ``write_batch_file`` wrote."""
     captures: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return captures
+
+
+def _article_dates(archive: Archive, metas: list[Any]) -> dict[str, dict[str, str]]:
+    """An attachment's date is its article page's own (meta, 索引号 table, 发布时间), when the
+    page is archived and states one; otherwise the attachment keeps the list date."""
+    by_url = {m.url: m for m in metas}
+    seen: dict[str, date | None] = {}
+    out: dict[str, dict[str, str]] = {}
+    for m in metas:
+        page = by_url.get(m.referer) if m.referer else None
+        if page is None or not _is_attachment(m.to_dict()):
+            continue
+        if page.url not in seen:
+            try:
+                seen[page.url] = html_page_date(archive.read(page.archive_uri))
+            except Exception:  # noqa: BLE001 - unreadable page: the list date stays, as recorded
+                log.warning("article page %s unreadable for its date", page.url, exc_info=True)
+                seen[page.url] = None
+        found = seen[page.url]
+        if found is not None:
+            out[m.url] = {
+                "published_date": found.isoformat(),
+                "published_date_source": "article_page",
+            }
+    return out
 
 
 def _is_attachment(capture: dict[str, Any]) -> bool:
@@ -150,6 +179,7 @@ def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument
         title_hint=data.get("title"),
         year_hint=data.get("year"),
         published_date=published,
+        published_date_source=data.get("published_date_source") if published else None,
         fetched_at=fetched,
         archive_uri=data.get("archive_uri"),
     )

@@ -68,6 +68,7 @@ class DocumentBlocks:
     format: str  # html | text | pdf | docx | doc | image
     title: str | None = None  # article heading / document title if the format has one
     published_date: str | None = None  # as printed on the page, normalised later
+    published_date_source: str | None = None  # meta | index_table | page_text (parsing.published)
     warnings: list[str] = field(default_factory=list)
     spam_removals: list[SpamRemovalRecord] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parsing.urls import report_id_for
+
 
 class RawDocument(BaseModel):
     """One captured document and what the crawler or registry knows about it."""
@@ -25,6 +27,8 @@ class RawDocument(BaseModel):
     title_hint: str | None = None
     year_hint: int | None = None
     published_date: date | None = None
+    # where the crawler read ``published_date``: "article_page" (an attachment's article) or "list"
+    published_date_source: str | None = None
     fetched_at: datetime | None = None
     archive_uri: str | None = None
     extra: dict[str, str] = Field(default_factory=dict)
@@ -39,12 +43,6 @@ class RawDocument(BaseModel):
 
 
 def make_report_id(url: str | None, sha256: str) -> str:
-    """Stable id of a source document: derived from its URL (same URL, same id), else its hash."""
-    if url:
-        key = url.strip()
-        for suffix in ("/index.html", "/index.htm"):
-            if key.endswith(suffix):
-                key = key[: -len(suffix)] + "/"
-        key = key.split("#", 1)[0]
-        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
-    return "sha-" + sha256[:16]
+    """Stable id of a source document: derived from its canonical URL (``parsing.urls``), so
+    every URL variant the archive treats as one URL gives one id; without a URL, its hash."""
+    return report_id_for(url, sha256)

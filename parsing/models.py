@@ -139,13 +139,19 @@ class Report(BaseModel):
     report_id: str
     year: int = Field(ge=1990, le=2100)
     publisher: str
+    # canonical publisher key across wordings (parsing.publishers), e.g. 610524:合阳县人民政府
+    publisher_key: str | None = None
+    # the publisher's own GB/T 2260 code (parsing.regions); source: "publisher" (its name) or "site"
     region_code: str | None = None
+    region_code_source: str | None = None
     site: str = "local"
     source_url: str = ""
     title: str = ""
     template: Template
     format: Format
     published_date: date | None = None
+    # meta | index_table | page_text (the document itself), article_page, list (parsing.published)
+    published_date_source: str | None = None
     fetched_at: datetime | None = None
     content_sha256: str = ""
     archive_uri: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
@@ -38,6 +39,7 @@ from parsing.metadata import (
 )
 from parsing.models import Report, SpamRemoval, ValidationIssue
 from parsing.normalize import to_simplified
+from parsing.publishers import identify
 from parsing.spam import strip_document, strip_text
 from parsing.spam.latin import own_hosts
 from parsing.validate import status_of, validate_report
@@ -160,7 +162,7 @@ def _parse(raw: RawDocument) -> Report:
             f"no report tables or sections found (title {title[:60]!r}, "
             f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
-    published = raw.published_date or parse_date(doc.published_date)
+    published, published_source = _published(raw, doc)
     body_text = sections.get("overall", "") + "\n" + body
     year, year_source, year_note = choose_year(
         period=period_year(body_text),
@@ -183,19 +185,29 @@ def _parse(raw: RawDocument) -> Report:
     )
     issues = _table_issues(tables, template)
     issues += _metadata_issues(publisher_notes, year_note)
+    who = identify(to_simplified(publisher), raw.region_code)
+    region_warnings = []
+    if who.ambiguous:
+        region_warnings.append(
+            f"region: publisher name fits divisions {', '.join(who.ambiguous)}; "
+            f"the site's region {raw.region_code} does not settle it, region_code left null"
+        )
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
         publisher=to_simplified(publisher),
         publisher_source=publisher_source,
         year_source=year_source,
-        region_code=raw.region_code,
+        publisher_key=who.publisher_key,
+        region_code=who.region_code,
+        region_code_source=who.region_source,
         site=raw.site,
         source_url=raw.url or "",
         title=title,
         template=template,
         format=doc.format,
         published_date=published,
+        published_date_source=published_source,
         fetched_at=raw.fetched_at,
         content_sha256=raw.sha256,
         archive_uri=raw.archive_uri or "",
@@ -218,7 +230,7 @@ def _parse(raw: RawDocument) -> Report:
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
         ],
-        warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+        warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags) + region_warnings,
         **completeness(tables, template),
     )
     if prose is not None and prose.rows:
@@ -276,6 +288,16 @@ def _parse(raw: RawDocument) -> Report:
     report.validation_issues = issues
     report.validation_status = status_of(issues)
     return report
+
+
+def _published(raw: RawDocument, doc: DocumentBlocks) -> tuple[date | None, str | None]:
+    """The document's own date (``parsing.published``) before the crawler's article/list date."""
+    own = parse_date(doc.published_date)
+    if own is not None:
+        return own, doc.published_date_source or "page_text"
+    if raw.published_date is not None:
+        return raw.published_date, raw.published_date_source or "list"
+    return None, None
 
 
 def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[ValidationIssue]:

@@ -5,15 +5,19 @@
 #   DOC fallback (text only): antiword
 #   OCR of image-only reports: tesseract-ocr + tesseract-ocr-chi-sim
 #   Rendering PDFs whose Chinese fonts are not embedded: fonts-wqy-zenhei (+ poppler-data)
+#   Checking `xxgk report` in a real browser (tests/flows/test_quality_report.py): chromium
 #
 # Already-installed packages are skipped: a second run takes 0.1 s. Measured first run on Debian 12
 # (package lists fresh, good mirror): 18 s; allow 1-3 minutes for the ~150 MB download elsewhere.
-# Usage: scripts/install-converters.sh [--no-office]   (run as root, or with sudo available)
+# Usage: scripts/install-converters.sh [--no-office] [--no-browser]   (root, or with sudo)
 set -euo pipefail
 
 PACKAGES=(antiword tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei poppler-data)
-if [[ "${1:-}" != "--no-office" ]]; then
+if [[ " $* " != *" --no-office "* ]]; then
   PACKAGES+=(libreoffice-writer-nogui libreoffice-calc-nogui)
+fi
+if [[ " $* " != *" --no-browser "* ]]; then
+  PACKAGES+=(chromium)
 fi
 
 missing=()

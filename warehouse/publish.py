@@ -41,6 +41,7 @@ from warehouse.cross_year import carry_over_issues, item_count_issues
 from warehouse.index import INDEX_SCHEMA, entries_from_reports, index_years, read_index
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
+from warehouse.publishers import write_publishers
 from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
@@ -409,6 +410,7 @@ def publish(
             job.tx.commit()
             for year in sorted(batch.years):
                 compacted += auto_compact(store, year, index[year], run_id)
+            write_publishers(store.root, filesystem=store.fs)  # the publishers dimension
         else:
             rows = {t: 0 for t in TABLES}
         finished_at = time.time()

@@ -74,6 +74,9 @@ _FIELDS: dict[str, list[pa.Field]] = {
             for t in ("active_disclosure", "applications", "review_litigation")
             for k in ("expected", "found", "null", "quarantined")
         ],
+        _f("publisher_key", pa.string(), True),
+        _f("region_code_source", pa.string(), True),
+        _f("published_date_source", pa.string(), True),
     ],
     "active_disclosure": [
         *_ID,

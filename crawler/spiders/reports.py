@@ -356,6 +356,7 @@ class ReportSpider(scrapy.Spider):
             "publisher": base.get("publisher")
             or publisher_from_title(title or "", self.site.publisher),
             "published_date": date or base.get("published_date"),
+            "published_date_source": "list" if date else base.get("published_date_source"),
             "referer": referer,
         }
         self.summary.documents_found += 1
@@ -453,12 +454,12 @@ class ReportSpider(scrapy.Spider):
         if not _MAYBE_ATTACHMENT.search(text):  # no attachment link at all: skip the DOM
             return
         sel = Selector(text=text)
-        if not hints.get("published_date"):
-            for name in _META_DATE:
-                value = sel.css(f'meta[name="{name}"]::attr(content)').get()
-                if value and find_date(value):
-                    hints = {**hints, "published_date": find_date(value)}
-                    break
+        for name in _META_DATE:  # the article page's own date beats the list date
+            value = sel.css(f'meta[name="{name}"]::attr(content)').get()
+            if value and find_date(value):
+                hints = {**hints, "published_date": find_date(value)}
+                hints["published_date_source"] = "article_page"
+                break
         if not hints.get("title"):
             hints = {**hints, "title": sel.css('meta[name="ArticleTitle"]::attr(content)').get()}
         scope = next((s for s in _BODY_SCOPES if sel.css(s)), None)
@@ -494,6 +495,7 @@ class ReportSpider(scrapy.Spider):
                 year=hints.get("year") or meta.year,
                 publisher=hints.get("publisher") or meta.publisher,
                 published_date=hints.get("published_date") or meta.published_date,
+                published_date_source=hints.get("published_date_source"),
                 content_type=meta.content_type,
                 new=new,
                 final_url=meta.final_url,

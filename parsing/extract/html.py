@@ -17,6 +17,7 @@ from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.extract.grid import expand_spans, group_text_rows
 from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
+from parsing.published import page_date
 from parsing.spam import clean_dom
 
 _BLOCK_TAGS = frozenset(
@@ -33,14 +34,10 @@ _HEADINGS = (
     "//*[contains(@class,'title') and not(self::title)][1]",
     "//h2",
 )
-_DATE = re.compile(
-    r"(?:发布(?:时间|日期)|成文日期|日期)[:：]?\s*(\d{4})[-年/.](\d{1,2})[-月/.](\d{1,2})"
-)
 _GRID_NUMBER = re.compile(r"[\d,.，增减+\-—/无万元]+")
 _ITER_TEXT = etree.XPath(".//text()", smart_strings=False)  # = itertext(), without proxies
 _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
-_PUBDATE_META = ("PubDate", "pubdate")  # <meta name=…> holding the publication date
 
 
 def _text(el: etree._Element) -> str:
@@ -271,16 +268,6 @@ def _heading(root: etree._Element) -> str | None:
     return None
 
 
-def _published(root: etree._Element, text: str) -> str | None:
-    for name in _PUBDATE_META:
-        for value in _meta_contents(root, name):
-            m = re.search(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})", value)
-            if m:
-                return "-".join(m.groups())
-    m = _DATE.search(text)
-    return "-".join(m.groups()) if m else None
-
-
 def _parser() -> etree.HTMLParser:
     """This thread's HTML parser (lxml parsers must not be shared between threads)."""
     parser: etree.HTMLParser | None = getattr(_LOCAL, "parser", None)
@@ -315,12 +302,14 @@ def extract_html(text: str) -> DocumentBlocks:
     container = _container(root)
     walker.walk(container)
     walker.flush_lines()
-    page_text = _text(root)
+    page_text = _text(root) if root is not None else ""
+    own_date, own_source = page_date(root, page_text)
     doc = DocumentBlocks(
         blocks=walker.blocks,
         format="html",
         title=heading or (collapse_ws(head_title) if head_title else None),
-        published_date=_published(root, page_text),
+        published_date=own_date.isoformat() if own_date else None,
+        published_date_source=own_source,
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
         meta=page_metadata(root, page_text),

@@ -153,6 +153,11 @@ def test_traps_noise_and_errors(crawled, server):
     assert trs["/trs/old/report2020.html"]["final_url"].endswith("t20210201_1004.html")
     assert trs[TRS + "202201/P020220125002.docx"]["kind"] == "attachment"
     assert trs[TRS + "202201/t20220125_1002.html"]["published_date"] == "2022-01-25"
+    # the list gave the article's date; its attachments take the article page's own PubDate
+    assert trs[TRS + "202201/t20220125_1002.html"]["published_date_source"] == "list"
+    for name in ("P020220125001.pdf", "P020220125002.docx"):
+        assert trs[TRS + "202201/" + name]["published_date"] == "2022-01-25"
+        assert trs[TRS + "202201/" + name]["published_date_source"] == "article_page"
 
 
 @pytest.mark.parametrize("site", SITES_UNDER_TEST)

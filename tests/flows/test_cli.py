@@ -22,6 +22,10 @@ def test_demo_completes_on_a_fresh_data_dir_and_produces_every_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert "published 8 reports" in result.output
     assert "read_parquet(" in result.output
+    assert result.output.rstrip().splitlines()[-1] == (
+        f"Quality report (open in a browser): {(tmp_path / 'demo' / 'report.html').resolve()}"
+    )
+    assert (tmp_path / "demo" / "report.html").stat().st_size > 10_000
     for table in TABLES:
         dataset = ds.dataset(tmp_path / "demo" / "warehouse" / table, partitioning="hive")
         if table == "legacy_figures":  # the demo sites carry no pre-2019 report: schema only

@@ -33,7 +33,13 @@ def test_corrected_then_latest_version_is_current(tmp_path):
             "published_date": date(2021, 1, 25),
         }
     )
-    other = first.model_copy(update={"report_id": "other", "publisher": "合阳县教育局"})
+    other = first.model_copy(
+        update={
+            "report_id": "other",
+            "publisher": "合阳县教育局",
+            "publisher_key": "610524:合阳县教育局",  # consistent with the publisher
+        }
+    )
     root = tmp_path / "wh"
     warehouse.publish([first, repost, other], root)
     assert _current(root) == {first.report_id: False, "repost": True, "other": True}
