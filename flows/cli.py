@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from parsing import ParseError, RawDocument, parse_document
+from parsing import ParseError, RawDocument
 
 app = typer.Typer(
     help="xxgk: government information-disclosure annual reports → clean Parquet datasets.",
@@ -56,11 +56,14 @@ def parse(
         region_code=region_code,
         charset=charset,
     )
-    try:
-        report = parse_document(raw)
-    except ParseError as exc:
-        typer.echo(f"error [{exc.kind}]: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
+    from flows.parse_pool import pool_from_settings
+
+    with pool_from_settings() as pool:  # an isolated worker with the XXGK_PARSE_* limits
+        outcome = pool.parse(raw)
+    if isinstance(outcome, ParseError):
+        typer.echo(f"error [{outcome.kind}]: {outcome.message}", err=True)
+        raise typer.Exit(2)
+    report = outcome
     typer.echo(report_json(report) if json_out else report_summary(report))
 
 

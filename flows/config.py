@@ -4,7 +4,11 @@
 as ``s3://bucket/prefix``; default ``<data-dir>/warehouse``), ``XXGK_SITES_FILE`` (default the
 bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task),
 ``XXGK_PUBLISH_EVERY`` (reports per warehouse transaction), ``XXGK_CRAWL_TIMEOUT`` (seconds per
-site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once).
+site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once), ``XXGK_PARSE_WORKERS`` (isolated parse
+worker processes; default the number of cores, 0 = parse in-process without isolation),
+``XXGK_PARSE_TIMEOUT`` (wall seconds per document, default 120), ``XXGK_PARSE_MEMORY_MB``
+(address space per worker, default 1536), ``XXGK_PARSE_MAX_OUTPUT_MB`` (JSON of one report,
+default 64).
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     publish_every: int = 1000
     crawl_timeout: float = 3600.0
     crawl_concurrency: int = 4
+    parse_workers: int | None = None
+    parse_timeout: float = 120.0
+    parse_memory_mb: int = 1536
+    parse_max_output_mb: int = 64
 
     def warehouse_root(self) -> str:
         """The warehouse location: ``XXGK_WAREHOUSE`` or ``<data-dir>/warehouse``."""

@@ -34,6 +34,42 @@ class CorruptDocumentError(ParseError):
     kind = "corrupt_document"
 
 
+class TooLargeError(CorruptDocumentError):
+    """A size cap was hit: file, stream, page, characters, objects, memory or output."""
+
+    kind = "too_large"
+
+
+class ParseTimeoutError(CorruptDocumentError):
+    """The document took longer than its wall-time limit."""
+
+    kind = "timeout"
+
+
+class EmptyDocumentError(CorruptDocumentError):
+    """The file has no bytes at all (any format: a 0-byte PDF is empty, not ``not_a_report``)."""
+
+    kind = "empty_file"
+
+
+class EmptyHtmlError(CorruptDocumentError):
+    """An HTML page whose ``<body>`` holds no text (blank page, frameset, truncated head)."""
+
+    kind = "empty_html"
+
+
+class EmptyArchiveError(CorruptDocumentError):
+    """A zip package (DOCX/XLSX) with no members, or without the parts a document needs."""
+
+    kind = "empty_archive"
+
+
+class WorkerDiedError(ParseError):
+    """The isolated parse worker died (signal, crash) while reading this document."""
+
+    kind = "worker_died"
+
+
 class NotAReportError(ParseError):
     """The document is readable but is not an annual report (no report sections or tables)."""
 

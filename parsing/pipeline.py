@@ -7,14 +7,15 @@ import logging
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
 from parsing.errors import (
-    CorruptDocumentError,
     MissingYearError,
     NotAReportError,
     ParseError,
     ParserBugError,
+    TooLargeError,
     UnsupportedFormatError,
 )
 from parsing.extract.html import extract_html
+from parsing.extract.limits import DEFAULT_LIMITS, Limits, check_size
 from parsing.extract.text import extract_text
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
@@ -40,11 +41,13 @@ MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-def parse_document(raw: RawDocument) -> Report:
+def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
     """Parse one captured document into a validated ``Report``.
 
     Args:
         raw: the bytes and what the crawler/registry knows about them.
+        limits: size, page and time caps (``DEFAULT_LIMITS`` when None). For hard wall-time,
+            memory and output limits run it in a worker: ``parsing.pool.ParsePool``.
 
     Returns:
         The report; arithmetic failures are recorded in ``validation_issues`` and
@@ -52,14 +55,19 @@ def parse_document(raw: RawDocument) -> Report:
 
     Raises:
         ParseError: a subclass with a stable ``kind`` (``not_a_report``, ``format_unsupported``,
-            ``corrupt_document``, ``missing_year``, ``parser_bug``).
+            ``corrupt_document``, ``too_large``, ``timeout``, ``empty_file``, ``empty_html``,
+            ``empty_archive``, ``missing_year``, ``parser_bug``).
     """
     try:
-        return _parse(raw)
+        return _parse(raw, limits or DEFAULT_LIMITS)
     except ParseError as exc:
         exc.url = exc.url or raw.url
         exc.sha256 = exc.sha256 or raw.sha256
         raise
+    except MemoryError as exc:  # the worker's address-space limit (parsing.pool) was reached
+        raise TooLargeError(
+            "ran out of memory reading the document (memory limit)", url=raw.url, sha256=raw.sha256
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - the last guard: one error family for callers
         log.exception("parser bug on %s", raw.url)
         raise ParserBugError(
@@ -67,11 +75,12 @@ def parse_document(raw: RawDocument) -> Report:
         ) from exc
 
 
-def extract_blocks(raw: RawDocument) -> DocumentBlocks:
+def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
     """Turn the raw bytes into paragraphs and table grids, whatever the format."""
     if len(raw.content) > MAX_BYTES:
-        raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
+        raise TooLargeError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
+    check_size(raw.content, fmt, limits)  # 0 bytes: empty_file, whatever the format
     if fmt in ("html", "text"):
         text, _enc = decode_bytes(raw.content, raw.charset)
         return extract_html(text) if fmt == "html" else extract_text(text)
@@ -79,24 +88,24 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
         if fmt == "pdf":
             from parsing.extract.pdf import extract_pdf
 
-            return extract_pdf(raw.content)
+            return extract_pdf(raw.content, limits=limits)
         if fmt == "docx":
             from parsing.extract.docx import extract_docx
 
-            return extract_docx(raw.content)
+            return extract_docx(raw.content, limits=limits)
         if fmt == "image":
             from parsing.extract.image import extract_image
 
-            return extract_image(raw.content)
+            return extract_image(raw.content, limits=limits)
         from parsing.extract.office import extract_office
 
-        return extract_office(raw.content, fmt)
+        return extract_office(raw.content, fmt, limits=limits)
     except ImportError as exc:
         raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
 
 
-def _parse(raw: RawDocument) -> Report:
-    doc = extract_blocks(raw)
+def _parse(raw: RawDocument, limits: Limits) -> Report:
+    doc = extract_blocks(raw, limits)
     spam = strip_document(doc)
     sections, _owner = split_sections(doc)
     tables = read_tables(doc)
