@@ -8,7 +8,8 @@ site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once), ``XXGK_PARSE_WORKERS``
 worker processes; default the number of cores, 0 = parse in-process without isolation),
 ``XXGK_PARSE_TIMEOUT`` (wall seconds per document, default 120), ``XXGK_PARSE_MEMORY_MB``
 (address space per worker, default 1536), ``XXGK_PARSE_MAX_OUTPUT_MB`` (JSON of one report,
-default 64).
+default 64), ``XXGK_PARSE_LIMITS`` (JSON object overriding fields of
+``parsing.extract.limits.Limits``, e.g. ``{"max_pages": 800}``; raise with care).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     parse_timeout: float = 120.0
     parse_memory_mb: int = 1536
     parse_max_output_mb: int = 64
+    parse_limits: dict[str, int | float] = {}
 
     def warehouse_root(self) -> str:
         """The warehouse location: ``XXGK_WAREHOUSE`` or ``<data-dir>/warehouse``."""

@@ -28,6 +28,7 @@ def pool_from_settings(settings: Settings | None = None) -> ParsePool:
         timeout=s.parse_timeout,
         memory_bytes=s.parse_memory_mb * MB,
         max_output_bytes=s.parse_max_output_mb * MB,
+        parser=dict(s.parse_limits),
     )
     return ParsePool(s.parse_workers, limits)
 

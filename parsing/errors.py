@@ -86,3 +86,15 @@ class ParserBugError(ParseError):
     """An unexpected exception inside the parser, wrapped so callers see one error family."""
 
     kind = "parser_bug"
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """True when ``exc`` or an exception it was raised from is a ``MemoryError``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, MemoryError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

@@ -7,14 +7,17 @@ import logging
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
 from parsing.errors import (
+    EmptyDocumentError,
+    EmptyHtmlError,
     MissingYearError,
     NotAReportError,
     ParseError,
     ParserBugError,
     TooLargeError,
     UnsupportedFormatError,
+    out_of_memory,
 )
-from parsing.extract.html import extract_html
+from parsing.extract.html import extract_html, parse_tree
 from parsing.extract.limits import DEFAULT_LIMITS, Limits, check_size
 from parsing.extract.text import extract_text
 from parsing.formats import detect_format
@@ -61,6 +64,12 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
     try:
         return _parse(raw, limits or DEFAULT_LIMITS)
     except ParseError as exc:
+        if out_of_memory(exc) and not isinstance(exc, TooLargeError):  # wrapped by an extractor
+            raise TooLargeError(
+                f"ran out of memory reading the document (memory limit): {exc.message}",
+                url=raw.url,
+                sha256=raw.sha256,
+            ) from exc
         exc.url = exc.url or raw.url
         exc.sha256 = exc.sha256 or raw.sha256
         raise
@@ -79,11 +88,19 @@ def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> Documen
     """Turn the raw bytes into paragraphs and table grids, whatever the format."""
     if len(raw.content) > MAX_BYTES:
         raise TooLargeError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
+    if not raw.content:  # whatever the name or type says: a 0-byte PDF is empty, not a non-report
+        name = (raw.filename or raw.url or "document").rsplit("/", 1)[-1] or "document"
+        raise EmptyDocumentError(f"{name}: empty file (0 bytes)")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
-    check_size(raw.content, fmt, limits)  # 0 bytes: empty_file, whatever the format
+    check_size(raw.content, fmt, limits)
     if fmt in ("html", "text"):
         text, _enc = decode_bytes(raw.content, raw.charset)
-        return extract_html(text) if fmt == "html" else extract_text(text)
+        if fmt == "text":
+            return extract_text(text)
+        doc = extract_html(text)
+        if not doc.blocks and not _body_text(text):
+            raise EmptyHtmlError("html: the page has no text in its <body> (blank or cut off)")
+        return doc
     try:
         if fmt == "pdf":
             from parsing.extract.pdf import extract_pdf
@@ -102,6 +119,22 @@ def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> Documen
         return extract_office(raw.content, fmt, limits=limits)
     except ImportError as exc:
         raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
+
+
+def _body_text(text: str) -> str:
+    """Visible text of the page's ``<body>`` (scripts and styles left out)."""
+    root = parse_tree(text)
+    body = root.find(".//body")
+    if body is None:
+        return ""
+    parts = [
+        chunk
+        for el in body.iter()
+        if isinstance(el.tag, str) and el.tag not in ("script", "style", "noscript")
+        for chunk in (el.text, el.tail if el is not body else None)
+        if chunk
+    ]
+    return "".join(parts).strip()
 
 
 def _parse(raw: RawDocument, limits: Limits) -> Report:

@@ -18,6 +18,7 @@ workers start on demand and are reused until ``close``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -28,12 +29,12 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 from parsing.errors import (
     ParseError,
     ParseTimeoutError,
-    TooLargeError,
     WorkerDiedError,
 )
 from parsing.extract.limits import MB, Limits
@@ -99,7 +100,8 @@ class _Worker:
             stdout=subprocess.PIPE,
             start_new_session=True,  # its own session: the kill takes its converters too
         )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin
         self.stdout: IO[bytes] = self.proc.stdout
         self.ready = False
@@ -131,10 +133,8 @@ class _Worker:
     def kill(self) -> None:
         kill_session(self.proc.pid)
         for stream in (self.stdin, self.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         self.proc.wait()
 
     def describe_exit(self) -> str:
@@ -150,28 +150,23 @@ def kill_session(sid: int) -> None:
     """SIGKILL every process of session ``sid`` (the worker and what it started)."""
     victims = {sid}
     try:
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
                 continue
             try:
-                with open(f"/proc/{entry}/stat", "rb") as fh:
-                    stat = fh.read()
+                stat = (entry / "stat").read_bytes()
             except OSError:
                 continue
             fields = stat[stat.rfind(b")") + 2 :].split()
             if len(fields) > 3 and int(fields[3]) == sid:
-                victims.add(int(entry))
+                victims.add(int(entry.name))
     except OSError:  # no /proc: the process group is the best we have
         pass
-    try:
+    with contextlib.suppress(OSError):
         os.killpg(sid, signal.SIGKILL)
-    except OSError:
-        pass
     for pid in victims:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 class ParsePool:
@@ -261,10 +256,8 @@ class ParsePool:
         return worker
 
     def _forget(self, worker: _Worker) -> None:
-        try:
+        with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(worker.stdout)
-        except (KeyError, ValueError):
-            pass
 
     def _retire(self, worker: _Worker) -> None:
         self._forget(worker)
@@ -310,6 +303,8 @@ class ParsePool:
                 done[index] = Report.model_validate_json(body)
             else:
                 done[index] = error_from_record(json.loads(body))
+            if header.get("exit"):  # out of memory: this worker stops, a fresh one replaces it
+                self._retire(worker)
         now = time.monotonic()
         for worker in list(self._workers):
             if worker.job is not None and now >= worker.deadline:
@@ -326,10 +321,8 @@ class ParsePool:
 
     def _died(self, worker: _Worker, done: dict[int, Outcome]) -> None:
         job = worker.job
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             worker.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         how = worker.describe_exit()
         self._retire(worker)
         if job is None:

@@ -6,8 +6,8 @@ pickle: a JSON header line, then raw bytes):
 
 - worker → pool at start: ``{"ready": true}``;
 - pool → worker: ``{"id": n, "raw": {...RawDocument without content...}, "size": s}`` + s bytes;
-- worker → pool: ``{"id": n, "ok": true|false, "size": m}`` + m bytes: the report JSON, or the
-  error record JSON (``ParseError.to_record()``).
+- worker → pool: ``{"id": n, "ok": true|false, "size": m, "exit": bool}`` + m bytes: the report
+  JSON, or the error record JSON (``ParseError.to_record()``); ``exit``: the worker stops now.
 
 A report whose JSON exceeds the output cap is answered as a ``too_large`` error. After a
 ``MemoryError`` the worker answers, then exits (its heap may be unusable); the pool starts a
@@ -23,7 +23,7 @@ import resource
 import sys
 from typing import Any, BinaryIO
 
-from parsing.errors import ParseError, TooLargeError
+from parsing.errors import ParseError, TooLargeError, out_of_memory
 from parsing.extract.limits import Limits
 from parsing.inputs import RawDocument
 from parsing.pipeline import parse_document
@@ -49,7 +49,7 @@ def answer(raw: RawDocument, limits: Limits, max_output: int) -> tuple[bool, byt
     try:
         report = parse_document(raw, limits)
     except ParseError as exc:
-        fatal = isinstance(exc.__cause__, MemoryError)
+        fatal = out_of_memory(exc)
         return False, json.dumps(exc.to_record()).encode(), fatal
     except MemoryError:
         err = TooLargeError("ran out of memory (memory limit)", url=raw.url, sha256=raw.sha256)
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
         content = stdin.read(int(job["size"]))
         raw = RawDocument.model_validate({**job["raw"], "content": content})
         ok, payload, fatal = answer(raw, limits, max_output)
-        _send(out, {"id": job["id"], "ok": ok, "size": len(payload)}, payload)
+        _send(out, {"id": job["id"], "ok": ok, "size": len(payload), "exit": fatal}, payload)
         if fatal:
             return 3
 
