@@ -1,6 +1,7 @@
 """Adversarial documents, generated at test time (nothing big is checked in).
 
 - ``stream_bomb_pdf``: a ~120 KB PDF whose one content stream inflates to ~120 MB;
+- ``op_bomb_pdf``: the same size of text operators (minutes of pdfminer without the caps);
 - ``many_streams_pdf`` / ``page_count_pdf`` / ``char_bomb_pdf`` / ``object_bomb_pdf``: the
   per-page, per-document, page-count, character and object caps;
 - ``disguised_part_docx``: the main part renamed ``word/document.bin`` (reached through a
@@ -109,6 +110,13 @@ def stream_bomb_pdf(megabytes: int = 120) -> bytes:
     return _pages_pdf([[_inflating_stream(unit, megabytes << 20, pad=True)]])
 
 
+def op_bomb_pdf(megabytes: int = 120) -> bytes:
+    """Like ``stream_bomb_pdf`` but the 120 MB are text operators (~300 KB on disk): without the
+    stream caps pdfminer spends minutes on it, so only the outer wall-time limit stops it."""
+    unit = b"BT /F1 9 Tf 72 720 Td (x) Tj ET\n"
+    return _pages_pdf([[_inflating_stream(unit, megabytes << 20)]])
+
+
 def many_streams_pdf(pages: int = 3, streams: int = 4, kilobytes: int = 512) -> bytes:
     """Pages with several content streams of ``kilobytes`` KB each (per-page/document caps)."""
     unit = b"0 0 m 1 1 l S\n"
@@ -186,7 +194,7 @@ def disguised_part_docx() -> bytes:
         doc_rels = src.read("word/_rels/document.xml.rels")
     types = types.replace(b"/word/document.xml", b"/word/document.bin")
     rels = rels.replace(b"word/document.xml", b"word/document.bin")
-    renamed = _rewrite(
+    return _rewrite(
         valid,
         {
             "word/document.xml": None,
@@ -196,7 +204,6 @@ def disguised_part_docx() -> bytes:
         },
         {"word/document.bin": _with_laughs(document), "word/_rels/document.bin.rels": doc_rels},
     )
-    return renamed
 
 
 def disguised_part_clean_docx() -> bytes:
