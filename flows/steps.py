@@ -132,9 +132,11 @@ def parse_batch(
 
     Documents are parsed in the isolated worker pool (``flows.parse_pool``): a document that
     breaches its time, memory or output limit becomes a ``timeout``/``too_large`` error record
-    and the batch goes on. Results and their order are those of a serial run.
+    and the batch goes on. Results and their order are those of a serial run. The batch's
+    DOC/WPS files are converted first by one LibreOffice process (``parsing.pool.preconvert``).
     """
     from flows.parse_pool import shared_pool
+    from parsing.pool import preconvert
 
     result = BatchResult(spool=str(spool))
     archive = Archive(data_dir)
@@ -165,9 +167,19 @@ def parse_batch(
                 | {"stage": "archive", "kind": type(exc).__name__, "message": str(exc)}
             )
 
+    def office_candidates() -> Iterator[RawDocument]:
+        for data in captures:  # attachments only: DOC/WPS are never article pages
+            if _is_attachment(data):
+                try:
+                    content = archive.read(str(data["archive_uri"]))
+                except Exception:  # noqa: BLE001, S112 - recorded in the parse pass below
+                    continue
+                yield _raw(data, content, None)
+
     try:
         with shared_pool() as pool:
-            for outcome in pool.map(documents()):
+            converted = preconvert(office_candidates())
+            for outcome in pool.map(documents(), converted):
                 index = sent.popleft()
                 archive_errors(index)
                 _record(result, out, captures[index], outcome, years)

@@ -38,11 +38,19 @@ from parsing.errors import (
     WorkerDiedError,
 )
 from parsing.extract.limits import MB, Limits
+from parsing.extract.office_convert import (
+    clear_preconverted,
+    preconverted,
+    soffice_convert_many,
+)
+from parsing.formats import detect_format
 from parsing.inputs import RawDocument
 from parsing.models import Report
 from parsing.pipeline import parse_document
 
 Outcome = Report | ParseError
+Preconverted = dict[str, tuple[str, bytes]]  # sha256 of a DOC/WPS -> (suffix, DOCX bytes)
+WORD_FORMATS = ("doc", "wps")
 _ERRORS: dict[str, type[ParseError]] = {}
 
 
@@ -90,6 +98,35 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def preconvert(docs: Iterable[RawDocument], *, timeout_per_document: float = 5.0) -> Preconverted:
+    """Convert the DOC/WPS documents among ``docs`` to DOCX with ONE LibreOffice process.
+
+    Documents LibreOffice could not convert in the batch (or all of them, when the batch run
+    fails or passes ``30 + timeout_per_document * n`` seconds) are simply left out: each is then
+    converted on its own in its worker, under the worker's limits.
+    """
+    items: list[tuple[bytes, str]] = []
+    keys: list[str] = []
+    seen: set[str] = set()
+    for raw in docs:
+        if raw.content.startswith(b"PK") or raw.sha256 in seen:
+            continue
+        fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
+        if fmt in WORD_FORMATS:
+            seen.add(raw.sha256)
+            items.append((raw.content, "." + fmt))
+            keys.append(raw.sha256)
+    if not items:
+        return {}
+    timeout = 30.0 + timeout_per_document * len(items)
+    results = soffice_convert_many(items, "docx", timeout=timeout)
+    return {
+        key: (suffix, out)
+        for key, (_data, suffix), out in zip(keys, items, results, strict=True)
+        if out is not None
+    }
+
+
 class _Worker:
     """One worker process and the job it holds."""
 
@@ -109,13 +146,19 @@ class _Worker:
         self.job: tuple[int, RawDocument] | None = None
         self.deadline = 0.0
 
-    def send(self, index: int, raw: RawDocument, timeout: float) -> None:
+    def send(
+        self, index: int, raw: RawDocument, timeout: float, converted: tuple[str, bytes] | None
+    ) -> None:
         meta = raw.model_dump(mode="json", exclude={"content"})
-        header = {"id": index, "raw": meta, "size": len(raw.content)}
+        header: dict[str, Any] = {"id": index, "raw": meta, "size": len(raw.content)}
+        if converted is not None:
+            header["converted"] = {"suffix": converted[0], "size": len(converted[1])}
         self.job = (index, raw)
         self.deadline = time.monotonic() + timeout
         self.stdin.write(json.dumps(header).encode() + b"\n")
         self.stdin.write(raw.content)
+        if converted is not None:
+            self.stdin.write(converted[1])
         self.stdin.flush()
 
     def read(self) -> tuple[dict[str, Any], bytes] | None:
@@ -183,6 +226,7 @@ class ParsePool:
             }
         )
         self._workers: list[_Worker] = []
+        self._converted: Preconverted = {}
         self._selector = selectors.DefaultSelector()
         self.started_workers = 0  # how many worker processes were started (restarts included)
 
@@ -208,15 +252,27 @@ class ParsePool:
         """One document (the pool's limits apply)."""
         return next(iter(self.map([raw])))
 
-    def map(self, docs: Iterable[RawDocument]) -> Iterator[Outcome]:
-        """Yield a ``Report`` or ``ParseError`` per document, in input order."""
+    def map(
+        self, docs: Iterable[RawDocument], converted: Preconverted | None = None
+    ) -> Iterator[Outcome]:
+        """Yield a ``Report`` or ``ParseError`` per document, in input order.
+
+        ``converted`` (from ``preconvert``) holds LibreOffice output made for these documents
+        by one batch conversion; a document found there is not converted again.
+        """
+        self._converted = converted or {}
         if self.size == 0:
             parser_limits = self.limits.parser_limits()
             for raw in docs:
+                hit = self._converted.get(raw.sha256)
+                if hit is not None:
+                    preconverted(raw.content, hit[0], "docx", hit[1])
                 try:
-                    yield parse_document(raw, parser_limits)
+                    outcome: Outcome = parse_document(raw, parser_limits)
                 except ParseError as exc:
-                    yield exc
+                    outcome = exc
+                clear_preconverted()
+                yield outcome
             return
         try:
             yield from self._map(docs)
@@ -274,8 +330,9 @@ class ParsePool:
                 return
             if worker.ready and worker.job is None:
                 index, raw = queue.popleft()
+                hit = self._converted.get(raw.sha256) if self._converted else None
                 try:
-                    worker.send(index, raw, self.limits.timeout)
+                    worker.send(index, raw, self.limits.timeout, hit)
                 except OSError:  # died between jobs: put the job back, replace the worker
                     worker.job = None
                     queue.appendleft((index, raw))

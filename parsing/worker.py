@@ -5,7 +5,8 @@ then reads jobs from stdin and answers on stdout, one at a time, in a framed pro
 pickle: a JSON header line, then raw bytes):
 
 - worker → pool at start: ``{"ready": true}``;
-- pool → worker: ``{"id": n, "raw": {...RawDocument without content...}, "size": s}`` + s bytes;
+- pool → worker: ``{"id": n, "raw": {...RawDocument without content...}, "size": s}`` + s bytes
+  (plus, for a DOC/WPS converted in the batch, ``"converted": {"suffix", "size": c}`` + c bytes);
 - worker → pool: ``{"id": n, "ok": true|false, "size": m, "exit": bool}`` + m bytes: the report
   JSON, or the error record JSON (``ParseError.to_record()``); ``exit``: the worker stops now.
 
@@ -25,6 +26,7 @@ from typing import Any, BinaryIO
 
 from parsing.errors import ParseError, TooLargeError, out_of_memory
 from parsing.extract.limits import Limits
+from parsing.extract.office_convert import clear_preconverted, preconverted
 from parsing.inputs import RawDocument
 from parsing.pipeline import parse_document
 
@@ -88,8 +90,12 @@ def main(argv: list[str]) -> int:
             return 0
         job = json.loads(line)
         content = stdin.read(int(job["size"]))
+        batch = job.get("converted")  # this DOC/WPS was converted in a batch already
+        if batch:
+            preconverted(content, batch["suffix"], "docx", stdin.read(int(batch["size"])))
         raw = RawDocument.model_validate({**job["raw"], "content": content})
         ok, payload, fatal = answer(raw, limits, max_output)
+        clear_preconverted()
         _send(out, {"id": job["id"], "ok": ok, "size": len(payload), "exit": fatal}, payload)
         if fatal:
             return 3
