@@ -25,6 +25,7 @@ import codecs
 import io
 import re
 import zipfile
+import zlib
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
 
 from defusedxml import DefusedXmlException
@@ -102,7 +103,7 @@ def check_package(archive: zipfile.ZipFile, fmt: str, limits: Limits) -> None:
             continue
         try:
             content = archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
             raise CorruptDocumentError(f"{fmt}: damaged member {info.filename} ({exc})") from exc
         check_xml_part(content, info.filename, fmt)
 

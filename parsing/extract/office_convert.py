@@ -26,7 +26,7 @@ from pathlib import Path
 from parsing.errors import CorruptDocumentError
 
 _LOCK = threading.Lock()
-_PRECONVERTED: dict[tuple[str, str, str], bytes] = {}
+_PRECONVERTED: dict[tuple[str, str], bytes] = {}  # (sha256 of the input, target) -> output
 
 
 def clear_preconverted() -> None:
@@ -36,7 +36,8 @@ def clear_preconverted() -> None:
 
 def preconverted(data: bytes, suffix: str, target: str, converted: bytes) -> None:
     """Remember ``converted`` as LibreOffice's ``target`` output for ``data`` (one use)."""
-    _PRECONVERTED[(hashlib.sha256(data).hexdigest(), suffix, target)] = converted
+    del suffix  # LibreOffice reads the same bytes the same way whatever their name
+    _PRECONVERTED[(hashlib.sha256(data).hexdigest(), target)] = converted
 
 
 def soffice_path() -> str | None:
@@ -98,7 +99,7 @@ def run_bounded(cmd: list[str], *, timeout: float, cwd: Path, what: str) -> byte
 
 def soffice_convert(data: bytes, suffix: str, target: str, *, timeout: float) -> bytes:
     """Convert ``data`` (a file named input<suffix>) with LibreOffice to ``target`` (docx/html)."""
-    ready = _PRECONVERTED.pop((hashlib.sha256(data).hexdigest(), suffix, target), None)
+    ready = _PRECONVERTED.pop((hashlib.sha256(data).hexdigest(), target), None)
     if ready is not None:
         return ready
     exe = soffice_path()
