@@ -146,3 +146,24 @@ def test_html_without_body_text():
 def test_empty_zip_archives(build, name):
     err = _error(build(), name)
     assert err.kind == "empty_archive"
+
+
+# ---------------------------------------------------------------- fuzz findings
+
+
+def test_a_cut_off_style_block_holding_the_page_is_read_in_linear_time():
+    """scripts/fuzz_documents.py: an unclosed <style> swallowing 56 KB took 97 s (regex)."""
+    page = "<html><head><style><!-- p.Mso " + "报告正文 span lang=EN-US " * 8000
+    started = time.monotonic()
+    err = _error(page.encode(), "cut.html")
+    assert time.monotonic() - started < 5
+    assert err.kind == "empty_html"
+
+
+def test_control_characters_and_a_broken_ipv6_href_are_not_parser_bugs():
+    page = (
+        "<html><body><p>某县2020年政府信息公开\x01工作年度报告\x0b</p>"
+        "<p><a href='http://[oops/'>链接</a></p></body></html>"
+    )
+    err = _error(page.encode(), "ctl.html")
+    assert err.kind == "not_a_report"
