@@ -58,6 +58,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+STATE_DIR = ("state", "crawls")
+"""``<data-dir>/state/crawls/<site>.json``: the last crawl's status, bounds hit and link counts."""
+
+
+def write_state(data_dir: Path, summary: CrawlSummary) -> None:
+    """Keep the last crawl's status per site (``xxgk status`` shows incomplete sites)."""
+    from datetime import UTC, datetime
+
+    state = {
+        "site": summary.site,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": summary.status,
+        "limits": [
+            {"bound": e.bound, "url": e.url, "message": e.message}
+            for e in summary.errors
+            if e.kind == "limit_reached"
+        ],
+        "links": summary.links.model_dump(),
+        "errors": len(summary.errors),
+    }
+    folder = data_dir.joinpath(*STATE_DIR)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{summary.site}.json.tmp"
+        tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(folder / f"{summary.site}.json")
+    except OSError as exc:  # the summary line still says it all
+        logging.getLogger("crawler").warning("could not write crawl state: %s", exc)
+
+
 def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     """Run the command; return the exit code and the summary (not printed)."""
     args = build_parser().parse_args(argv)
@@ -84,6 +114,8 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     for key, value in args.setting:
         settings.set(key, value, priority="cmdline")
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+    if not settings.get("XXGK_SPOOL_DIR"):  # report bodies stream here (crawler.spool)
+        settings.set("XXGK_SPOOL_DIR", str(Path(args.data_dir) / "spool-crawl"), priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportSpider)
     process.crawl(
@@ -97,6 +129,7 @@ def run(argv: Sequence[str] | None = None) -> tuple[int, CrawlSummary]:
     spider = crawler.spider
     if isinstance(spider, ReportSpider):
         summary = spider.summary
+        write_state(Path(args.data_dir), summary)
     else:
         summary.add_error("crawl_failed", "", "the spider did not start (see stderr)")
         return EXIT_FAILED, summary

@@ -3,12 +3,21 @@
 Layout under ``<data-dir>/archive/``: rotating ``xxgk-<utc>-<pid>-<serial>.warc.gz`` files (gzip per
 record, request + response records linked by ``WARC-Concurrent-To``) and ``index.sqlite``
 mapping URL and content sha256 to file + offset + length, with per-capture metadata.
-Identical bytes are stored once: a repeat capture gets an index row pointing at the stored record.
-An ``archive_uri`` looks like ``archive/<file>.warc.gz#offset=123`` (relative to the data dir).
+Identical bytes are stored once: a repeat capture gets an index row pointing at the stored record
+and a WARC ``revisit`` record (profile identical-payload-digest, same ``WARC-Payload-Digest``).
+Redirects (3xx) and robots.txt answers are archived as their own response records (not indexed as
+captures). An ``archive_uri`` looks like ``archive/<file>.warc.gz#offset=123`` (relative to the
+data dir).
+
+HTTP headers are stored as received, with one documented decoding: the payload is the body
+after transfer decoding (de-chunked) and content decoding (gzip/deflate/br, what the parser
+reads), so ``Transfer-Encoding``, ``Content-Encoding`` and ``Content-Length`` as received are
+kept under ``X-Archive-Orig-<name>`` and ``Content-Length`` states the stored payload's length.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -32,6 +41,42 @@ INDEX_NAME = "index.sqlite"
 _FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.warc(\.gz)?$")
 _URI_RE = re.compile(r"^archive/([^/#]+)#offset=(\d+)(?:&length=(\d+))?$")
 _DROP_HEADERS = {"transfer-encoding", "content-encoding", "content-length"}
+_REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+_CHUNK = 1 << 20
+
+
+def _digests(body: bytes | None, path: Path | None) -> tuple[str, str, int]:
+    """(sha256 hex, WARC sha1 base32 payload digest, size) of a body in memory or in a file."""
+    sha256, sha1 = hashlib.sha256(), hashlib.sha1()  # noqa: S324 - WARC's customary digest
+    size = 0
+    if path is not None:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                sha256.update(chunk)
+                sha1.update(chunk)
+                size += len(chunk)
+    else:
+        data = body or b""
+        sha256.update(data)
+        sha1.update(data)
+        size = len(data)
+    return sha256.hexdigest(), "sha1:" + base64.b32encode(sha1.digest()).decode(), size
+
+
+def stored_headers(
+    headers: Iterable[tuple[str, str]], payload_length: int
+) -> list[tuple[str, str]]:
+    """HTTP headers as received, with the decoding of the stored payload made explicit."""
+    out: list[tuple[str, str]] = []
+    for key, value in headers:
+        if key.lower() in _DROP_HEADERS:
+            out.append((f"X-Archive-Orig-{key}", value))
+        else:
+            out.append((key, value))
+    out.append(("Content-Length", str(payload_length)))
+    return out
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS contents (
   sha256 TEXT PRIMARY KEY, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,
@@ -155,10 +200,15 @@ class Archive:
         if self._file is not None and self._file.tell() < self.max_file_bytes:
             return self._file
         self._close_file()
-        self._serial += 1
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-        name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
-        fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        while True:  # a second writer of the same process and second takes the next serial
+            self._serial += 1
+            name = f"{self.prefix}-{stamp}-{os.getpid()}-{self._serial:05d}.warc.gz"
+            try:
+                fd = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                break
+            except FileExistsError:
+                continue
         os.fchmod(fd, 0o644)
         self._file = os.fdopen(fd, "wb")
         self._file_name = name
@@ -178,7 +228,8 @@ class Archive:
         self,
         *,
         url: str,
-        body: bytes,
+        body: bytes = b"",
+        body_path: str | Path | None = None,
         status: int = 200,
         response_headers: Iterable[tuple[str, str]] = (),
         request_headers: Iterable[tuple[str, str]] = (),
@@ -192,7 +243,8 @@ class Archive:
 
         ``hints`` are index metadata: site, content_type, etag, last_modified, title, year,
         publisher, published_date, referer, kind, filename. The row becomes durable at the next
-        ``commit()`` (automatic every ``commit_every`` captures).
+        ``commit()`` (automatic every ``commit_every`` captures). ``body_path`` (a spooled body)
+        replaces ``body``: the file is streamed into the record, never read whole.
         """
         unknown = set(hints) - set(_META_FIELDS)
         if unknown:
@@ -200,17 +252,30 @@ class Archive:
         if not self._recovered:
             self._recovered = True
             self.recover_orphans()
-        sha = hashlib.sha256(body).hexdigest()
+        path = Path(body_path) if body_path is not None else None
+        sha, digest, size = _digests(body, path)
         fetched_at = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
         target = final_url or url
         previous = self.latest(url)
         stored = self._pending_contents.get(sha) or self._lookup_content(sha)
         written = stored is None
+        response_headers = list(response_headers)
         if stored is None:
-            stored = self._write_records(
-                target, body, status, response_headers, request_headers, method, request_body
-            )
+            with path.open("rb") if path is not None else io.BytesIO(body) as payload:
+                stored = self._write_records(
+                    target,
+                    payload,
+                    size,
+                    status,
+                    response_headers,
+                    request_headers,
+                    method,
+                    request_body,
+                    digest,
+                )
             self._pending_contents[sha] = stored
+        else:
+            self._write_revisit(target, digest, size, stored, status, response_headers)
         warc_file, offset, length, size = stored
         meta = CaptureMeta(
             url=url,
@@ -240,23 +305,88 @@ class Archive:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
+    def _original_record(self, stored: tuple[str, int, int, int]) -> tuple[str, str, str]:
+        """(target URI, date, payload digest) of the stored response record."""
+        path = self.root / stored[0]
+        if stored[0] == self._file_name and self._file is not None:
+            self._file.flush()
+        with path.open("rb") as fh:
+            fh.seek(stored[1])
+            for record in ArchiveIterator(fh):
+                h = record.rec_headers
+                return (
+                    h.get_header("WARC-Target-URI") or "",
+                    h.get_header("WARC-Date") or "",
+                    h.get_header("WARC-Payload-Digest") or "",
+                )
+        raise ArchiveError(f"no record at {stored[0]}#offset={stored[1]}")
+
+    def _write_revisit(
+        self,
+        target: str,
+        digest: str,
+        size: int,
+        stored: tuple[str, int, int, int],
+        status: int,
+        response_headers: list[tuple[str, str]],
+    ) -> None:
+        """A capture whose payload is stored already: a WARC revisit record pointing at it."""
+        ref_uri, ref_date, ref_digest = self._original_record(stored)
+        out = self._open_file()
+        writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        http = StatusAndHeaders(
+            f"{status} {_reason(status)}",
+            stored_headers(response_headers, size),
+            protocol="HTTP/1.1",
+        )
+        record = writer.create_revisit_record(
+            target, ref_digest or digest, ref_uri, ref_date, http_headers=http
+        )
+        record.rec_headers.replace_header("WARC-Profile", _REVISIT_PROFILE)
+        writer.write_record(record)
+
+    def write_plain_record(
+        self,
+        *,
+        url: str,
+        status: int,
+        body: bytes,
+        response_headers: Iterable[tuple[str, str]] = (),
+        request_headers: Iterable[tuple[str, str]] = (),
+        method: str = "GET",
+    ) -> tuple[str, int]:
+        """Archive a response that is not a capture (a 3xx hop, robots.txt): WARC only.
+
+        Returns (warc file, offset). No index row: ``latest(url)`` keeps naming the document.
+        """
+        stored = self._write_records(
+            url, io.BytesIO(body), len(body), status, response_headers, request_headers, method, b""
+        )
+        return stored[0], stored[1]
+
     def _write_records(
         self,
         target: str,
-        body: bytes,
+        payload: io.IOBase | io.BufferedReader | io.BytesIO,
+        size: int,
         status: int,
         response_headers: Iterable[tuple[str, str]],
         request_headers: Iterable[tuple[str, str]],
         method: str,
         request_body: bytes,
+        digest: str | None = None,
     ) -> tuple[str, int, int, int]:
         out = self._open_file()
         writer = WARCWriter(out, gzip=True, warc_version="1.1")
-        headers = [(k, v) for k, v in response_headers if k.lower() not in _DROP_HEADERS]
-        headers.append(("Content-Length", str(len(body))))
+        headers = stored_headers(response_headers, size)
         http = StatusAndHeaders(f"{status} {_reason(status)}", headers, protocol="HTTP/1.1")
         resp = writer.create_warc_record(
-            target, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
+            target,
+            "response",
+            payload=payload,
+            length=size,
+            http_headers=http,
+            warc_headers_dict={"WARC-Payload-Digest": digest} if digest else None,
         )
         parts = urlsplit(target)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -278,7 +408,7 @@ class Archive:
         writer.write_record(resp)
         length = out.tell() - offset
         writer.write_record(req)
-        return self._file_name, offset, length, len(body)
+        return self._file_name, offset, length, size
 
     def recover_orphans(self) -> int:
         """Index the response records a killed writer stored but never committed.
@@ -300,7 +430,8 @@ class Archive:
                     fh.seek(start)
                     records = ArchiveIterator(fh)
                     for record in records:
-                        if record.rec_type != "response":
+                        if record.rec_type != "response" or not _is_capture(record):
+                            records.read_to_end(record)
                             continue
                         payload = record.raw_stream.read()
                         records.read_to_end(record)
@@ -447,6 +578,14 @@ class Archive:
     def count(self) -> int:
         """Number of committed capture rows."""
         return int(self._db.execute("SELECT COUNT(*) FROM captures").fetchone()[0])
+
+
+def _is_capture(record: object) -> bool:
+    """A 2xx response other than robots.txt (3xx hops and robots.txt are never captures)."""
+    http = getattr(record, "http_headers", None)
+    status = http.get_statuscode() if http is not None else ""
+    target = getattr(record, "rec_headers").get_header("WARC-Target-URI") or ""  # noqa: B009
+    return str(status).startswith("2") and not urlsplit(target).path.endswith("/robots.txt")
 
 
 def _row(meta: CaptureMeta) -> tuple[object, ...]:

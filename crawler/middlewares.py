@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
@@ -12,6 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.archive import Archive
+from crawler.spool import SPOOL_META
 from crawler.urls import canonical_url, filename_from_headers, host_allowed
 
 if TYPE_CHECKING:
@@ -51,8 +53,11 @@ class ArchiveMiddleware:
     """Write every successful capture of a list page or report document to the WARC archive.
 
     Placed at 585: it sees responses after redirects and decompression, so the stored body is
-    what the parser gets; ``Content-Encoding``/``Transfer-Encoding`` are dropped consistently.
-    The result (``WriteResult``) is left in ``request.meta["xxgk_capture"]``.
+    what the parser gets; the headers are the ones received (kept by ``RawHeadersMiddleware``),
+    the decoding stated as ``X-Archive-Orig-*`` (see ``crawler.archive``). A spooled body
+    (``crawler.spool``) is streamed from its file, which is then deleted. robots.txt answers are
+    archived as plain records. The result (``WriteResult``) is left in
+    ``request.meta["xxgk_capture"]``.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -67,10 +72,14 @@ class ArchiveMiddleware:
         """Archive 2xx responses of requests tagged with ``xxgk_kind``."""
         kind = request.meta.get("xxgk_kind")
         spider: _ArchivingSpider | None = self.crawler.spider  # type: ignore[assignment]
-        if not kind or not 200 <= response.status < 300 or spider is None:
+        if spider is None or "cached" in response.flags:
             return response
-        if "cached" in response.flags:
+        if not kind and urlsplit(request.url).path == "/robots.txt":
+            _archive_plain(spider, request, response)
             return response
+        if not kind or not 200 <= response.status < 300:
+            return response
+        spool = request.meta.pop(SPOOL_META, None)
         hints = dict(request.meta.get("xxgk_hints") or {})
         redirects = request.meta.get("redirect_urls") or []
         url = redirects[0] if redirects else request.url
@@ -79,8 +88,9 @@ class ArchiveMiddleware:
                 url=url,
                 final_url=response.url,
                 body=response.body,
+                body_path=spool,
                 status=response.status,
-                response_headers=_headers(response.headers),
+                response_headers=_received_headers(request, response),
                 request_headers=_headers(request.headers),
                 method=request.method,
                 request_body=request.body,
@@ -96,7 +106,67 @@ class ArchiveMiddleware:
             logger.error("archive write failed for %s: %s", url, exc)
             request.meta["xxgk_archive_error"] = str(exc)
             return response
+        finally:
+            if spool:
+                Path(spool).unlink(missing_ok=True)
         request.meta["xxgk_capture"] = result
+        return response
+
+
+def _received_headers(request: Request, response: Response) -> list[tuple[str, str]]:
+    raw = request.meta.get(RAW_HEADERS_META)
+    return list(raw) if raw is not None else _headers(response.headers)
+
+
+def _archive_plain(spider: _ArchivingSpider, request: Request, response: Response) -> None:
+    """A response that is no capture (3xx hop, robots.txt) as its own WARC record."""
+    try:
+        spider.archive.write_plain_record(
+            url=request.url,
+            status=response.status,
+            body=response.body,
+            response_headers=_received_headers(request, response),
+            request_headers=_headers(request.headers),
+            method=request.method,
+        )
+    except OSError as exc:
+        logger.error("archive write failed for %s: %s", request.url, exc)
+
+
+RAW_HEADERS_META = "xxgk_raw_headers"
+
+
+class RawHeadersMiddleware:
+    """Keep the response headers as received (before decompression rewrites them); at 595."""
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Remember the received headers in ``request.meta``."""
+        request.meta[RAW_HEADERS_META] = _headers(response.headers)
+        return response
+
+
+class RedirectArchiveMiddleware:
+    """Archive each 3xx hop of a tracked request as its own WARC response record; at 615.
+
+    It runs before the off-site and loop guards (610) and Scrapy's redirect (600), so refused
+    hops are archived too; the capture at the end of the chain is archived by ArchiveMiddleware.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectArchiveMiddleware:
+        """Scrapy factory hook."""
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Write the 3xx response (headers as received) to the archive."""
+        spider: _ArchivingSpider | None = self.crawler.spider  # type: ignore[assignment]
+        if 300 <= response.status < 400 and request.meta.get("xxgk_kind") and spider is not None:
+            request.meta[RAW_HEADERS_META] = _headers(response.headers)
+            _archive_plain(spider, request, response)
+            request.meta.pop(RAW_HEADERS_META, None)
         return response
 
 

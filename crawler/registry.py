@@ -10,12 +10,65 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from crawler.script_lists import ApiSpec
+
 DEFAULT_SITES_FILE = Path(__file__).with_name("sites.toml")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 class RegistryError(ValueError):
     """The registry file is unreadable or invalid; the message names the field path."""
+
+
+class ListApi(BaseModel):
+    """A column whose list is loaded by script from a JSON/JSONP/POST-form endpoint.
+
+    ``url`` may hold ``{page}``; otherwise ``page_param`` is added to the query (GET) or the
+    form body (POST) together with ``params``. ``items`` is the dotted path of the item list
+    (searched for when absent), ``*_field`` name the item fields, ``total`` the dotted path of
+    the declared total (pages, or records when ``total_is_records``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    method: str = Field(default="GET", pattern="^(GET|POST)$")
+    params: dict[str, str] = Field(default_factory=dict)
+    page_param: str | None = "pageNo"
+    first_page: int = Field(default=1, ge=0)
+    page_size: int | None = Field(default=None, ge=1)
+    items: str | None = None
+    title_field: str | None = None
+    url_field: str | None = None
+    date_field: str | None = None
+    total: str | None = None
+    total_is_records: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
+
+    def spec(self) -> ApiSpec:
+        """The endpoint as the spider pages it."""
+        return ApiSpec(
+            url=self.url,
+            method=self.method,
+            params=dict(self.params),
+            page_param=self.page_param,
+            page=self.first_page,
+            first_page=self.first_page,
+            items=self.items,
+            title_field=self.title_field,
+            url_field=self.url_field,
+            date_field=self.date_field,
+            total_field=self.total,
+            total_is_records=self.total_is_records,
+            page_size=self.page_size,
+            source="registry",
+        )
 
 
 class SiteOverrides(BaseModel):
@@ -31,7 +84,11 @@ class SiteOverrides(BaseModel):
     json_page_param: str | None = None  # query parameter of JSON list pages
     headers: dict[str, str] = Field(default_factory=dict)
     obey_robots: bool = True
-    max_pages: int = Field(default=200, ge=1)
+    max_pages: int = Field(default=500, ge=1)  # old name of page_limit
+    page_limit: int | None = Field(default=None, ge=1)  # list pages per run (default 500)
+    max_documents: int | None = Field(default=None, ge=1)  # documents per run (default 5000)
+    list_api: list[ListApi] = Field(default_factory=list)  # lists loaded by script
+    discover_scripts: bool = True  # look for list endpoints in inline scripts of column pages
 
     @field_validator("link_patterns", "deny_patterns", "follow_patterns")
     @classmethod
@@ -132,6 +189,18 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"unsupported TOML value {value!r}")
+
+
+def site_toml(data: dict[str, object], comment: str | None = None) -> str:
+    """One ``[[site]]`` table as TOML text (validated first; RegistryError names the field)."""
+    try:
+        Site.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError(_format_error(Path("<site>"), exc)) from exc
+    lines = [f"# {comment}"] if comment else []
+    lines.append("[[site]]")
+    lines += [f"{key} = {_toml_value(value)}" for key, value in data.items()]
+    return "\n".join(lines) + "\n"
 
 
 def add_site(

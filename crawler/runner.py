@@ -68,7 +68,12 @@ def run_crawl(
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired as exc:
         summary = CrawlSummary(site=site)
-        summary.add_error("timeout", "", f"crawl did not finish within {timeout:.0f}s")
+        summary.add_error(  # a bound like the others: what was archived stays, the rest is missing
+            "limit_reached",
+            "",
+            f"crawl_timeout: crawl did not finish within {timeout:.0f}s",
+            bound="crawl_timeout",
+        )
         logger.warning("crawl of %s timed out: %s", site, str(exc.stderr or "")[-2000:])
         return summary
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+LIMIT_REACHED = "limit_reached"
+INCOMPLETE = "incomplete"
+
 
 class CaptureInfo(BaseModel):
     """One report document seen by the crawl (newly archived or already in the archive)."""
@@ -31,9 +34,36 @@ class CrawlError(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    kind: str  # http_error, offsite_redirect, robots_forbidden, timeout, download_error, ...
+    kind: str  # http_error, offsite_redirect, robots_forbidden, timeout, limit_reached, ...
     url: str
     message: str = ""
+    bound: str | None = None  # for ``limit_reached``: which bound (page_limit, max_documents …)
+
+
+class LinkCounts(BaseModel):
+    """Every link the crawl met, and where each one ended (exactly one bucket per link).
+
+    ``found == fetched + duplicates + sum(filtered.values()) + errors`` once the crawl is over:
+    a link is fetched (or reused from the archive), a duplicate of one seen in this run,
+    filtered with a reason, or an error (with an error record naming it or its bound).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    found: int = 0
+    fetched: int = 0
+    duplicates: int = 0
+    filtered: dict[str, int] = Field(default_factory=dict)
+    errors: int = 0
+
+    def filter(self, reason: str) -> None:
+        """Count one link filtered for ``reason``."""
+        self.filtered[reason] = self.filtered.get(reason, 0) + 1
+
+    @property
+    def accounted(self) -> int:
+        """Links that reached a bucket."""
+        return self.fetched + self.duplicates + sum(self.filtered.values()) + self.errors
 
 
 class CrawlSummary(BaseModel):
@@ -50,7 +80,16 @@ class CrawlSummary(BaseModel):
     captures: list[CaptureInfo] = Field(default_factory=list)
     finish_reason: str | None = None
     elapsed_s: float | None = None
+    links: LinkCounts = Field(default_factory=LinkCounts)
+    status: str = "ok"  # "incomplete" when a crawl bound was hit (see ``limits_hit``)
+    limits_hit: list[str] = Field(default_factory=list)  # names of the bounds that were hit
+    spooled: int = 0  # documents whose body streamed to disk on arrival (crawler.spool)
+    list_endpoints: list[str] = Field(default_factory=list)  # script-loaded lists found
 
-    def add_error(self, kind: str, url: str, message: str = "") -> None:
-        """Record one error."""
-        self.errors.append(CrawlError(kind=kind, url=url, message=message[:500]))
+    def add_error(self, kind: str, url: str, message: str = "", bound: str | None = None) -> None:
+        """Record one error; a ``limit_reached`` error makes the crawl ``incomplete``."""
+        self.errors.append(CrawlError(kind=kind, url=url, message=message[:500], bound=bound))
+        if kind == LIMIT_REACHED:
+            self.status = INCOMPLETE
+            if bound and bound not in self.limits_hit:
+                self.limits_hit.append(bound)

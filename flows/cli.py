@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from flows.cli_sites_discover import sites_discover
 from parsing import ParseError, RawDocument
 
 app = typer.Typer(
@@ -300,7 +301,7 @@ def status(
         typer.echo(f"no warehouse at {root} yet: run `xxgk run` or `xxgk backfill` first", err=True)
         raise typer.Exit(1)
     try:
-        typer.echo(status_table(root, _sites_file(sites_file)))
+        typer.echo(status_table(root, _sites_file(sites_file), None, data_dir / "state" / "crawls"))
     except RegistryError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
@@ -321,6 +322,7 @@ def compact(data_dir: DataDir = Path("data"), warehouse: Warehouse = None) -> No
 
 sites_app = typer.Typer(help="The site registry: list, add, check.", no_args_is_help=True)
 app.add_typer(sites_app, name="sites")
+sites_app.command("discover")(sites_discover)
 
 
 @sites_app.command("list")

@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+INCOMPLETE = "incomplete"  # the crawl hit a bound (crawler.summary.INCOMPLETE)
+
 COLUMNS = (
     "site",
     "found",
@@ -75,6 +77,11 @@ class RunSummary:
         return self.sites.setdefault(site, SiteLine(site))
 
     @property
+    def incomplete_sites(self) -> list[str]:
+        """Sites whose crawl hit a bound (``limit_reached``): some reports may be missing."""
+        return [s.site for s in self.sites.values() if s.status == INCOMPLETE]
+
+    @property
     def broken_sites(self) -> list[str]:
         """Sites marked broken (crawl failed, or fewer reports than the last run)."""
         return [s.site for s in self.sites.values() if s.status == "broken"]
@@ -96,6 +103,7 @@ class RunSummary:
         """JSON-able form."""
         data = asdict(self)
         data["broken_sites"] = self.broken_sites
+        data["incomplete_sites"] = self.incomplete_sites
         return data
 
 
@@ -108,6 +116,13 @@ def add_crawl(summary: RunSummary, crawl: dict[str, Any]) -> None:
     line.errors += len(errs)
     kinds = Counter(e.get("kind", "error") for e in errs)
     line.reasons += [f"{k} ×{n}" for k, n in kinds.most_common()]
+    if crawl.get("status") == INCOMPLETE and line.status == "ok":
+        line.status = INCOMPLETE
+        line.reasons[:0] = [
+            f"bound {e.get('bound')} hit at {e.get('url')}"
+            for e in errs
+            if e.get("kind") == "limit_reached"
+        ]
 
 
 def add_batch(

@@ -26,8 +26,9 @@ from crawler.recognize import (
     year_from_title,
 )
 from crawler.registry import Site, get_site
-from crawler.summary import CaptureInfo, CrawlSummary
-from crawler.urls import canonical_url, host_allowed, is_attachment_url
+from crawler.script_lists import ApiSpec, api_page, find_endpoints, wants_next
+from crawler.summary import LIMIT_REACHED, CaptureInfo, CrawlSummary
+from crawler.urls import ATTACHMENT_EXTENSIONS, canonical_url, host_allowed, is_attachment_url
 
 logger = logging.getLogger(__name__)
 _BODY_SCOPES = (
@@ -38,6 +39,9 @@ _BODY_SCOPES = (
     ".article-content",
     ".xl_main",
     "#ivs_content",
+)
+_MAYBE_ATTACHMENT = re.compile(
+    r"\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")\b|downfile", re.IGNORECASE
 )
 _META_DATE = ("PubDate", "pubdate", "firstpublishedtime", "publishdate")
 
@@ -79,7 +83,13 @@ class ReportSpider(scrapy.Spider):
         self._seen_captures: set[str] = set()
         self._started = time.monotonic()
         self._list_pages = 0
-        self._page_limit_hit = False
+        self._doc_requests = 0
+        self._seen_lists: set[str] = set()
+        self._limit_errors: dict[str, int] = {}  # bound -> index of its error record
+        self._limit_counts: dict[str, int] = {}  # bound -> links it cut
+        self._outstanding: dict[int, str] = {}  # link id -> URL, until callback or errback
+        self._next_link = 0
+        self._api_seen: set[str] = set()
         ov = self.site.overrides
         self._link_res = [re.compile(p) for p in ov.link_patterns]
         self._deny_res = [re.compile(p) for p in ov.deny_patterns]
@@ -98,14 +108,61 @@ class ReportSpider(scrapy.Spider):
             max_file_bytes=s.getint("XXGK_ARCHIVE_MAX_FILE_BYTES", 1 << 30),
         )
         spider.conditional = s.getbool("XXGK_CONDITIONAL", True)
-        spider.max_pages = min(
-            s.getint("XXGK_MAX_LIST_PAGES", 500), spider.site.overrides.max_pages
-        )
+        ov = spider.site.overrides
+        if ov.page_limit is not None:  # the site's own bound wins, higher or lower
+            spider.max_pages = ov.page_limit
+        elif "max_pages" in ov.model_fields_set:
+            spider.max_pages = ov.max_pages
+        else:
+            spider.max_pages = s.getint("XXGK_MAX_LIST_PAGES", 500)
+        spider.max_documents = ov.max_documents or s.getint("XXGK_MAX_DOCUMENTS", 5000)
+        spider.max_url_length = s.getint("URLLENGTH_LIMIT", 8192) or 1 << 30
         return spider
 
     archive: Archive
     conditional: bool
     max_pages: int
+    max_documents: int
+    max_url_length: int
+
+    # ---- link accounting -----------------------------------------------------------------
+    def _limit(self, bound: str, url: str, message: str) -> None:
+        """A bound was hit: one ``limit_reached`` record per bound, counting what it cut."""
+        self.summary.links.errors += 1
+        index = self._limit_errors.get(bound)
+        if index is None:
+            self._limit_errors[bound] = len(self.summary.errors)
+            self.summary.add_error(LIMIT_REACHED, url, f"{bound}: {message}", bound=bound)
+        self._limit_counts[bound] = self._limit_counts.get(bound, 0) + 1
+
+    def _track(self, meta: dict[str, Any], url: str) -> dict[str, Any]:
+        """Mark a request as carrying a found link; it settles in its callback or errback."""
+        self._next_link += 1
+        self._outstanding[self._next_link] = url
+        meta["xxgk_link_id"] = self._next_link
+        return meta
+
+    def _settle(self, request: scrapy.Request | None, ok: bool) -> None:
+        """The link of ``request`` ended: fetched (ok) or an error (with its error record)."""
+        link_id = request.meta.get("xxgk_link_id") if request is not None else None
+        if link_id is None or self._outstanding.pop(link_id, None) is None:
+            return
+        if ok:
+            self.summary.links.fetched += 1
+        else:
+            self.summary.links.errors += 1
+
+    def _too_long(self, url: str) -> bool:
+        if len(url) <= self.max_url_length:
+            return False
+        self.summary.links.errors += 1
+        self.summary.add_error(
+            "url_too_long",
+            url[:300] + "…",
+            f"URL of {len(url)} characters exceeds URLLENGTH_LIMIT ({self.max_url_length}); "
+            "not requested",
+        )
+        return True
 
     # ---- requests ------------------------------------------------------------------------
     def _meta(self, kind: str, **extra: Any) -> dict[str, Any]:
@@ -115,14 +172,26 @@ class ReportSpider(scrapy.Spider):
         return meta
 
     def _listing_request(
-        self, url: str, method: str = "GET", body: str | None = None, referer: str | None = None
+        self,
+        url: str,
+        method: str = "GET",
+        body: str | None = None,
+        referer: str | None = None,
+        api: ApiSpec | None = None,
     ) -> scrapy.Request | None:
-        if self._list_pages >= self.max_pages:
-            if not self._page_limit_hit:  # endless pagination or a link trap: say so, once
-                self._page_limit_hit = True
-                self.summary.add_error(
-                    "page_limit", url, f"list page limit ({self.max_pages}) reached; not fetched"
-                )
+        """The request of one found list-page link, or None (duplicate, limit, too long)."""
+        self.summary.links.found += 1
+        key = f"{method} {canonical_url(url)} {body or ''}"
+        if key in self._seen_lists or canonical_url(url) in self._seen_docs:
+            self.summary.links.duplicates += 1
+            return None
+        self._seen_lists.add(key)
+        if self._too_long(url):
+            return None
+        if self._list_pages >= self.max_pages:  # endless pagination or a link trap: say so
+            self._limit(
+                "page_limit", url, f"{self.max_pages} list pages fetched; this and later not"
+            )
             return None
         self._list_pages += 1
         headers = dict(self.site.overrides.headers)
@@ -130,20 +199,33 @@ class ReportSpider(scrapy.Spider):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if referer:
             headers["Referer"] = referer
+        meta = self._meta("listing", xxgk_hints={"referer": referer})
+        if api is not None:
+            meta["xxgk_api"] = api
+            headers.setdefault("X-Requested-With", "XMLHttpRequest")
         return scrapy.Request(
             url,
             method=method,
             body=body,
             headers=headers,
-            callback=self.parse_listing,
+            callback=self.parse_api if api is not None else self.parse_listing,
             errback=self.on_error,
-            meta=self._meta("listing", xxgk_hints={"referer": referer}),
+            meta=self._track(meta, url),
+            dont_filter=True,  # deduplicated above; the scheduler must never drop it silently
         )
 
+    def _api_request(self, spec: ApiSpec, referer: str | None) -> scrapy.Request | None:
+        url, method, body = spec.request()
+        return self._listing_request(url, method, body, referer, api=spec)
+
     async def start(self) -> AsyncIterator[Any]:
-        """One request per start URL of the site."""
+        """One request per start URL of the site, and the first page of each ``list_api``."""
         for url in self.site.start_urls:
             request = self._listing_request(url)
+            if request is not None:
+                yield request
+        for api in self.site.overrides.list_api:
+            request = self._api_request(api.spec(), self.site.start_urls[0])
             if request is not None:
                 yield request
 
@@ -152,8 +234,10 @@ class ReportSpider(scrapy.Spider):
         """Report links, sub-columns and further pages of one list page."""
         self.summary.pages += 1
         if not isinstance(response, TextResponse):
+            self._settle(response.request, ok=False)
             self.summary.add_error("not_a_list", response.url, "list page is not text")
             return
+        self._settle(response.request, ok=True)
         ov = self.site.overrides
         page = parse_listing(
             response.text,
@@ -163,26 +247,67 @@ class ReportSpider(scrapy.Spider):
             next_selector=ov.next_selector,
             json_page_param=ov.json_page_param,
         )
+        page_urls = {more.url for more in page.pages}
         for link in page.links:
-            yield from self._consider(link, response.url)
+            if link.url not in page_urls:  # a 下一页 anchor is counted once, as a page
+                yield from self._consider(link, response.url)
         for more in page.pages:
             if host_allowed(more.url, self.allowed_domains):
                 request = self._listing_request(more.url, more.method, more.body, response.url)
                 if request is not None:
                     yield request
+            else:
+                self.summary.links.found += 1
+                self.summary.links.filter("offsite")
+        if page.style == "html" and ov.discover_scripts and "<script" in response.text:
+            for spec in find_endpoints(response.text, response.url):
+                if spec.url in self._api_seen or not host_allowed(spec.url, self.allowed_domains):
+                    continue
+                self._api_seen.add(spec.url)
+                self.summary.list_endpoints.append(f"{spec.method} {spec.url}")
+                request = self._api_request(spec, response.url)
+                if request is not None:
+                    yield request
+
+    def parse_api(self, response: Response) -> Iterator[scrapy.Request]:
+        """One page of a script-loaded list: its report links, then the next page if due."""
+        self.summary.pages += 1
+        spec: ApiSpec = response.meta["xxgk_api"]
+        text = response.text if isinstance(response, TextResponse) else ""
+        page = api_page(text, response.url, spec)
+        if not page.ok:
+            self._settle(response.request, ok=False)
+            self.summary.add_error(
+                "not_a_list", response.url, f"list endpoint ({spec.source}) answered no JSON"
+            )
+            return
+        self._settle(response.request, ok=True)
+        referer = (response.meta.get("xxgk_hints") or {}).get("referer") or response.url
+        for link in page.links:
+            yield from self._consider(link, referer)
+        if wants_next(spec, page):
+            request = self._api_request(spec.next(), referer)
+            if request is not None:
+                yield request
 
     def _consider(self, link: ListedLink, referer: str) -> Iterator[scrapy.Request]:
         url = link.url
-        if not host_allowed(url, self.allowed_domains) or any(
-            r.search(url) for r in self._deny_res
-        ):
-            return
-        if is_report_title(link.text) or any(r.search(url) for r in self._link_res):
+        if not host_allowed(url, self.allowed_domains):
+            self._filtered("offsite")
+        elif any(r.search(url) for r in self._deny_res):
+            self._filtered("denied")
+        elif is_report_title(link.text) or any(r.search(url) for r in self._link_res):
             yield from self._document(url, link.text, link.date, referer, "document")
         elif any(r.search(url) for r in self._follow_res) or self._is_subcolumn(link):
             request = self._listing_request(url, referer=referer)
             if request is not None:
                 yield request
+        else:
+            self._filtered("not_a_report")
+
+    def _filtered(self, reason: str) -> None:
+        self.summary.links.found += 1
+        self.summary.links.filter(reason)
 
     def _is_subcolumn(self, link: ListedLink) -> bool:
         """A sub-column of the 年报 column (部门年报, 乡镇年报…): no year, under a start URL."""
@@ -205,14 +330,25 @@ class ReportSpider(scrapy.Spider):
         kind: str,
         inherited: dict[str, Any] | None = None,
     ) -> Iterator[scrapy.Request]:
+        self.summary.links.found += 1
         key = canonical_url(url)
-        if key in self._seen_docs:
+        if key in self._seen_docs or f"GET {key} " in self._seen_lists:  # a list is no document
+            self.summary.links.duplicates += 1
             return
         self._seen_docs.add(key)
         base = inherited or {}
         year = base.get("year") or year_from_title(title or "")
         if self.years and year is not None and year not in self.years:
+            self.summary.links.filter("other_year")
             return
+        if self._too_long(url):
+            return
+        if self._doc_requests >= self.max_documents:
+            self._limit(
+                "max_documents", url, f"{self.max_documents} documents this run; this and later not"
+            )
+            return
+        self._doc_requests += 1
         hints = {
             "title": title or base.get("title"),
             "year": year,
@@ -227,6 +363,7 @@ class ReportSpider(scrapy.Spider):
         meta = self._meta("report", xxgk_hints=hints, xxgk_doc_kind=kind)
         if latest is not None:
             if not self.conditional or not (latest.etag or latest.last_modified):
+                self.summary.links.fetched += 1  # from the archive: fetched by an earlier run
                 yield from self._reuse(latest, hints, kind)
                 return
             if latest.etag:
@@ -240,8 +377,9 @@ class ReportSpider(scrapy.Spider):
             headers=headers,
             callback=self.parse_document,
             errback=self.on_error,
-            meta=meta,
+            meta=self._track(meta, url),
             priority=10 if kind == "attachment" else 5,
+            dont_filter=True,  # deduplicated above; the scheduler must never drop it silently
         )
 
     def parse_document(self, response: Response) -> list[scrapy.Request] | None:
@@ -253,17 +391,34 @@ class ReportSpider(scrapy.Spider):
         hints: dict[str, Any] = response.meta.get("xxgk_hints") or {}
         kind = response.meta.get("xxgk_doc_kind", "document")
         if response.status == 304:
+            self._settle(response.request, ok=True)
             prior: CaptureMeta = response.meta["xxgk_prior"]
             return list(self._reuse(prior, hints, kind)) or None
         result: WriteResult | None = response.meta.get("xxgk_capture")
         if result is None:
+            self._settle(response.request, ok=False)
             message = response.meta.get("xxgk_archive_error", "response was not archived")
             self.summary.add_error("archive_error", response.url, message)
             return None
+        self._settle(response.request, ok=True)
+        if "spooled" in response.flags:
+            self.summary.spooled += 1
         self._record(result.meta, hints, kind, new=result.changed)
-        if isinstance(response, HtmlResponse):
-            found = list(self._attachments(response.text, response.url, hints, result.meta.url))
+        html = self._html_of(response, result)
+        if html is not None:
+            found = list(self._attachments(html, response.url, hints, result.meta.url, kind))
+            # (the multi-page article hook, crawler/article_pages.py, adds its requests here)
             return found or None
+        return None
+
+    def _html_of(self, response: Response, result: WriteResult) -> str | None:
+        """The text of an HTML document (read back from the archive if it was spooled)."""
+        if isinstance(response, HtmlResponse) and response.body:
+            return response.text
+        ctype = (result.meta.content_type or "").lower()
+        if "spooled" in response.flags and "html" in ctype:
+            body = self.archive.read(result.meta.archive_uri)
+            return HtmlResponse(url=response.url, body=body, headers=response.headers).text
         return None
 
     def _reuse(
@@ -283,11 +438,14 @@ class ReportSpider(scrapy.Spider):
                 body=body,
                 headers={"Content-Type": ctype} if ctype else None,
             )
-            yield from self._attachments(resp.text, resp.url, hints, meta.url)
+            yield from self._attachments(resp.text, resp.url, hints, meta.url, kind)
 
     def _attachments(
-        self, text: str, base_url: str, hints: dict[str, Any], referer: str
+        self, text: str, base_url: str, hints: dict[str, Any], referer: str, kind: str
     ) -> Iterator[scrapy.Request]:
+        """Attachment links of a document's body; the links found are those to attachments."""
+        if not _MAYBE_ATTACHMENT.search(text):  # no attachment link at all: skip the DOM
+            return
         sel = Selector(text=text)
         if not hints.get("published_date"):
             for name in _META_DATE:
@@ -299,12 +457,18 @@ class ReportSpider(scrapy.Spider):
             hints = {**hints, "title": sel.css('meta[name="ArticleTitle"]::attr(content)').get()}
         scope = next((s for s in _BODY_SCOPES if sel.css(s)), None)
         for link in html_links(sel, base_url, scope):
-            if not is_attachment_url(link.url) or not host_allowed(link.url, self.allowed_domains):
-                continue
-            if is_noise_title(link.text):
-                continue
-            title = link.text if is_report_title(link.text) else hints.get("title")
-            yield from self._document(link.url, title, None, referer, "attachment", hints)
+            if not is_attachment_url(link.url):
+                continue  # a page link (navigation, related news): not an attachment candidate
+            if not host_allowed(link.url, self.allowed_domains):
+                self._filtered("offsite")
+            elif is_noise_title(link.text):
+                self._filtered("noise")
+            elif kind == "attachment":  # attachment depth 1: an attachment's links stay unfetched
+                self.summary.links.found += 1
+                self._limit("attachment_depth", link.url, f"link of attachment {base_url}")
+            else:
+                title = link.text if is_report_title(link.text) else hints.get("title")
+                yield from self._document(link.url, title, None, referer, "attachment", hints)
 
     def _record(self, meta: CaptureMeta, hints: dict[str, Any], kind: str, new: bool) -> None:
         key = canonical_url(meta.url)
@@ -373,10 +537,18 @@ class ReportSpider(scrapy.Spider):
             message = f"{type(exc).__name__}: {text}"
         if request is not None and request.url != url:
             message += f" (last hop {request.url})"
+        self._settle(request, ok=False)
         self.summary.add_error(kind, url, message)
 
     def closed(self, reason: str) -> None:
-        """Flush the archive; finish the summary."""
+        """Flush the archive; finish the summary (no link left unaccounted)."""
         self.archive.close()
+        for bound, index in self._limit_errors.items():
+            cut = self._limit_counts.get(bound, 0)
+            self.summary.errors[index].message += f" ({cut} link(s) not fetched in all)"
+        for url in self._outstanding.values():  # dropped by the engine without a callback
+            self.summary.links.errors += 1
+            self.summary.add_error("not_completed", url, f"request never completed ({reason})")
+        self._outstanding.clear()
         self.summary.finish_reason = reason
         self.summary.elapsed_s = round(time.monotonic() - self._started, 3)

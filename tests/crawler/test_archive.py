@@ -119,8 +119,20 @@ def test_identical_content_is_stored_once(tmp_path):
         assert not d.new_content
         assert d.meta.archive_uri == a.meta.archive_uri
         assert arc.count() == 4
-    with (tmp_path / "archive").glob("*.warc.gz").__next__().open("rb") as fh:
-        assert sum(1 for r in ArchiveIterator(fh) if r.rec_type == "response") == 1
+    records = []
+    for path in sorted((tmp_path / "archive").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            records += [(r.rec_type, dict(r.rec_headers.headers)) for r in ArchiveIterator(fh)]
+    responses = [h for t, h in records if t == "response"]
+    revisits = [h for t, h in records if t == "revisit"]
+    assert len(responses) == 1  # the bytes are stored once …
+    assert len(revisits) == 3  # … and each later capture is a revisit with the same digest
+    digest = responses[0]["WARC-Payload-Digest"]
+    for rev in revisits:
+        assert rev["WARC-Payload-Digest"] == digest
+        assert rev["WARC-Profile"].endswith("/revisit/identical-payload-digest")
+        assert rev["WARC-Refers-To-Target-URI"] == "http://a.gov.cn/x.pdf"  # url-ok: data
+        assert rev["WARC-Refers-To-Date"] == responses[0]["WARC-Date"]
 
 
 def test_iter_captures_filters_and_latest(tmp_path):

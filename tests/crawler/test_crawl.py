@@ -155,6 +155,18 @@ def test_traps_noise_and_errors(crawled, server):
     assert trs[TRS + "202201/t20220125_1002.html"]["published_date"] == "2022-01-25"
 
 
+@pytest.mark.parametrize("site", SITES_UNDER_TEST)
+def test_every_link_is_accounted_for(crawled, site):
+    """found = fetched + duplicates + filtered + errors, and every error has its record."""
+    links = crawled[2][site]["links"]
+    assert links["found"] > 0
+    assert links["found"] == (
+        links["fetched"] + links["duplicates"] + sum(links["filtered"].values()) + links["errors"]
+    ), links
+    assert links["errors"] == len(crawled[2][site]["errors"])
+    assert crawled[2][site]["status"] == "ok"
+
+
 def test_gbk_page_stored_as_raw_bytes(crawled, server):
     root, _, out = crawled
     cap = next(c for c in out["gbk-town"]["captures"] if c["url"].endswith("report_b.html"))

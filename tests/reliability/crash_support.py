@@ -126,11 +126,19 @@ def tables(warehouse: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def warc_payload_counts(data: Path) -> Counter[str]:
-    """sha256 of every response record payload in every WARC file → how many records hold it."""
+    """sha256 of every capture's response record payload → how many records hold it.
+
+    robots.txt answers and 3xx hops are archived on every crawl as records of their own; they
+    are not captures and are not counted.
+    """
     counts: Counter[str] = Counter()
     for path in sorted((data / "archive").glob("*.warc.gz")):
         with path.open("rb") as fh:
             for record in ArchiveIterator(fh):
+                target = record.rec_headers.get_header("WARC-Target-URI") or ""
+                status = record.http_headers.get_statuscode() if record.http_headers else ""
+                if target.endswith("/robots.txt") or not str(status).startswith("2"):
+                    continue
                 if record.rec_type == "response":
                     counts[hashlib.sha256(record.raw_stream.read()).hexdigest()] += 1
     return counts

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from flows.demo_content import DemoReport, report_page
 
@@ -237,6 +237,69 @@ def hostile_routes() -> tuple[dict[str, Route], dict[str, Route]]:
     return exact, prefixes
 
 
+# ---- the deep site: a 30-page list, an attachment chain, a long URL, a 150 MB body -------------
+DEEP_PAGES = 30
+DEEP_REPORT_PAGE = 25
+HUGE_BYTES = 150 * 1024 * 1024
+LONG_ATTACHMENT = "/d/files/" + quote("深渊县人民政府办公室关于政府信息公开工作年度报告的附件" * 9)
+TOO_LONG_ATTACHMENT = "/d/files/" + quote("深渊县人民政府信息公开年报附件名称" * 120) + ".pdf"
+LONG_ATTACHMENT = LONG_ATTACHMENT[:2600] + ".pdf"  # over 2,083 characters: fetched anyway
+
+
+def deep_list(h: BaseHTTPRequestHandler, state: HostileServer) -> None:
+    """/d/list_N.html: plain 下一页 paging; the report is linked only from page 25."""
+    name = urlsplit(h.path).path.rsplit("/", 1)[1]
+    n = 1 if name == "list.html" else int(name[len("list_") : -len(".html")])
+    items = f"<li><a href='/d/news_{n}.html'>第{n}批政策解读</a></li>"
+    if n == DEEP_REPORT_PAGE:
+        items += (
+            "<li><a href='/d/report.html'>深渊县人民政府2020年政府信息公开工作年度报告</a></li>"
+        )
+        items += "<li><a href='/d/chain.html'>深渊县教育局2020年政府信息公开工作年度报告</a></li>"
+        items += "<li><a href='/d/huge.html'>深渊县财政局2020年政府信息公开工作年度报告</a></li>"
+    nxt = f"<a href='/d/list_{n + 1}.html'>下一页</a>" if n < DEEP_PAGES else ""
+    send(h, 200, _page("政府信息公开年报", f"<ul>{items}</ul>{nxt}"))
+
+
+def chain_page(h: BaseHTTPRequestHandler, state: HostileServer) -> None:
+    """A report page whose "PDF" attachment is HTML linking further attachments, and so on."""
+    path = urlsplit(h.path).path
+    n = 0 if path == "/d/chain.html" else int(path.rsplit("_", 1)[1].split(".")[0])
+    links = (
+        f"<a href='/d/att_{n + 1}.pdf'>附件{n + 1}</a>"
+        f"<a href='{LONG_ATTACHMENT}'>附件（长文件名）</a><a href='{TOO_LONG_ATTACHMENT}'>附件X</a>"
+    )
+    send(
+        h, 200, _page("深渊县教育局2020年政府信息公开工作年度报告", f"<div id='zoom'>{links}</div>")
+    )
+
+
+def huge(h: BaseHTTPRequestHandler, state: HostileServer) -> None:
+    """150 MB close-delimited, written in chunks (the server never holds it)."""
+    h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n")
+    chunk = b"<p>" + b"z" * 65530 + b"</p>"
+    try:
+        for _ in range(HUGE_BYTES // len(chunk)):
+            h.wfile.write(chunk)
+    except OSError:
+        pass
+    h.close_connection = True
+
+
+def deep_routes() -> tuple[dict[str, Route], dict[str, Route]]:
+    """(exact, prefix) routes of the deep site."""
+    exact: dict[str, Route] = {
+        "/d/list.html": deep_list,
+        "/d/report.html": serve_bytes(
+            report_bytes("深渊县人民政府", 2020), "text/html; charset=utf-8"
+        ),
+        "/d/chain.html": chain_page,
+        "/d/huge.html": huge,
+        LONG_ATTACHMENT: serve_bytes(b"%PDF-1.4 long name", "application/pdf"),
+    }
+    return exact, {"/d/list_": deep_list, "/d/att_": chain_page}
+
+
 def _handler(state: HostileServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -298,6 +361,12 @@ start_urls = ["{base}/h/index.html"]
 allowed_domains = ["127.0.0.1"]
 [site.overrides]
 max_pages = {max_pages}
+
+[[site]]
+name = "deep"
+publisher = "深渊县人民政府"
+start_urls = ["{base}/d/list.html"]
+allowed_domains = ["127.0.0.1"]
 
 [[site]]
 name = "closed"

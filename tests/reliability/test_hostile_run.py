@@ -14,9 +14,14 @@ from typing import Any
 import pytest
 from broken_docs import all_documents
 from hostile_server import (
+    DEEP_PAGES,
     HOSTILE_LINKS,
+    LONG_ATTACHMENT,
+    TOO_LONG_ATTACHMENT,
     HostileServer,
     Route,
+    bomb_body,
+    deep_routes,
     hostile_routes,
     hostile_sites_toml,
     send,
@@ -55,6 +60,10 @@ def hostile_run(
 
     exact, prefixes = hostile_routes()
     exact.update(_broken_routes())
+    bomb_body()  # built once before the crawl: compressing 512 MB must not eat the 3 s timeout
+    deep_exact, deep_prefixes = deep_routes()
+    exact.update(deep_exact)
+    prefixes.update(deep_prefixes)
     data = tmp_path_factory.mktemp("hostile")
     with serve_hostile(exact, prefixes) as state:
         sites = data / "sites.toml"
@@ -111,10 +120,11 @@ def test_offsite_redirects_are_not_followed(hostile_run):
 
 
 def test_endless_pagination_and_calendar_trap_are_cut_at_the_page_limit(hostile_run):
-    state, data, *_ = hostile_run
+    state, data, summary, _ = hostile_run
     fetched = len(state.hits("/h/index_")) + len(state.hits("/h/cal"))
     assert 2 <= fetched <= MAX_PAGES
-    assert any(k == "page_limit" for k in _crawl_errors(data, "hostile").values())
+    assert any(k == "limit_reached" for k in _crawl_errors(data, "hostile").values())
+    assert "hostile" in summary["incomplete_sites"]
     assert len(state.hits("/h/endless/")) <= 6  # REDIRECT_MAX_TIMES 5, then given up
 
 
@@ -166,3 +176,38 @@ def test_no_secret_reaches_any_file_of_the_run(hostile_run, fast_crawl_env):
     for path in data.rglob("*"):
         if path.is_file() and path.suffix != ".sqlite":
             assert marker not in path.read_bytes(), path
+
+
+def test_a_report_deep_in_a_long_list_is_found_and_published(hostile_run):
+    state, data, summary, _ = hostile_run
+    assert len(state.hits("/d/list")) == DEEP_PAGES  # DEPTH_LIMIT no longer cuts list paging
+    rows = query(data / "warehouse", "reports", "source_url, year", "site = 'deep'")
+    assert (f"{state.base}/d/report.html", 2020) in rows
+
+
+def test_an_attachment_chain_stops_at_depth_one_and_says_so(hostile_run):
+    state, data, summary, _ = hostile_run
+    assert state.hits("/d/att_1.pdf") == ["/d/att_1.pdf"]
+    assert state.hits("/d/att_2") == []  # the attachment's own links are never followed
+    errors = _crawl_errors(data, "deep")
+    assert errors[f"{state.base}/d/att_2.pdf"] == "limit_reached"
+    assert summary["sites"]["deep"]["status"] == "incomplete"
+    assert "deep" in summary["incomplete_sites"]
+    assert any("attachment_depth" in r for r in summary["sites"]["deep"]["reasons"])
+
+
+def test_long_urls_are_fetched_or_reported(hostile_run):
+    state, data, *_ = hostile_run
+    assert state.hits(LONG_ATTACHMENT) == [LONG_ATTACHMENT]  # 2,600+ characters: fetched
+    kinds = {
+        e["kind"]
+        for e in error_lines(data)
+        if str(e.get("url", "")).startswith(state.base + "/d/files/")
+        and len(str(e["url"])) < len(TOO_LONG_ATTACHMENT)
+    }
+    assert "url_too_long" in kinds
+
+
+def test_a_huge_body_is_cut_at_the_size_cap_and_reported(hostile_run):
+    state, data, *_ = hostile_run
+    assert _crawl_errors(data, "deep")[f"{state.base}/d/huge.html"] == "too_large"
