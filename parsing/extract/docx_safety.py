@@ -103,7 +103,14 @@ def check_package(archive: zipfile.ZipFile, fmt: str, limits: Limits) -> None:
             continue
         try:
             content = archive.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            zlib.error,
+            NotImplementedError,  # a compression method zipfile does not know (fuzz finding)
+        ) as exc:
             raise CorruptDocumentError(f"{fmt}: damaged member {info.filename} ({exc})") from exc
         check_xml_part(content, info.filename, fmt)
 

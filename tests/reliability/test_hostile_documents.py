@@ -167,3 +167,12 @@ def test_control_characters_and_a_broken_ipv6_href_are_not_parser_bugs():
     )
     err = _error(page.encode(), "ctl.html")
     assert err.kind == "not_a_report"
+
+
+def test_a_zip_member_with_an_unknown_compression_method_is_corrupt():
+    data = bytearray(h.disguised_part_clean_docx())
+    central = data.index(b"PK\x01\x02")
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")  # method 99 for member 1
+    err = _error(bytes(data), "method.docx")
+    assert err.kind == "corrupt_document"
+    assert "damaged member" in err.message
