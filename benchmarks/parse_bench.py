@@ -5,7 +5,9 @@ Prints reports/s and ms/report for the HTML and text fixture reports (tests/fixt
 and for the PDF, DOCX and DOC attachments that tests/fixtures/documents/make_fixtures.py
 generates (into a temporary directory, as the tests do: nothing binary is checked in). For HTML
 it also prints the ratio of our time per report to lxml merely parsing the same bytes (the
-floor). ``--profile FORMAT`` prints the cProfile top functions of one format instead.
+floor). Scanned reports (format ``image``): ms per page of OCR for a 2-page scanned article
+against one plain tesseract run per page (``--skip-images`` leaves them out).
+``--profile FORMAT`` prints the cProfile top functions of one format instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import io
 import json
 import pstats
 import subprocess
@@ -93,10 +96,64 @@ def by_format(raws: list[RawDocument]) -> dict[str, list[RawDocument]]:
     return out
 
 
+def image_figures(outdir: Path, rounds: int = 3) -> None:
+    """Scanned reports: ms per page for our OCR grid (ruling lines + word boxes + digit
+    re-read) against the floor of one plain ``tesseract`` text run per page, interleaved."""
+    import statistics
+
+    sys.path.insert(0, str(MAKE_DOCUMENTS.parent))
+    import make_fixtures  # type: ignore[import-not-found]
+    import report_specs  # type: ignore[import-not-found]
+    from PIL import Image
+
+    from parsing.extract.image import ocr_image, tesseract_languages
+
+    if tesseract_languages() is None:
+        print("image: tesseract with chi_sim not installed; skipped")
+        return
+    pdf = make_fixtures.render_pdf(report_specs.report("2021"))
+    import pypdfium2 as pdfium
+
+    pngs = [make_fixtures.page_png(pdf, i, dpi=200) for i in range(len(pdfium.PdfDocument(pdf)))]
+    (outdir / "scan-1.png").write_bytes(pngs[0])
+    article = RawDocument(
+        content=b"<html><body><h1>scan</h1><div class='TRS_Editor'><img src='1.png'></div>"
+        b"</body></html>",
+        media_type="text/html",
+        url="http://127.0.0.1/t.html",  # url-ok: data, never fetched
+        title_hint="某某县2021年政府信息公开工作年度报告",
+        pages=tuple(pngs),
+        page_urls=(
+            "http://127.0.0.1/t.html",
+            *(f"http://127.0.0.1/{i}.png" for i in range(len(pngs))),
+        ),  # url-ok
+    )
+    ours: list[float] = []
+    floor: list[float] = []
+    for _ in range(rounds):  # interleaved: ours, then the floor, each round
+        start = time.perf_counter()
+        with contextlib.suppress(ParseError):
+            report = parse_document(article)
+        ours.append((time.perf_counter() - start) / len(pngs))
+        start = time.perf_counter()
+        for data in pngs:
+            ocr_image(Image.open(io.BytesIO(data)), dpi=200, timeout=300)
+        floor.append((time.perf_counter() - start) / len(pngs))
+    cells = sum(v is not None for r in report.applications for v in r.values())
+    a, b = statistics.median(ours), statistics.median(floor)
+    print(
+        f"image   {len(pngs):>4} pages, 200 dpi: {a * 1000:.0f} ms/page (median of {rounds}); "
+        f"floor (one plain tesseract text run per page) {b * 1000:.0f} ms/page; "
+        f"ours / floor = {a / b:.1f}x; table 三 cells read {cells}/175, "
+        f"OCR confidence {report.ocr_confidence}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0, help="time per format")
     ap.add_argument("--profile", metavar="FORMAT", help="profile one format instead")
+    ap.add_argument("--skip-images", action="store_true", help="no OCR figures (slow: ~10 s)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
         groups = by_format(report_inputs() + document_inputs(Path(tmp)))
@@ -123,6 +180,9 @@ def main() -> None:
         n, dt = _time(lambda: [lxml_html.document_fromstring(p) for p in pages], args.seconds)
         floor = dt / (n * len(pages))
         print(f"lxml floor: {floor * 1000:.3f} ms/page; ours / floor = {html_per / floor:.1f}x")
+    if not args.skip_images:
+        with tempfile.TemporaryDirectory(prefix="xxgk-bench-img-") as tmp:
+            image_figures(Path(tmp))
 
 
 if __name__ == "__main__":

@@ -1,37 +1,52 @@
-"""Benchmark warehouse.publish on 10,000 generated reports (targets: < 30 s, peak RSS < 1 GB,
-≤ 1.5× a bare ``pyarrow.parquet.write_table`` of the same rows).
+"""Benchmark ``warehouse.publish`` against an honest floor, full and incremental.
 
-Run: ``.venv/bin/python benchmarks/warehouse_bench.py [--reports 10000] [--dir /tmp/x]``
+Run: ``.venv/bin/python benchmarks/warehouse_bench.py [--reports 10000] [--bases 10000,100000]
+[--new 1000] [--repeats 3] [--dir /tmp/x]``
 
-Reports come from ``warehouse.synthetic`` (1,429 publishers × 2019–2025), reshaped to the
-brief's realistic sizes: 14–19 table 二 numbers, 28–30 table 三 rows (section subtotal rows as
-some reports print them), 15 table 四 numbers.
+Cases (each timed run in a fresh process; runs interleaved; medians quoted):
+
+- **full**: ``--reports`` reports into an empty warehouse. Floor: the same Report → Arrow
+  conversion (``reports_to_tables``) and ``pq.write_to_dataset`` partitioned by ``year``, zstd.
+- **incremental**: ``--new`` new reports (the next year's reports of existing publishers, as a
+  nightly run finds them, so the cross-year checks read the previous year) into warehouses of
+  each ``--bases`` size. Floor: the same conversion of the new reports and a partitioned
+  ``pq.write_to_dataset`` that appends new files (what "append the rows" costs at least).
+- **unchanged**: the same reports published again (skipped by hash).
+- **memory**: peak RSS of the process publishing ``--new`` into each base (imports and the
+  generation of the new reports included, identical in both) and the ratio between bases.
+
+Reports come from ``warehouse.synthetic`` reshaped to realistic sizes (14–19 table 二 numbers,
+28–30 table 三 rows, 15 table 四 numbers). Bases are built once (streamed in chunks of 10k,
+then ``compact``); building is not timed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pyarrow.parquet as pq
 
 from parsing.models import ActiveDisclosure, ApplicationRow, Report
-from warehouse import TABLES, publish, reports_to_tables
-from warehouse.synthetic import generate_reports
+from warehouse import TABLES, compact, publish, reports_to_tables
+from warehouse.synthetic import make_report
 
-REPEATS = 3
+YEARS = range(2019, 2026)
+NEW_YEAR = 2026
 _SUBTOTALS = [("3.3", "不予公开"), ("3.4", "无法提供"), ("3.5", "不予处理"), ("3.0", "办理结果")]
 
 
@@ -62,154 +77,204 @@ def reshape(report: Report, rng: random.Random) -> Report:
     return report.model_copy(update={"active_disclosure": ad, "applications": apps[:want]})
 
 
-def make_reports(n: int) -> list[Report]:
-    return list(make_reports_iter(n))
+def base_reports(n: int) -> Iterator[Report]:
+    """``n`` reports: publishers × 2019–2025 (publisher-major)."""
+    rng = random.Random(7)
+    for i in range(n):
+        yield reshape(make_report(i // len(YEARS), YEARS[i % len(YEARS)]), rng)
 
 
-def files_per_partition(root: Path) -> Counter[int]:
-    return Counter(len(list(leaf.glob("*.parquet"))) for leaf in root.glob("*/year=*"))
+def new_reports(n: int, batch: int) -> list[Report]:
+    """``n`` reports of the next year (2026 + ``batch``) for the first ``n`` publishers: each
+    batch is new, and each pairs with the stored year before it (cross-year checks)."""
+    rng = random.Random(batch)
+    return [reshape(make_report(i, NEW_YEAR + batch), rng) for i in range(n)]
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_list(n: int, base: Path) -> dict[str, object]:
-    """Reports materialised first (as a caller holding a list would), then published."""
-    t = time.perf_counter()
-    reports = make_reports(n)
-    gen_s = time.perf_counter() - t
-    rss_reports = psutil.Process().memory_info().rss / 2**20
-    times = []
-    peak_first = 0.0
-    for i in range(REPEATS):  # best of N into a fresh directory (the machine is shared)
-        root = base / f"warehouse-{i}"
-        t = time.perf_counter()
-        publish(reports, root)
-        times.append(time.perf_counter() - t)
-        if i == 0:
-            peak_first = _peak_mb()
-    publish_s = min(times)
-    t = time.perf_counter()
-    again = publish(reports, root)
-    same_s = time.perf_counter() - t
-    changed = [r.model_copy(update={"parser_version": "0.2.0"}) for r in reports]
-    t = time.perf_counter()
-    publish(changed, root)
-    changed_s = time.perf_counter() - t
-    fpp = files_per_partition(root)
-    return {
-        "gen_s": gen_s,
-        "publish_s": publish_s,
-        "same_s": same_s,
-        "changed_s": changed_s,
-        "same_files_rewritten": len(again.files_written),
-        "rss_reports_mb": rss_reports,
-        "peak_mb": _peak_mb(),
-        "peak_first_mb": peak_first,
-        "publish_all_s": times,
-        "files_per_partition": dict(fpp),
-        "leaves": sum(fpp.values()),
-        "size_mb": sum(p.stat().st_size for p in root.rglob("*.parquet")) / 2**20,
-    }
-
-
-def phase_stream(n: int, base: Path) -> dict[str, object]:
-    """Reports streamed from a generator (as a parse → publish pipeline does)."""
-    root = base / "warehouse-stream"
-    t = time.perf_counter()
-    publish((r for r in make_reports_iter(n)), root)
-    return {"stream_s": time.perf_counter() - t, "peak_mb": _peak_mb()}
-
-
-def phase_bare(n: int, base: Path) -> dict[str, object]:
-    """The same rows: same Report -> Arrow conversion, one write_table per table."""
-    reports = make_reports(n)
+def _floor_write(reports: list[Report], root: Path) -> dict[str, float]:
     t = time.perf_counter()
     tables = reports_to_tables(reports)
-    convert_s = time.perf_counter() - t
-    bare = base / "bare"
-    bare.mkdir(parents=True, exist_ok=True)
+    convert = time.perf_counter() - t
+    name = f"part-{uuid.uuid4().hex}-{{i}}.parquet"
+    for table, data in tables.items():
+        pq.write_to_dataset(
+            data,
+            root / table,
+            partition_cols=["year"],
+            basename_template=name,
+            existing_data_behavior="overwrite_or_ignore",
+            compression="zstd",
+        )
+    return {"s": time.perf_counter() - t, "convert_s": convert}
+
+
+# -- phases (each runs in its own process) ---------------------------------------------------
+def phase_build(args: argparse.Namespace) -> dict[str, Any]:
+    root = args.dir
     t = time.perf_counter()
-    for name in TABLES:
-        pq.write_table(tables[name], bare / f"{name}.parquet", compression="zstd")
-    write_s = time.perf_counter() - t
+    stream = base_reports(args.reports)
+    while True:
+        chunk = [r for _, r in zip(range(10_000), stream, strict=False)]
+        if not chunk:
+            break
+        publish(chunk, root)
+    compact(root)
+    return {"build_s": time.perf_counter() - t}
+
+
+def phase_incr(args: argparse.Namespace) -> dict[str, Any]:
+    reports = new_reports(args.new, args.batch)
+    before = _peak_mb()
+    t = time.perf_counter()
+    res = publish(reports, args.dir)
     return {
-        "convert_s": convert_s,
-        "write_s": write_s,
-        "rows": {name: tables[name].num_rows for name in TABLES},
-        "size_mb": sum(p.stat().st_size for p in bare.glob("*.parquet")) / 2**20,
+        "s": time.perf_counter() - t,
+        "peak_mb": _peak_mb(),
+        "before_mb": before,
+        "files_written": len(res.files_written),
+        "files_deleted": len(res.files_deleted),
+        "compacted": len(res.compacted),
     }
 
 
-def make_reports_iter(n: int) -> Iterator[Report]:
-    years = range(2019, 2026)
-    rng = random.Random(7)
-    publishers = -(-n // len(years))
-    for i, r in enumerate(generate_reports(publishers, years)):
-        if i >= n:
-            return
-        yield reshape(r, rng)
+def phase_incr_floor(args: argparse.Namespace) -> dict[str, Any]:
+    reports = new_reports(args.new, args.batch)
+    return _floor_write(reports, args.dir)
 
 
-PHASES = {"list": phase_list, "stream": phase_stream, "bare": phase_bare}
+def phase_full(args: argparse.Namespace) -> dict[str, Any]:
+    reports = list(base_reports(args.reports))
+    shutil.rmtree(args.dir, ignore_errors=True)
+    t = time.perf_counter()
+    publish(reports, args.dir)
+    full = time.perf_counter() - t
+    t = time.perf_counter()
+    again = publish(reports, args.dir)
+    return {
+        "s": full,
+        "same_s": time.perf_counter() - t,
+        "same_unchanged": again.unchanged,
+        "peak_mb": _peak_mb(),
+        "files_per_leaf": dict(
+            Counter(
+                len(list(leaf.glob("*.parquet")))
+                for leaf in args.dir.glob("*/year=*")
+                if leaf.is_dir()
+            )
+        ),
+    }
 
 
-def run_phase(name: str, n: int, base: Path) -> dict[str, Any]:
-    """Each phase in a fresh process, so peak RSS and caches are its own."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--reports", str(n), "--dir", str(base)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+def phase_full_floor(args: argparse.Namespace) -> dict[str, Any]:
+    reports = list(base_reports(args.reports))
+    shutil.rmtree(args.dir, ignore_errors=True)
+    return _floor_write(reports, args.dir)
+
+
+PHASES = {
+    "build": phase_build,
+    "incr": phase_incr,
+    "incr_floor": phase_incr_floor,
+    "full": phase_full,
+    "full_floor": phase_full_floor,
+}
+
+
+def run(phase: str, directory: Path, **kw: int) -> dict[str, Any]:
+    """One phase in a fresh process (its own peak RSS and caches)."""
+    cmd = [sys.executable, __file__, "--phase", phase, "--dir", str(directory)]
+    for key, value in kw.items():
+        cmd += [f"--{key}", str(value)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 
+def _med(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _runs(values: list[float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--reports", type=int, default=10_000)
+    ap.add_argument("--reports", type=int, default=10_000, help="full-publish size")
+    ap.add_argument("--bases", default="10000,100000", help="warehouse sizes (incremental)")
+    ap.add_argument("--new", type=int, default=1_000, help="reports per incremental publish")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=0)
     ap.add_argument("--dir", type=Path, default=None)
     ap.add_argument("--phase", choices=sorted(PHASES), default=None)
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(PHASES[args.phase](args.reports, args.dir)))
+        print(json.dumps(PHASES[args.phase](args)))
         return
     base = args.dir or Path(tempfile.mkdtemp(prefix="xxgk-wh-bench-"))
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
-    bare = run_phase("bare", args.reports, base)
-    lst = run_phase("list", args.reports, base)
-    stream = run_phase("stream", args.reports, base)
-    rows = bare["rows"]
-    total = sum(rows.values())
-    bare_s = bare["convert_s"] + bare["write_s"]
-    print(f"reports             {args.reports:,} (generated in {lst['gen_s']:.1f} s, not timed)")
-    print("rows per table      " + ", ".join(f"{k}={v:,}" for k, v in rows.items()))
-    print(f"publish (empty)     {lst['publish_s']:.2f} s  {total / lst['publish_s']:,.0f} rows/s")
+    sizes = [int(s) for s in args.bases.split(",") if s]
+    print(f"machine: {os.cpu_count()} cores, shared with other jobs (figures are noisy)")
+    for size in sizes:
+        t = time.perf_counter()
+        run("build", base / f"base-{size}", reports=size)
+        print(f"built base of {size:,} reports in {time.perf_counter() - t:.0f} s (not timed)")
+
+    full: list[dict[str, Any]] = []
+    full_floor: list[dict[str, Any]] = []
+    incr: dict[int, list[dict[str, Any]]] = {s: [] for s in sizes}
+    floor: list[dict[str, Any]] = []
+    for r in range(args.repeats):  # interleaved: floor, then each case, in every round
+        floor.append(run("incr_floor", base / f"floor-{r}", new=args.new, batch=r))
+        for size in sizes:
+            incr[size].append(run("incr", base / f"base-{size}", new=args.new, batch=r))
+        full_floor.append(run("full_floor", base / "full-floor", reports=args.reports))
+        full.append(run("full", base / "full", reports=args.reports))
+
+    floor_s = _med([f["s"] for f in floor])
     print(
-        f"publish same again  {lst['same_s']:.2f} s  files rewritten: {lst['same_files_rewritten']}"
-    )
-    print(f"publish changed     {lst['changed_s']:.2f} s  (every leaf rewritten)")
-    print(
-        f"bare convert+write  {bare_s:.2f} s  (convert {bare['convert_s']:.2f} + write_table {bare['write_s']:.2f})"
-    )
-    print(
-        f"ratio publish/bare  {lst['publish_s'] / bare_s:.2f}x  (vs write_table alone {lst['publish_s'] / bare['write_s']:.1f}x)"
-    )
-    print(
-        f"peak RSS, list      {lst['peak_first_mb']:,.0f} MB after the first publish, {lst['peak_mb']:,.0f} MB at the end"
-        f" (the caller's 10k pydantic Reports alone: {lst['rss_reports_mb']:,.0f} MB)"
-    )
-    print(
-        f"publish runs        {', '.join(f'{x:.2f}' for x in lst['publish_all_s'])} s (best taken)"
+        f"\n{args.repeats} interleaved runs, medians; each run a fresh process (start-up excluded)"
     )
     print(
-        f"peak RSS, streamed  {stream['peak_mb']:,.0f} MB  (generate+publish {stream['stream_s']:.1f} s)"
+        f"full publish of {args.reports:,} into empty   {_med([f['s'] for f in full]):.2f} s"
+        f"   floor (convert + partitioned write_to_dataset) "
+        f"{_med([f['s'] for f in full_floor]):.2f} s"
+        f"   ratio {_med([f['s'] for f in full]) / _med([f['s'] for f in full_floor]):.2f}x"
     )
-    print(f"files per partition {lst['files_per_partition']}  leaves: {lst['leaves']}")
-    print(f"size on disk        {lst['size_mb']:.1f} MB  (bare {bare['size_mb']:.1f} MB)")
+    print(
+        f"same {args.reports:,} published again      {_med([f['same_s'] for f in full]):.2f} s"
+        f"   (skipped by hash: {full[-1]['same_unchanged']:,})"
+    )
+    print(f"files per leaf after full publish {full[-1]['files_per_leaf']}")
+    print(
+        f"incremental floor: {args.new:,} new reports, convert + append     {floor_s:.2f} s"
+        f"   (runs {_runs([f['s'] for f in floor])})"
+    )
+    peaks = {}
+    for size in sizes:
+        runs = incr[size]
+        med = _med([x["s"] for x in runs])
+        peaks[size] = _med([x["peak_mb"] for x in runs])
+        compacted = sum(x["compacted"] for x in runs)
+        print(
+            f"publish {args.new:,} new into {size:,}: {med:.2f} s   ratio {med / floor_s:.2f}x"
+            f" the append floor   (runs {_runs([x['s'] for x in runs])};"
+            f" files written {runs[-1]['files_written']}, deleted {runs[-1]['files_deleted']},"
+            f" automatic compactions {compacted})   peak RSS {peaks[size]:.0f} MB"
+        )
+    if len(sizes) >= 2:
+        lo, hi = sizes[0], sizes[-1]
+        print(
+            f"memory: peak RSS publishing {args.new:,} into {hi:,} vs {lo:,}:"
+            f" {peaks[hi]:.0f} / {peaks[lo]:.0f} MB = {peaks[hi] / peaks[lo]:.3f}x (target ≤ 1.10)"
+        )
+    print(f"(tables: {', '.join(TABLES)})")
     if args.dir is None:
         shutil.rmtree(base, ignore_errors=True)
 

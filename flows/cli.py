@@ -277,7 +277,7 @@ def _show_demo_query(wh: Path) -> None:
             "ORDER BY year, publisher",
         ]
     )
-    typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-0.parquet")
+    typer.echo(f"\nParquet datasets: {wh}/<table>/year=YYYY/part-*.parquet")
     hint = '.venv/bin/python -c "import duckdb; duckdb.sql(...).show()"'
     typer.echo(f"DuckDB (paste into `{hint}`):\n  {query}\n")
     try:

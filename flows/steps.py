@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.archive import Archive
+from crawler.article_pages import attach_pages, load_groups
 from crawler.registry import Site
 from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report
+from parsing.errors import ArticleIncompleteError
 from warehouse import publish
 
 log = logging.getLogger("xxgk")
@@ -71,15 +73,17 @@ def archived_captures(
     archive = Archive(data_dir)
     try:
         metas = list(archive.iter_captures(sites=sites))
+        # Article pages whose report is attached: the page itself is not the report.
+        with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
+        captures = [
+            m.to_dict() | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
+            for m in metas
+            if years is None or m.year is None or m.year in years
+        ]
+        # multi-page articles: page 1 carries the archive addresses of all its pages
+        return attach_pages(captures, load_groups(data_dir), archive.latest)
     finally:
         archive.close()
-    # Article pages whose report is attached: the page itself is not the report.
-    with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
-    return [
-        m.to_dict() | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
-        for m in metas
-        if years is None or m.year is None or m.year in years
-    ]
 
 
 def _is_attachment(capture: dict[str, Any]) -> bool:
@@ -121,6 +125,27 @@ def _raw(data: dict[str, Any], content: bytes, site: Site | None) -> RawDocument
     )
 
 
+def _article_raw(data: dict[str, Any], archive: Archive, site: Site | None) -> RawDocument:
+    """Page 1 of a multi-page article plus its continuation pages, read from the archive.
+
+    A page never archived (its download failed) fails the whole article: a report is never
+    published from some of its pages.
+    """
+    uris: list[str | None] = list(data["page_uris"])
+    urls: list[str] = [str(u) for u in data.get("page_urls") or []]
+    missing = [urls[i] if i < len(urls) else f"page {i + 1}" for i, u in enumerate(uris) if not u]
+    if missing:
+        raise ArticleIncompleteError(
+            f"multi-page article: {len(missing)} of {len(uris)} pages not archived: "
+            + ", ".join(missing[:5]),
+            url=str(data.get("url") or ""),
+            sha256=str(data.get("sha256") or ""),
+        )
+    contents = [archive.read(str(u)) for u in uris]
+    first = _raw(data | {"sha256": data.get("page1_sha256")}, contents[0], site)
+    return first.model_copy(update={"pages": tuple(contents[1:]), "page_urls": tuple(urls)})
+
+
 def parse_batch(
     captures: list[dict[str, Any]],
     data_dir: Path,
@@ -142,23 +167,30 @@ def parse_batch(
     archive = Archive(data_dir)
     spool.parent.mkdir(parents=True, exist_ok=True)
     out = spool.open("w", encoding="utf-8")
-    unread: dict[int, Exception] = {}  # capture index -> archive read failure
+    unread: dict[int, Exception] = {}  # capture index -> archive read failure / missing pages
     sent: deque[int] = deque()  # capture indexes in the order their documents went to the pool
 
     def documents() -> Iterator[RawDocument]:
         for index, data in enumerate(captures):
+            site = sites.get(str(data.get("site") or "local"))
             try:
-                content = archive.read(str(data["archive_uri"]))
+                if data.get("page_uris"):
+                    raw = _article_raw(data, archive, site)
+                else:
+                    raw = _raw(data, archive.read(str(data["archive_uri"])), site)
             except Exception as exc:  # noqa: BLE001 - archive read failures are recorded
                 unread[index] = exc
                 continue
             sent.append(index)
-            yield _raw(data, content, sites.get(str(data.get("site") or "local")))
+            yield raw
 
     def archive_errors(before: int) -> None:
         for index in sorted(i for i in unread if i < before):
             exc = unread.pop(index)
             data = captures[index]
+            if isinstance(exc, ParseError):  # an article with pages missing
+                _record(result, out, data, exc, years)
+                continue
             site_name = str(data.get("site") or "local")
             result.handled.append(capture_key(data))
             result.bump(site_name, "errors")

@@ -69,6 +69,10 @@ class DocumentBlocks:
     warnings: list[str] = field(default_factory=list)
     spam_removals: list[SpamRemovalRecord] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
+    # scanned pages (issue 12): mean Tesseract word confidence (0-100) and the table cells
+    # left empty because they were read with too little confidence
+    ocr_confidence: float | None = None
+    low_confidence_cells: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)

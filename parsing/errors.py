@@ -98,3 +98,9 @@ def out_of_memory(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+class ArticleIncompleteError(ParseError):
+    """A multi-page article with pages missing: never published from some of its pages."""
+
+    kind = "article_incomplete"

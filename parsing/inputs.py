@@ -28,6 +28,9 @@ class RawDocument(BaseModel):
     fetched_at: datetime | None = None
     archive_uri: str | None = None
     extra: dict[str, str] = Field(default_factory=dict)
+    # a multi-page article: the bytes of pages 2…n (``content`` is page 1) and every page's URL
+    pages: tuple[bytes, ...] = ()
+    page_urls: tuple[str, ...] = ()
 
     @property
     def sha256(self) -> str:

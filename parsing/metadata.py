@@ -42,6 +42,22 @@ _PERIOD = re.compile(
 )
 _GOV_SUFFIX = ("省", "市", "县", "区", "旗", "镇", "乡", "州", "盟")
 _LOOKALIKE = ("解读", "图解", "工作要点", "要点", "预算", "决算", "政策问答", "一图读懂")
+# title variants (issue 12): notices and letters about reports, other annual reports, meetings
+_NOT_REPORT = (
+    *("通知", "函", "统计年报", "法治政府", "培训", "会议", "召开", "开班", "部署", "编制工作"),
+    *("征求意见", "指南", "目录", "意见", "方案", "问答", "视频", "动漫"),
+)
+# 2021年度政府信息公开工作报告, 关于2021年度政府信息公开工作的报告
+_YEARLY_WORK_REPORT = re.compile(r"(?:19|20)\d{2}\s*年度.{0,12}?(?:公开)?工作的?报告")
+# the issuer printed after the report words: …年度报告（合阳县教育局） / …年度报告-合阳县人民政府
+_ISSUER_LAST = re.compile(
+    r"(?:年度报告|年报|工作报告|工作的报告)\s*(?:[（(](?P<a>[^（）()]{2,30})[）)]|[-—－_｜|:：]+\s*"
+    r"(?P<b>[^（）()\-—－_｜|]{2,30}))\s*(?:[（(][^（）()]*[）)])?$"
+)
+_YEARISH = re.compile(r"\d|年$|^[〇零○一二三四五六七八九]{2,}")
+_EDITION = ("更正", "修订", "修改", "正式", "版", "全文", "附件", "PDF", "pdf", "word", "图片")
+# a year that is the publishing year, not the report year: 2022年发布, 2022年1月
+_PUBLISHING_YEAR = re.compile(r"^\s*年\s*(?:\d{1,2}\s*月|发布|印发|编制|公布)")
 
 
 def clean_title(title: str | None) -> str:
@@ -58,15 +74,28 @@ def clean_title(title: str | None) -> str:
 
 
 def is_report_title(title: str) -> bool:
-    """True when a title names an annual disclosure report (not a 解读/图解/要点 look-alike)."""
-    t = to_simplified(nfkc(title))
-    return any(w in t for w in ("年度报告", "年报")) and not any(w in t for w in _LOOKALIKE)
+    """True when a title names an annual disclosure report (not a 解读/图解/要点 look-alike).
+
+    Accepts ``…年度报告``, ``…年报``, ``2021年度政府信息公开工作报告``, the issuer at the end,
+    ``（更正版）``; rejects notices and letters about reports, 统计年报, 法治政府建设年度报告,
+    training-meeting news and the look-alikes of :func:`is_lookalike_title`.
+    """
+    t = arabic_years(to_simplified(nfkc(title)).replace(" ", ""))
+    named = any(w in t for w in ("年度报告", "年报")) or bool(_YEARLY_WORK_REPORT.search(t))
+    if not named or is_lookalike_title(t):
+        return False
+    return not ("公开" not in t and "年报" not in t and "年度报告" in t)
 
 
 def is_lookalike_title(title: str) -> bool:
     """True for 解读, 图解, 工作要点 and similar pages that mention the report but are not it."""
-    t = to_simplified(nfkc(title))
-    return any(w in t for w in _LOOKALIKE)
+    t = to_simplified(nfkc(title)).replace(" ", "")
+    if any(w in t for w in _LOOKALIKE):
+        return True
+    if "法治政府" in t or "统计年报" in t:
+        return True
+    edition = re.sub(r"[（(][^（）()]*(?:更正|修订)[^（）()]*[）)]", "", t)
+    return any(w in edition for w in _NOT_REPORT if w not in ("意见", "指南", "目录"))
 
 
 def arabic_years(text: str) -> str:
@@ -77,8 +106,14 @@ def arabic_years(text: str) -> str:
 def year_from_title(title: str) -> int | None:
     """The report year printed in the title (``合阳县2020年政府信息公开工作年度报告`` → 2020)."""
     t = arabic_years(nfkc(title))
-    m = _TITLE_YEAR.search(t)
-    return int(m.group(1)) if m else None
+    found = list(_TITLE_YEAR.finditer(t))
+    for m in found:  # 2022年发布2021年度… : the year of 年度, not the publishing year
+        if "度" in m.group(0):
+            return int(m.group(1))
+    for m in found:
+        if not _PUBLISHING_YEAR.match(t[m.start(0) + 4 :]):
+            return int(m.group(1))
+    return int(found[0].group(1)) if found else None
 
 
 def year_from_text(text: str) -> int | None:
@@ -101,10 +136,18 @@ def publisher_from_title(title: str, default: str | None) -> str | None:
     a bare government name (``…县``) becomes ``…县人民政府``.
     """
     t = arabic_years(to_simplified(nfkc(collapse_ws(title))).replace(" ", ""))
+    last = _ISSUER_LAST.search(t)
+    if last is not None:  # the issuer printed after the report words
+        issuer = (last.group("a") or last.group("b") or "").strip()
+        if issuer and not any(w in issuer for w in _EDITION) and not _YEARISH.search(issuer):
+            if default and default.startswith(issuer):
+                return government_name(default)
+            return government_name(issuer)
     m = _PUBLISHER.match(t) or _PUBLISHER_YEAR_FIRST.match(t) or _PUBLISHER_YEAR_LAST.match(t)
-    if not m:
+    if not m or m.group("pub") in ("政府", "人民政府"):
         return default
     pub = m.group("pub").strip("《》“”\"'：: ")
+    pub = re.sub(r"(?:19|20)\d{2}年(?:\d{1,2}月)?(?:发布|印发|编制|公布)$", "", pub)
     pub = re.sub(r"^(?:关于|公开|印发|转发)", "", pub)
     pub = re.sub(r"(?:政府)?(?:信息|政务)公开(?:工作)?$", "", pub)
     if len(pub) < 2:

@@ -70,6 +70,21 @@ class ReviewLitigation(_Row):
     value: int | None
 
 
+class LegacyFigure(_Row):
+    """One figure of a legacy (pre-2019) statistics table: ``同意部分公开答复数 | 件 | 1 | 9``."""
+
+    section: str | None = None  # the group row above it, e.g. 二、依申请公开情况
+    label: str
+    unit: str | None = None
+    value: float | None = None
+    cumulative: float | None = None  # 历年累计
+    source_kind: str | None = None
+    source_page: int | None = None
+    source_table: int | None = None
+    source_row: int | None = None
+    source_text: str | None = None  # the row as printed, cells joined by " | "
+
+
 class ValidationIssue(_Row):
     """One failed check, with a stable rule id."""
 
@@ -124,7 +139,12 @@ class Report(BaseModel):
     review_litigation: list[ReviewLitigation] = Field(default_factory=list)
     validation_issues: list[ValidationIssue] = Field(default_factory=list)
     spam_removals: list[SpamRemoval] = Field(default_factory=list)
+    legacy_figures: list[LegacyFigure] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    # every page URL of a multi-page article in reading order (empty for a one-page document)
+    page_urls: list[str] = Field(default_factory=list)
+    # scanned reports (format 'image'): mean Tesseract word confidence, 0-100
+    ocr_confidence: float | None = None
 
     def application(self, row_code: str) -> ApplicationRow | None:
         """The table 三 row with this code, if present."""

@@ -20,8 +20,11 @@ from parsing.errors import (
 from parsing.extract.html import extract_html, parse_tree
 from parsing.extract.limits import DEFAULT_LIMITS, Limits, check_size
 from parsing.extract.text import extract_text
+from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
 from parsing.inputs import RawDocument, make_report_id
+from parsing.interpret.legacy import legacy_sections, read_legacy, without_tables
+from parsing.interpret.prose import active_from_prose
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
@@ -40,6 +43,8 @@ from parsing.spam import strip_document, strip_text
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
+SOURCE_KIND = {"html": "html_table", "pdf": "pdf_table", "docx": "docx_table", "doc": "docx_table"}
+SOURCE_KIND |= {"text": "text_table", "image": "ocr_table"}
 MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
@@ -85,7 +90,26 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
 
 
 def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
-    """Turn the raw bytes into paragraphs and table grids, whatever the format."""
+    """Turn the raw bytes into paragraphs and table grids, whatever the format.
+
+    A multi-page article (``raw.pages``) is extracted page by page and joined in order.
+    """
+    if raw.pages:
+        from parsing.extract.article import join_pages
+
+        single = raw.model_copy(update={"pages": (), "page_urls": ()})
+        names = list(raw.page_urls[1:]) + [None] * len(raw.pages)
+        docs = [extract_blocks(single, limits)]
+        docs += [
+            extract_blocks(
+                single.model_copy(
+                    update={"content": page, "filename": name, "media_type": None, "charset": None}
+                ),
+                limits,
+            )
+            for page, name in zip(raw.pages, names, strict=False)
+        ]
+        return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
         raise TooLargeError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
     if not raw.content:  # whatever the name or type says: a 0-byte PDF is empty, not a non-report
@@ -138,9 +162,11 @@ def _body_text(text: str) -> str:
 
 
 def _parse(raw: RawDocument, limits: Limits) -> Report:
-    doc = extract_blocks(raw, limits)
+    doc = regroup_text_tables(extract_blocks(raw, limits))  # tables typed as text in DOCX/PDF
     spam = strip_document(doc)
     sections, _owner = split_sections(doc)
+    legacy = read_legacy(doc, SOURCE_KIND.get(doc.format, "text_table"))  # pre-2019 statistics
+    doc = without_tables(doc, legacy.tables)  # never read as template tables
     tables = read_tables(doc)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
@@ -150,6 +176,7 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
     removals = list(spam.removals) + title_res.removals
 
     has_tables = bool(tables.applications or tables.active_disclosure or tables.review_litigation)
+    has_tables = has_tables or bool(legacy.figures)
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
@@ -173,6 +200,10 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
         raise MissingYearError("no report year in title, hints, text or publication date")
 
     template = _template(tables, year)
+    prose = None
+    if not tables.active_disclosure and template != "legacy":  # table 二 written as sentences
+        prose = active_from_prose(sections.get("active") or body, template)
+        tables.active_disclosure = prose.rows
     publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
     publisher = government_name(publisher or "未知")
     issues = _table_issues(tables, template)
@@ -202,13 +233,55 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
         active_disclosure=tables.active_disclosure,
         applications=tables.applications,
         review_litigation=tables.review_litigation,
+        legacy_figures=legacy.figures,
+        page_urls=list(raw.page_urls),
+        ocr_confidence=doc.ocr_confidence,
         spam_removals=[
             SpamRemoval(location=r.location, removed_text=r.removed_text, detector=r.detector)
             for r in removals
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
     )
+    if prose is not None and prose.rows:
+        issues.append(
+            ValidationIssue(
+                rule="active_disclosure.from_prose",
+                severity="warning",
+                message="no table 二 grid: figures read from sentences: "
+                + "; ".join(prose.fragments[:10]),
+                expected="table 二 as a table",
+                actual=str(len(prose.rows)),
+            )
+        )
+    if template == "legacy":  # 一、概述 … 七、其他需要报告的事项: numbered their own way
+        found = legacy_sections(doc)
+        report.sections = {**report.sections, **found}
+        report.text_overall = found.get("overall") or report.text_overall
+        report.text_problems = found.get("problems") or report.text_problems
+        report.text_other = found.get("other") or report.text_other
+    if legacy.bad_cells:
+        issues.append(
+            ValidationIssue(
+                rule="legacy.not_a_number",
+                severity="warning",
+                message="statistics cells that are not numbers: "
+                + ", ".join(legacy.bad_cells[:10]),
+                expected="a number or an empty cell",
+                actual=str(len(legacy.bad_cells)),
+            )
+        )
     issues += validate_report(report)
+    if doc.low_confidence_cells:  # scanned tables: cells left null rather than guessed
+        issues.append(
+            ValidationIssue(
+                rule="ocr.low_confidence",
+                severity="warning",
+                message="table cells read with too little OCR confidence, left null: "
+                + "; ".join(doc.low_confidence_cells[:10]),
+                expected="every value cell read with confidence",
+                actual=str(len(doc.low_confidence_cells)),
+            )
+        )
     if spam.quarantined_cells:
         issues.append(
             ValidationIssue(

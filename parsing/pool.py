@@ -149,14 +149,18 @@ class _Worker:
     def send(
         self, index: int, raw: RawDocument, timeout: float, converted: tuple[str, bytes] | None
     ) -> None:
-        meta = raw.model_dump(mode="json", exclude={"content"})
+        meta = raw.model_dump(mode="json", exclude={"content", "pages"})
         header: dict[str, Any] = {"id": index, "raw": meta, "size": len(raw.content)}
+        if raw.pages:  # pages 2…n of a multi-page article, sent as bytes after page 1
+            header["pages"] = [len(page) for page in raw.pages]
         if converted is not None:
             header["converted"] = {"suffix": converted[0], "size": len(converted[1])}
         self.job = (index, raw)
         self.deadline = time.monotonic() + timeout
         self.stdin.write(json.dumps(header).encode() + b"\n")
         self.stdin.write(raw.content)
+        for page in raw.pages:
+            self.stdin.write(page)
         if converted is not None:
             self.stdin.write(converted[1])
         self.stdin.flush()

@@ -5,7 +5,8 @@ then reads jobs from stdin and answers on stdout, one at a time, in a framed pro
 pickle: a JSON header line, then raw bytes):
 
 - worker → pool at start: ``{"ready": true}``;
-- pool → worker: ``{"id": n, "raw": {...RawDocument without content...}, "size": s}`` + s bytes
+- pool → worker: ``{"id": n, "raw": {...RawDocument without content and pages...}, "size": s,
+  "pages": [sizes of pages 2…n of a multi-page article]}`` + s bytes + each page's bytes
   (plus, for a DOC/WPS converted in the batch, ``"converted": {"suffix", "size": c}`` + c bytes);
 - worker → pool: ``{"id": n, "ok": true|false, "size": m, "exit": bool}`` + m bytes: the report
   JSON, or the error record JSON (``ParseError.to_record()``); ``exit``: the worker stops now.
@@ -90,10 +91,11 @@ def main(argv: list[str]) -> int:
             return 0
         job = json.loads(line)
         content = stdin.read(int(job["size"]))
+        pages = tuple(stdin.read(int(size)) for size in job.get("pages", ()))
         batch = job.get("converted")  # this DOC/WPS was converted in a batch already
         if batch:
             preconverted(content, batch["suffix"], "docx", stdin.read(int(batch["size"])))
-        raw = RawDocument.model_validate({**job["raw"], "content": content})
+        raw = RawDocument.model_validate({**job["raw"], "content": content, "pages": pages})
         ok, payload, fatal = answer(raw, limits, max_output)
         clear_preconverted()
         _send(out, {"id": job["id"], "ok": ok, "size": len(payload), "exit": fatal}, payload)

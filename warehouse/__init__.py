@@ -3,14 +3,17 @@
 Public API (stable; the CLI and flows call exactly these):
 
 - ``publish(reports, root, *, filesystem=None) -> PublishResult``: replace the rows of these
-  reports (keyed by ``report_id``) in every table; atomic per leaf file, serialised by a lock,
-  idempotent. Recomputes ``cross_year.carry_over`` validation issues of the affected publishers.
+  reports (keyed by ``report_id``) in every table, with work proportional to the change:
+  unchanged reports skipped by content hash, new ones appended as new files, replaced ones
+  rewritten only in the files that hold them. One journal commit, serialised by a lock,
+  idempotent. Recomputes the cross-year issues and ``is_current`` of the affected publishers.
 - ``read_table(name, root, years=None, *, columns=None, filesystem=None) -> pyarrow.Table``:
   one table with the contract types (``year`` int16 included).
 - ``summary(root) -> pyarrow.Table``: per ``(year, site)`` counts of reports, valid, warning,
   invalid, quarantined (``spam_verdict == 'quarantine'``) and spam_detected.
-- ``compact(root) -> CompactResult``: one file per leaf, stale temp files removed
-  (``xxgk compact``).
+- ``compact(root) -> CompactResult``: one file per leaf, older schema versions and layouts
+  upgraded, stale temp files removed (``xxgk compact``; a publish compacts size-tiered on its
+  own when a leaf passes ``XXGK_MAX_FILES_PER_PARTITION`` files, default 8).
 - ``TABLES``, ``SCHEMAS``, ``SCHEMA_VERSION``, ``schema(name)``: the declared Arrow schemas.
 
 ``root`` is the warehouse directory (``<data-dir>/warehouse``): a local path, a ``file://``

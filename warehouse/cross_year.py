@@ -10,7 +10,6 @@ reports for Y-1, the comparison uses the one not quarantined with the latest ``f
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -23,7 +22,7 @@ from warehouse.rows import CARRY_OVER_RULE, ITEM_COUNT_RULE, IssueRow
 Counts = list[int | None]
 CheckFn = Callable[[list[int | None], list[int | None]], ValidationIssue | None]
 REPORT_COLUMNS = ["report_id", "year", "publisher", "fetched_at", "spam_verdict"]
-_EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+_NO_TIME = -(2**63)
 
 
 def _rows_by_report(applications: pa.Table) -> dict[tuple[str, str], Counts]:
@@ -37,12 +36,24 @@ def _rows_by_report(applications: pa.Table) -> dict[tuple[str, str], Counts]:
     return out
 
 
-def _rank(rec: dict[str, Any]) -> tuple[bool, datetime, str]:
+def _rank(rec: dict[str, Any]) -> tuple[bool, int, str]:
     return (
         rec["spam_verdict"] != "quarantine",
-        rec["fetched_at"] or _EPOCH,
+        rec["fetched_at"] if rec["fetched_at"] is not None else _NO_TIME,
         rec["report_id"],
     )
+
+
+def _records(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as dicts, built column-wise (``Table.to_pylist`` is ~10x slower); ``fetched_at``
+    as integer microseconds (only its order matters here)."""
+    cols = {
+        c: (
+            pc.cast(table[c], pa.int64()).to_pylist() if c == "fetched_at" else table[c].to_pylist()
+        )
+        for c in REPORT_COLUMNS
+    }
+    return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 
 def _pairs(
@@ -55,7 +66,7 @@ def _pairs(
     wanted_years = set(years)
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
     mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(set(publishers)), pa.string()))
-    for rec in reports.filter(mine).select(REPORT_COLUMNS).to_pylist():
+    for rec in _records(reports.filter(mine)):
         by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
     for (publisher, year), current in sorted(by_key.items()):
         if year not in wanted_years or (publisher, year - 1) not in by_key:

@@ -1,27 +1,42 @@
-"""Side files that describe the dataset: ``<table>/_schema.json`` and ``_manifest.json``.
+"""Side files that describe the dataset, all next to the tables (never inside a table directory,
+so a reader pointed at ``<root>/<table>`` finds only Parquet files):
 
-Both start with ``_`` so no Parquet reader picks them up. The manifest lists every leaf file
-with its row count, size and sha256, plus the schema version and the last run id; it is
-written after the leaves are swapped in, so it never points at a file that is not there.
+- ``_schemas/<table>.json``: columns, types, nullability, descriptions, schema version;
+- ``_manifest.json``: every data file with its row count, size and sha256, the index files,
+  the schema version, the layout version and the last run id;
+- ``_index/year=YYYY.parquet``: the report index (:mod:`warehouse.index`).
+
+The manifest is staged and swapped in with the data files of the same commit (the journal), so
+it never points at a file that is not there.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from warehouse.schemas import SCHEMA_VERSION, TABLES, schema_json
+from warehouse.index import index_path, index_years, rebuild_year, write_index
+from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, TABLES, schema_json
 from warehouse.storage import FileStat, Store
 
 MANIFEST = "_manifest.json"
-SCHEMA_FILE = "_schema.json"
+SCHEMAS_DIR = "_schemas"
+OLD_SCHEMA_FILE = "_schema.json"  # layout 1: inside each table directory
+LAYOUT = 2
+"""1: one ``part-0.parquet`` per leaf, ``_schema.json`` in table dirs; 2: stems, ``_index/``."""
+log = logging.getLogger(__name__)
+
+
+def schema_file(store: Store, table: str) -> str:
+    return store.path(SCHEMAS_DIR, f"{table}.json")
 
 
 def write_schema_files(store: Store) -> None:
-    """Write ``<table>/_schema.json`` for every table whose file is missing or outdated."""
+    """Write ``_schemas/<table>.json`` for every table whose file is missing or outdated."""
     for table in TABLES:
-        path = store.path(table, SCHEMA_FILE)
+        path = schema_file(store, table)
         data = schema_json(table)
         if store.read_bytes(path) != data:
             store.write_bytes(path, data)
@@ -31,24 +46,94 @@ def read_manifest(store: Store) -> dict[str, Any]:
     """The manifest (an empty skeleton when none was written yet)."""
     raw = store.read_bytes(store.path(MANIFEST))
     if raw is None:
-        return {"schema_version": SCHEMA_VERSION, "files": {}}
+        return {"schema_version": SCHEMA_VERSION, "layout": LAYOUT, "files": {}, "index": {}}
     doc: dict[str, Any] = json.loads(raw)
     doc.setdefault("files", {})
+    doc.setdefault("index", {})
+    doc.setdefault("layout", 1)
     return doc
 
 
-def update_manifest(
-    store: Store, run_id: str, written: dict[str, FileStat], deleted: list[str]
-) -> None:
-    """Record written and deleted leaf files (paths relative to the root)."""
-    doc = read_manifest(store)
+def manifest_bytes(
+    doc: dict[str, Any],
+    run_id: str,
+    written: dict[str, FileStat],
+    deleted: list[str],
+    index_written: dict[str, FileStat] | None = None,
+    index_deleted: list[str] | None = None,
+) -> bytes:
+    """The next manifest: ``doc`` with written/deleted data and index files (root-relative)."""
     files: dict[str, Any] = doc["files"]
     for rel, stat in written.items():
         files[rel] = {"rows": stat.rows, "bytes": stat.bytes, "sha256": stat.sha256}
     for rel in deleted:
         files.pop(rel, None)
+    index: dict[str, Any] = doc["index"]
+    for rel, stat in (index_written or {}).items():
+        index[rel] = {"reports": stat.rows, "bytes": stat.bytes}
+    for rel in index_deleted or []:
+        index.pop(rel, None)
     doc["files"] = dict(sorted(files.items()))
+    doc["index"] = dict(sorted(index.items()))
     doc["schema_version"] = SCHEMA_VERSION
+    doc["layout"] = LAYOUT
     doc["last_run_id"] = run_id
     doc["updated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    store.write_bytes(store.path(MANIFEST), json.dumps(doc, indent=1).encode() + b"\n")
+    return json.dumps(doc, indent=1).encode() + b"\n"
+
+
+def update_manifest(
+    store: Store, run_id: str, written: dict[str, FileStat], deleted: list[str]
+) -> None:
+    """Record written and deleted data files (paths relative to the root) in place."""
+    data = manifest_bytes(read_manifest(store), run_id, written, deleted)
+    store.write_bytes(store.path(MANIFEST), data)
+
+
+def upgrade(store: Store) -> bool:
+    """Bring a layout-1 warehouse to layout 2 (idempotent; run under the write lock).
+
+    Moves ``<table>/_schema.json`` out of the table directories (to ``_schemas/``) and builds
+    the report index from the ``reports`` files. Returns True when something was upgraded.
+    """
+    doc = read_manifest(store)
+    if doc.get("layout", 1) >= LAYOUT and store.read_bytes(store.path(MANIFEST)) is not None:
+        _repair_index(store)
+        return False
+    moved = False
+    for table in TABLES:
+        old = store.path(table, OLD_SCHEMA_FILE)
+        if store.read_bytes(old) is not None:
+            store.remove(old)
+            moved = True
+    years = store.years("reports")
+    if not years and not moved and store.read_bytes(store.path(MANIFEST)) is None:
+        return False  # a fresh warehouse: nothing to upgrade
+    write_schema_files(store)
+    rel = len(store.root.rstrip("/")) + 1 if store.root else 0
+    index_written: dict[str, FileStat] = {}
+    for year in years:
+        path = index_path(store, year)
+        index_written[path[rel:]] = write_index(store, year, rebuild_year(store, year), path)
+    doc["index"] = {}
+    data = manifest_bytes(doc, doc.get("last_run_id", "upgrade"), {}, [], index_written)
+    store.write_bytes(store.path(MANIFEST), data)
+    log.warning(
+        "warehouse %s upgraded to layout %d (%d index years)", store.root, LAYOUT, len(years)
+    )
+    return True
+
+
+def _repair_index(store: Store) -> None:
+    """Rebuild the index of any year that has reports but no index file (deleted by hand):
+    without it, republished reports would be taken for new ones and duplicated."""
+    missing = sorted(set(store.years("reports")) - set(index_years(store)))
+    for year in missing:
+        log.warning("warehouse %s: index of %d missing, rebuilt from the reports", store.root, year)
+        path = index_path(store, year)
+        write_index(store, year, rebuild_year(store, year), path)
+
+
+def leaf_rel(table: str, year: int, name: str) -> str:
+    """``<table>/year=YYYY/<name>`` (a root-relative manifest key)."""
+    return f"{table}/{PARTITION_FIELD}={year}/{name}"

@@ -1,11 +1,20 @@
-"""``publish``: replace the rows of the given reports in every table, atomically per leaf.
+"""``publish``: replace the rows of the given reports in every table, with work proportional to
+the change.
 
-Reports are keyed by ``report_id``. Every year partition that holds an old version of a
-published report, or receives a new one, is rebuilt in memory (old rows of those reports
-dropped, new rows added, stable sort by ``report_id``), staged, and swapped in. The
-``cross_year.carry_over`` issues of the affected publishers are recomputed each time (also in
-year Y+1, whose check depends on year Y). Rebuilding the same leaf from the same inputs gives
-the same rows, so re-running a backfill changes nothing.
+Reports are keyed by ``report_id``. A publish
+
+1. converts the reports to Arrow and hashes each one (:func:`warehouse.index.row_hash`);
+2. looks the ids up in the report index and drops the reports whose hash and year are unchanged
+   (before any partition is read);
+3. writes the remaining reports as one new *stem* per year (``part-<run>.parquet`` in every
+   table, possibly with 0 rows);
+4. rewrites only the old stems that held replaced reports (their rows removed), whose
+   ``is_current`` flags changed, or whose ``cross_year.*`` issues changed;
+5. commits the data files, the index and the manifest in one journal (:mod:`warehouse.commit`);
+6. compacts a year whose leaves passed :data:`MAX_FILES` files (:mod:`warehouse.compact`).
+
+Rows of a leaf are a pure function of the reports published into it, so re-running a backfill
+changes nothing (and writes nothing).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import logging
 import os
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,24 +33,33 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from parsing.models import Report
+from parsing.validate import ITEM_COUNT_ARTICLES
 from warehouse import journal
-from warehouse.cross_year import REPORT_COLUMNS, carry_over_issues, item_count_issues
-from warehouse.locking import SWAP_LOCK, WRITE_LOCK, file_lock
-from warehouse.manifest import update_manifest, write_schema_files
-from warehouse.rows import CROSS_YEAR_RULES, collect, issues_table
+from warehouse.commit import Transaction
+from warehouse.compact import auto_compact
+from warehouse.cross_year import carry_over_issues, item_count_issues
+from warehouse.index import INDEX_SCHEMA, entries_from_reports, index_years, read_index
+from warehouse.locking import WRITE_LOCK, file_lock
+from warehouse.manifest import upgrade
+from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
-from warehouse.storage import FileStat, Store, fsync_dir, open_store
+from warehouse.storage import Match, Store, open_store, sort_rows
 from warehouse.versions import mark_current
 
 log = logging.getLogger(__name__)
-PAUSE_ENV = "XXGK_WAREHOUSE_PAUSE"
-"""Test hook: ``stage:SECONDS`` sleeps after staging, ``swap:SECONDS`` after the first swap."""
 
-Leaf = tuple[str, int]
 _ACTIVE_COLUMNS = ["report_id", PARTITION_FIELD, "article", "item", "metric", "value"]
 _APP_COLUMNS = ["report_id", PARTITION_FIELD, "row_code"] + [
     f.name for f in SCHEMAS["applications"]
 ][4:]
+_ISSUE_KEY = ["report_id", "rule", "severity", "message", "expected", "actual"]
+
+__all__ = ["PublishResult", "partitioned_tables", "publish", "sort_rows"]
+
+
+def partitioned_tables() -> list[str]:
+    """The tables whose rows belong to a report and a year (all but dimension tables)."""
+    return [t for t in TABLES if {"report_id", PARTITION_FIELD} <= set(SCHEMAS[t].names)]
 
 
 @dataclass(frozen=True)
@@ -56,129 +75,299 @@ class PublishResult:
     locked_at: float = 0.0
     finished_at: float = 0.0
     recovered: int = 0
+    unchanged: int = 0
+    """Reports skipped because their content hash and year were already stored."""
+    compacted: list[str] = field(default_factory=list)
+    """Leaves merged by the automatic compaction after this publish."""
 
 
-def _pause(point: str) -> None:
-    spec = os.environ.get(PAUSE_ENV, "")
-    name, _, seconds = spec.partition(":")
-    if name == point:
-        log.warning("test hook %s: pausing %s s at %s", PAUSE_ENV, seconds, point)
-        time.sleep(float(seconds or "0"))
+@dataclass
+class _StemEdit:
+    """Changes to one existing stem (a year's ``part-<stem>.parquet`` in every table)."""
+
+    remove: set[str] = field(default_factory=set)
+    flags: dict[str, bool] = field(default_factory=dict)
+    cross_year: set[str] = field(default_factory=set)  # reports whose issues were recomputed
 
 
-def sort_rows(table: pa.Table) -> pa.Table:
-    """Deterministic order: by ``report_id``; a report's rows keep their order (stable sort)."""
-    if table.num_rows < 2:
+def _ids(values: Iterable[str]) -> pa.Array:
+    return pa.array(sorted(set(values)), pa.string())
+
+
+def _drop(table: pa.Table, ids: pa.Array, column: str = "report_id") -> pa.Table:
+    if table.num_rows == 0 or len(ids) == 0:
         return table
-    return table.take(pc.sort_indices(table, sort_keys=[("report_id", "ascending")]))
+    return table.filter(pc.invert(pc.is_in(table[column], value_set=ids)))
+
+
+def _keep(table: pa.Table, ids: pa.Array) -> pa.Table:
+    return table.filter(pc.is_in(table["report_id"], value_set=ids))
 
 
 def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
-def _without(table: pa.Table, ids: pa.Array) -> pa.Table:
-    if table.num_rows == 0 or len(ids) == 0:
-        return table
-    return table.filter(pc.invert(pc.is_in(table["report_id"], value_set=ids)))
+_STORED = ["report_id", PARTITION_FIELD, "publisher", "stem", "row_hash"]
 
 
-# The large child tables are rebuilt one leaf at a time while staging and never held together,
-# so a publish needs memory for one year partition of them, not for every touched year.
-_STREAMED = frozenset({"applications", "active_disclosure", "review_litigation"})
+def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
+    """The stored (year, hash) of report ids; the index rows found are appended to ``found``."""
+
+    def stored(ids: list[str]) -> dict[str, tuple[int, bytes | None]]:
+        rows = read_index(store, ids=pa.array(ids, pa.string()), columns=_STORED)
+        found.append(rows)
+        return {
+            rid: (year, digest)
+            for rid, year, digest in zip(
+                rows["report_id"].to_pylist(),
+                rows[PARTITION_FIELD].to_pylist(),
+                rows["row_hash"].to_pylist(),
+                strict=True,
+            )
+        }
+
+    return stored
 
 
-class _Builder:
-    """Rebuilds the touched leaves: small tables in memory, large ones leaf by leaf."""
+class _Publisher:
+    """One publish under the write lock."""
 
-    def __init__(self, store: Store, new: dict[str, pa.Table]) -> None:
+    def __init__(self, store: Store, batch: Batch, run_id: str) -> None:
         self.store = store
-        self.new = new
-        self.existing: dict[Leaf, pa.Table] = {}
-        self.content: dict[Leaf, pa.Table] = {}
-        self.pending: set[Leaf] = set()
-        self.ids: pa.Array = pa.array([], pa.string())
-        self.report_years = set(store.years("reports"))
+        self.batch = batch
+        self.run_id = run_id
+        self.tables = partitioned_tables()
+        self.edits: dict[tuple[int, str], _StemEdit] = defaultdict(_StemEdit)
+        self.cross_rows: dict[tuple[int, str], list[pa.Table]] = defaultdict(list)
+        self.tx = Transaction(store, run_id)
+        self.n_issues = 0
 
-    def existing_leaf(self, table: str, year: int) -> pa.Table:
-        key = (table, year)
-        if key not in self.existing:
-            if year in self.store.years(table):
-                self.existing[key] = self.store.read_partition(table, year)
-            else:
-                self.existing[key] = SCHEMAS[table].empty_table()
-        return self.existing[key]
+    # -- 1. which old rows go ----------------------------------------------------------
+    def plan_removals(self, stored: pa.Table) -> None:
+        for rid, year, stem in zip(
+            stored["report_id"].to_pylist(),
+            stored[PARTITION_FIELD].to_pylist(),
+            stored["stem"].to_pylist(),
+            strict=True,
+        ):
+            self.edits[(year, stem)].remove.add(rid)
 
-    def rebuild(self, years: set[int], ids: pa.Array) -> None:
-        self.ids = ids
-        for table in TABLES:
-            for year in sorted(years):
-                if table in _STREAMED:
-                    self.pending.add((table, year))
-                    continue
-                kept = _without(self.existing_leaf(table, year), ids)
-                merged = pa.concat_tables([kept, _for_year(self.new[table], year)])
-                if table == "reports":
-                    merged = mark_current(merged)
-                self.content[(table, year)] = merged
+    # -- 2. is_current -------------------------------------------------------------------
+    def read_neighbours(self, stored: pa.Table) -> None:
+        """Index rows of the publishers concerned, in the years that their ``is_current`` flags
+        and cross-year checks depend on (one scan of those index years)."""
+        batch = self.batch
+        self.publishers = batch.publishers | set(stored["publisher"].to_pylist())
+        self.touched = batch.years | set(stored[PARTITION_FIELD].to_pylist())
+        known = set(index_years(self.store)) | batch.years
+        self.checked = self.touched | {y + 1 for y in self.touched if y + 1 in known}
+        around = self.checked | {y - 1 for y in self.checked}
+        near = read_index(self.store, around, publishers=_ids(self.publishers))
+        self.near = _drop(near, batch.ids)
 
-    def streamed_leaf(self, key: Leaf) -> tuple[pa.Table, pa.Table]:
-        """(new content, previous content) of a streamed leaf, read now and not kept."""
-        table, year = key
-        if year in self.store.years(table):
-            previous = self.store.read_partition(table, year)
-        else:
-            previous = SCHEMAS[table].empty_table()
-        merged = pa.concat_tables([_without(previous, self.ids), _for_year(self.new[table], year)])
-        return merged, previous
+    def mark_versions(self, new_entries: pa.Table) -> pa.Table:
+        """Set ``is_current`` on the new rows and record flips of stored peers (also in the
+        years that replaced reports leave)."""
+        batch = self.batch
+        peers = self.near.filter(
+            pc.is_in(
+                self.near[PARTITION_FIELD], value_set=pa.array(sorted(self.touched), pa.int16())
+            )
+        )
+        marked = mark_current(pa.concat_tables([peers, new_entries]))
+        flags = marked["is_current"]
+        old_flags = peers["is_current"].to_pylist()
+        for i, (rid, year, stem) in enumerate(
+            zip(
+                peers["report_id"].to_pylist(),
+                peers[PARTITION_FIELD].to_pylist(),
+                peers["stem"].to_pylist(),
+                strict=True,
+            )
+        ):
+            if flags[i].as_py() != old_flags[i]:
+                self.edits[(year, stem)].flags[rid] = bool(flags[i].as_py())
+        new_flags = flags.slice(peers.num_rows)
+        entries = new_entries.set_column(
+            new_entries.schema.get_field_index("is_current"),
+            INDEX_SCHEMA.field("is_current"),
+            new_flags,
+        )
+        by_id = dict(
+            zip(entries["report_id"].to_pylist(), entries["is_current"].to_pylist(), strict=True)
+        )
+        reports = batch.tables["reports"]
+        col = pa.array([by_id[r] for r in reports["report_id"].to_pylist()], pa.bool_())
+        index = reports.schema.get_field_index("is_current")
+        batch.tables["reports"] = reports.set_column(index, reports.schema.field(index), col)
+        return entries
 
-    def context(self, table: str, years: set[int], columns: list[str]) -> pa.Table:
+    # -- 3. cross-year issues -----------------------------------------------------------
+    def _stored_rows(self, table: str, ctx: pa.Table, columns: list[str], match: Match) -> pa.Table:
+        """Rows of ``table`` for the stored reports in ``ctx``, read from their stems only."""
         parts = []
-        for year in sorted(years):
-            if (table, year) in self.content:
-                parts.append(self.content[(table, year)].select(columns))
-            elif (table, year) in self.pending:
-                old = (
-                    self.store.read_partition(table, year, columns)
-                    if year in self.store.years(table)
-                    else pa.schema([SCHEMAS[table].field(c) for c in columns]).empty_table()
-                )
-                new = _for_year(self.new[table], year).select(columns)
-                parts.append(pa.concat_tables([_without(old, self.ids), new]))
-            elif year in self.report_years:
-                parts.append(self.store.read_partition(table, year, columns))
+        groups: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for rid, year, stem in zip(
+            ctx["report_id"].to_pylist(),
+            ctx[PARTITION_FIELD].to_pylist(),
+            ctx["stem"].to_pylist(),
+            strict=True,
+        ):
+            groups[(year, stem)].append(rid)
+        for (year, stem), rids in sorted(groups.items()):
+            path = self.store.part_path(table, year, stem)
+            wanted = {"report_id": _ids(rids), **match}
+            parts.append(
+                self.store.read_partition(table, year, columns, files=[path], match=wanted)
+            )
         schema = pa.schema([SCHEMAS[table].field(c) for c in columns])
         return pa.concat_tables(parts) if parts else schema.empty_table()
 
-    def recompute_carry_over(self, touched: set[int], publishers: set[str]) -> int:
-        years = touched | {y + 1 for y in touched if y + 1 in self.report_years}
-        around = years | {y - 1 for y in years}
-        reports = self.context("reports", around, REPORT_COLUMNS)
-        apps = self.context("applications", around, _APP_COLUMNS)
-        active = self.context("active_disclosure", around, _ACTIVE_COLUMNS)
+    def recompute_cross_year(self, new_entries: pa.Table) -> None:
+        batch = self.batch
+        publishers, years, old = self.publishers, self.checked, self.near
+        if old.num_rows == 0 and not self._has_neighbours(new_entries):
+            return  # no publisher has two years: nothing to pair
+        ctx = pa.concat_tables([old, new_entries])
+        codes = {"row_code": pa.array(["2", "4"])}
+        active_match = {
+            "article": pa.array(list(ITEM_COUNT_ARTICLES)),
+            "metric": pa.array(["prev_count", "change"]),
+        }
+        new_apps = batch.tables["applications"].select(_APP_COLUMNS)
+        new_apps = new_apps.filter(pc.is_in(new_apps["row_code"], value_set=codes["row_code"]))
+        apps = pa.concat_tables(
+            [self._stored_rows("applications", old, _APP_COLUMNS, codes), new_apps]
+        )
+        new_active = batch.tables["active_disclosure"].select(_ACTIVE_COLUMNS)
+        active = pa.concat_tables(
+            [self._stored_rows("active_disclosure", old, _ACTIVE_COLUMNS, active_match), new_active]
+        )
         issues = issues_table(
-            carry_over_issues(reports, apps, publishers, years)
-            + item_count_issues(reports, active, publishers, years)
+            carry_over_issues(ctx, apps, publishers, years)
+            + item_count_issues(ctx, active, publishers, years)
         )
-        mask = pc.and_(
-            pc.is_in(reports["publisher"], value_set=pa.array(sorted(publishers), pa.string())),
-            pc.is_in(reports[PARTITION_FIELD], value_set=pa.array(sorted(years), pa.int16())),
+        self.n_issues = issues.num_rows
+        new_issues = _keep(issues, batch.ids)
+        if new_issues.num_rows:
+            vi = batch.tables["validation_issues"]
+            batch.tables["validation_issues"] = pa.concat_tables([vi, new_issues])
+        # stored reports of these publishers in the checked years: their issues may change
+        affected = old.filter(
+            pc.is_in(old[PARTITION_FIELD], value_set=pa.array(sorted(years), pa.int16()))
         )
-        affected = reports.filter(mask)["report_id"].combine_chunks()
-        for year in sorted(years):
-            key = ("validation_issues", year)
-            if key not in self.content:
-                if year not in self.report_years:
-                    continue
-                self.content[key] = self.existing_leaf(*key)
-            current = self.content[key]
-            stale = pc.and_(
-                pc.is_in(current["rule"], value_set=pa.array(list(CROSS_YEAR_RULES))),
-                pc.is_in(current["report_id"], value_set=affected),
+        self._edit_stored_issues(affected, _drop(issues, batch.ids))
+
+    def _has_neighbours(self, entries: pa.Table) -> bool:
+        pairs = set(
+            zip(entries["publisher"].to_pylist(), entries[PARTITION_FIELD].to_pylist(), strict=True)
+        )
+        return any((p, y - 1) in pairs for p, y in pairs)
+
+    def _edit_stored_issues(self, affected: pa.Table, issues: pa.Table) -> None:
+        """Record which stored stems need their cross-year issue rows replaced."""
+        if affected.num_rows == 0:
+            return
+        rules = {"rule": pa.array(list(CROSS_YEAR_RULES))}
+        current = self._stored_rows("validation_issues", affected, _ISSUE_KEY, rules)
+        stem_of = {
+            rid: (year, stem)
+            for rid, year, stem in zip(
+                affected["report_id"].to_pylist(),
+                affected[PARTITION_FIELD].to_pylist(),
+                affected["stem"].to_pylist(),
+                strict=True,
             )
-            kept = current.filter(pc.invert(stale))
-            self.content[key] = pa.concat_tables([kept, _for_year(issues, year)])
-        return int(issues.num_rows)
+        }
+
+        def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
+            out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+            for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
+                out[str(row[0])].append(row)
+            return out
+
+        before, after = keyed(current), keyed(issues)
+        for rid, where in stem_of.items():
+            if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr):
+                self.edits[where].cross_year.add(rid)
+        for where in {stem_of[r] for r in after if r in stem_of}:
+            ids = _ids(r for r, w in stem_of.items() if w == where)
+            self.cross_rows[where].append(_keep(issues, ids))
+
+    # -- 4. write --------------------------------------------------------------------------
+    def write_new_stems(self) -> None:
+        for year in sorted(self.batch.years):
+            for table in self.tables:
+                final = self.store.part_path(table, year, self.run_id)
+                self.tx.write_data(table, year, final, _for_year(self.batch.tables[table], year))
+
+    def rewrite_old_stems(self, index: dict[int, pa.Table]) -> None:
+        store = self.store
+        for (year, stem), edit in sorted(self.edits.items()):
+            if not (edit.remove or edit.flags or edit.cross_year):
+                continue
+            rows = index[year] if year in index else read_index(store, [year])
+            left = rows.filter(pc.equal(rows["stem"], stem)).num_rows
+            for table in self.tables:
+                final = store.part_path(table, year, stem)
+                exists = store.fs.get_file_info(final).type == pafs.FileType.File
+                if left == 0:
+                    if exists:
+                        self.tx.delete_data(final)
+                    continue
+                needed = bool(edit.remove) or (
+                    (table == "reports" and bool(edit.flags))
+                    or (table == "validation_issues" and bool(edit.cross_year))
+                )
+                if not needed:
+                    continue
+                data = (
+                    store.read_partition(table, year, files=[final])
+                    if exists
+                    else SCHEMAS[table].empty_table()
+                )
+                data = _drop(data, _ids(edit.remove))
+                if table == "reports" and edit.flags:
+                    data = _set_flags(data, edit.flags)
+                if table == "validation_issues" and edit.cross_year:
+                    stale = pc.and_(
+                        pc.is_in(data["rule"], value_set=pa.array(list(CROSS_YEAR_RULES))),
+                        pc.is_in(data["report_id"], value_set=_ids(edit.cross_year)),
+                    )
+                    fresh = [_keep(t, _ids(edit.cross_year)) for t in self.cross_rows[(year, stem)]]
+                    data = pa.concat_tables([data.filter(pc.invert(stale)), *fresh])
+                self.tx.write_data(table, year, final, data)
+
+    def write_index(self, stored: pa.Table, new_entries: pa.Table) -> dict[int, pa.Table]:
+        """The updated index of every touched year (staged), by year."""
+        years = (
+            set(self.batch.years)
+            | set(stored[PARTITION_FIELD].to_pylist())
+            | {y for (y, _), e in self.edits.items() if e.flags}
+        )
+        out = {}
+        removed = _ids(stored["report_id"].to_pylist())
+        for year in sorted(years):
+            rows = _drop(read_index(self.store, [year]), removed)
+            flips = {}
+            for (y, _), edit in self.edits.items():
+                if y == year:
+                    flips.update(edit.flags)
+            if flips:
+                rows = _set_flags(rows, flips)
+            rows = pa.concat_tables([rows, _for_year(new_entries, year)])
+            self.tx.write_index(year, rows)
+            out[year] = rows
+        return out
+
+
+def _set_flags(table: pa.Table, flags: dict[str, bool]) -> pa.Table:
+    ids = table["report_id"].to_pylist()
+    old = table["is_current"].to_pylist()
+    col = pa.array([flags.get(r, o) for r, o in zip(ids, old, strict=True)], pa.bool_())
+    index = table.schema.get_field_index("is_current")
+    return table.set_column(index, table.schema.field(index), col)
 
 
 def publish(
@@ -189,90 +378,57 @@ def publish(
 ) -> PublishResult:
     """Publish ``reports`` into the warehouse at ``root`` (replacing earlier versions by id)."""
     store = open_store(root, filesystem)
-    batch = collect(reports)
-    new = batch.tables
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    compacted: list[str] = []
+    # the lookup of stored hashes and the commit must see the same warehouse: both locked
     with file_lock(store, WRITE_LOCK, exclusive=True):
         locked_at = time.time()
         recovered = journal.recover(store) if store.is_local else 0
-        ids = batch.ids
-        builder = _Builder(store, new)
-        old = [
-            store.read_partition("reports", y, ["report_id", PARTITION_FIELD, "publisher"])
-            for y in sorted(builder.report_years)
-        ]
-        index = pa.concat_tables(old) if old else SCHEMAS["reports"].empty_table()
-        old_rows = index.filter(pc.is_in(index["report_id"], value_set=ids))
-        touched = batch.years | set(old_rows[PARTITION_FIELD].to_pylist())
-        publishers = batch.publishers | set(old_rows["publisher"].to_pylist())
-        builder.rebuild(touched, ids)
-        n_issues = builder.recompute_carry_over(touched, publishers)
-        written, deleted = _commit(store, builder, run_id)
-        if written or deleted:
-            write_schema_files(store)
-            update_manifest(store, run_id, written, deleted)
+        upgrade(store)
+        found: list[pa.Table] = []
+        batch = collect(reports, stored=_lookup(store, found))
+        unchanged = batch.unchanged
+        submitted = batch.reports + unchanged
+        stored = pa.concat_tables(found) if found else INDEX_SCHEMA.empty_table().select(_STORED)
+        stored = _keep(stored, batch.ids)  # the stored versions of the changed reports
+        job = _Publisher(store, batch, run_id)
+        if batch.reports or stored.num_rows:
+            hashes = pa.array(
+                [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
+                pa.binary(16),
+            )
+            entries = entries_from_reports(batch.tables["reports"], run_id, hashes)
+            rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
+            job.plan_removals(stored)
+            job.read_neighbours(stored)
+            entries = job.mark_versions(entries)
+            job.recompute_cross_year(entries)
+            job.write_new_stems()
+            index = job.write_index(stored, entries)
+            job.rewrite_old_stems(index)
+            job.tx.commit()
+            for year in sorted(batch.years):
+                compacted += auto_compact(store, year, index[year], run_id)
+        else:
+            rows = {t: 0 for t in TABLES}
         finished_at = time.time()
-    rows = {t: new[t].num_rows for t in TABLES}
-    log.info("published %d reports (run %s): %s", batch.reports, run_id, rows)
+    log.info(
+        "published %d reports (%d unchanged skipped, run %s): %s",
+        batch.reports,
+        unchanged,
+        run_id,
+        rows,
+    )
     return PublishResult(
-        reports=batch.reports,
+        reports=submitted,
         rows_written=rows,
-        files_written=sorted(written),
-        files_deleted=sorted(deleted),
-        carry_over_issues=n_issues,
+        files_written=sorted(job.tx.written),
+        files_deleted=sorted(job.tx._rel(d) for d in job.tx.deletes),
+        carry_over_issues=job.n_issues,
         run_id=run_id,
         locked_at=locked_at,
         finished_at=finished_at,
         recovered=recovered,
+        unchanged=unchanged,
+        compacted=compacted,
     )
-
-
-def _commit(store: Store, builder: _Builder, run_id: str) -> tuple[dict[str, FileStat], list[str]]:
-    """Stage changed leaves, commit the journal, swap; returns written stats and deletions."""
-    rebuilt = {y for (t, y) in builder.content if t == "reports"}
-    live_years = {y for y in builder.report_years if y not in rebuilt} | {
-        y for (t, y), tab in builder.content.items() if t == "reports" and tab.num_rows
-    }
-    plan = journal.Plan(run_id)
-    stats: dict[str, FileStat] = {}
-    for table, year in sorted(set(builder.content) | builder.pending):
-        final = store.part_path(table, year)
-        if year not in live_years:
-            if year in store.years(table):
-                plan.deletes.append(final)
-            continue
-        if (table, year) in builder.content:
-            data, previous = builder.content[(table, year)], builder.existing_leaf(table, year)
-        else:
-            data, previous = builder.streamed_leaf((table, year))
-        data = sort_rows(data)
-        if year in store.years(table) and data.equals(previous):
-            continue
-        body = data.drop_columns([PARTITION_FIELD])
-        del data, previous  # one streamed leaf in memory at a time
-        if store.is_local:
-            temp = store.temp_path(final, run_id)
-            stats[final] = store.write_parquet(body, temp)
-            plan.swaps.append((temp, final))
-        else:  # object stores: written straight to their place (single writer, no journal)
-            stats[final] = store.write_parquet(body, final)
-    if store.is_local:
-        staged_dirs = sorted({final.rpartition("/")[0] for _, final in plan.swaps})
-        for directory in staged_dirs:
-            fsync_dir(directory)  # staged files durable before the commit point
-        _pause("stage")
-        if plan.swaps or plan.deletes:
-            journal.commit(store, plan)
-            with file_lock(store, SWAP_LOCK, exclusive=True):
-                for i, (temp, final) in enumerate(plan.swaps):
-                    store.replace(temp, final, sync=False)
-                    if i == 0:
-                        _pause("swap")
-                journal.apply(store, journal.Plan(run_id, [], plan.deletes))
-            for directory in staged_dirs:
-                fsync_dir(directory)  # renames durable before the journal goes
-            journal.finish(store)
-    else:
-        journal.apply(store, journal.Plan(run_id, [], plan.deletes))
-    rel = len(store.root.rstrip("/")) + 1 if store.root else 0
-    return {k[rel:]: v for k, v in stats.items()}, [d[rel:] for d in plan.deletes]

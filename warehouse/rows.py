@@ -8,7 +8,7 @@ dumps), then each table is built once with its declared schema. Child rows carry
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsing.models import Report
+from warehouse.index import row_hash
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 
 CARRY_OVER_RULE = "cross_year.carry_over"
@@ -67,6 +68,28 @@ class Batch:
     tables: dict[str, pa.Table]
     publishers: set[str] = field(default_factory=set)
     years: set[int] = field(default_factory=set)
+    hashes: dict[str, bytes] = field(default_factory=dict)
+    """report_id → content hash of the report's rows (:func:`warehouse.index.row_hash`)."""
+    unchanged: int = 0
+    """Reports left out because they are stored with the same year and hash."""
+
+    def without(self, ids: Iterable[str]) -> Batch:
+        """This batch less the reports ``ids`` (in every table)."""
+        drop = pa.array(sorted(set(ids)), pa.string())
+        if len(drop) == 0:
+            return self
+        tables = {
+            t: tab.filter(pc.invert(pc.is_in(tab["report_id"], value_set=drop)))
+            for t, tab in self.tables.items()
+        }
+        reports = tables["reports"]
+        return Batch(
+            tables,
+            set(reports["publisher"].to_pylist()),
+            set(pc.unique(reports[PARTITION_FIELD]).to_pylist()),
+            {k: v for k, v in self.hashes.items() if k not in set(drop.to_pylist())},
+            self.unchanged + len(drop),
+        )
 
     @property
     def ids(self) -> pa.Array:
@@ -78,17 +101,41 @@ class Batch:
         return int(self.tables["reports"].num_rows)
 
 
-def collect(reports: Iterable[Report], chunk_size: int = 2_000) -> Batch:
+Lookup = Callable[[list[str]], dict[str, tuple[int, bytes | None]]]
+"""report ids → (stored year, stored content hash) of those already published."""
+
+
+def collect(
+    reports: Iterable[Report], chunk_size: int = 2_000, *, stored: Lookup | None = None
+) -> Batch:
     """Convert a stream of reports chunk by chunk, so only Arrow data (not the pydantic
-    objects) has to fit in memory. A report id seen again replaces the earlier one."""
+    objects) has to fit in memory. A report id seen again replaces the earlier one.
+
+    With ``stored``, reports whose year and content hash equal the stored ones are counted in
+    ``Batch.unchanged`` and never converted.
+    """
     parts: list[tuple[set[str], dict[str, pa.Table]]] = []
-    publishers: set[str] = set()
+    hashes: dict[str, bytes] = {}
+    unchanged: set[str] = set()
     buf: list[Report] = []
 
     def flush() -> None:
         chunk = dedupe_reports(buf)
         ids = {r.report_id for r in chunk}
-        publishers.update(r.publisher for r in chunk)
+        for r in chunk:
+            hashes[r.report_id] = row_hash(r.model_dump_json().encode())
+        unchanged.difference_update(ids)
+        if stored is not None and chunk:
+            known = stored(sorted(ids))
+            same = {
+                r.report_id
+                for r in chunk
+                if (hit := known.get(r.report_id)) is not None
+                and hit[0] == r.year
+                and hit[1] == hashes[r.report_id]
+            }
+            unchanged.update(same)
+            chunk = [r for r in chunk if r.report_id not in same]
         for i, (earlier, tables) in enumerate(parts):
             again = earlier & ids
             if again:
@@ -98,7 +145,7 @@ def collect(reports: Iterable[Report], chunk_size: int = 2_000) -> Batch:
                     for t, tab in tables.items()
                 }
                 parts[i] = (earlier - again, keep)
-        parts.append((ids, reports_to_tables(chunk)))
+        parts.append(({r.report_id for r in chunk}, reports_to_tables(chunk)))
         buf.clear()
 
     for report in reports:
@@ -109,7 +156,9 @@ def collect(reports: Iterable[Report], chunk_size: int = 2_000) -> Batch:
         flush()
     tables = {t: pa.concat_tables([p[1][t] for p in parts]) for t in TABLES}
     years = set(pc.unique(tables["reports"][PARTITION_FIELD]).to_pylist())
-    return Batch(tables, publishers, years)
+    publishers = set(tables["reports"]["publisher"].to_pylist())
+    kept = {k: v for k, v in hashes.items() if k not in unchanged}
+    return Batch(tables, publishers, years, kept, len(unchanged))
 
 
 def _table(columns: list[list[Any]], schema: pa.Schema) -> pa.Table:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from warehouse.dictionary import description
+
 SCHEMA_VERSION = 2  # 2: reports.is_current
 PARTITION_FIELD = "year"
 METADATA_VERSION_KEY = b"xxgk.schema_version"
@@ -53,6 +55,10 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("spam_verdict", pa.string()),
         _f("replacement_suspected", pa.bool_()),
         _f("is_current", pa.bool_()),
+        # every page URL of a multi-page article (empty for a one-page document)
+        _f("page_urls", pa.list_(pa.string())),
+        # scanned reports: mean OCR word confidence (0-100); null for text formats
+        _f("ocr_confidence", pa.float64(), True),
     ],
     "active_disclosure": [
         *_ID,
@@ -93,6 +99,19 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("location", pa.string()),
         _f("removed_text", pa.string()),
         _f("detector", pa.string()),
+    ],
+    "legacy_figures": [
+        *_ID,
+        _f("section", pa.string(), True),
+        _f("label", pa.string()),
+        _f("unit", pa.string(), True),
+        _f("value", pa.float64(), True),
+        _f("cumulative", pa.float64(), True),
+        _f("source_kind", pa.string(), True),
+        _f("source_page", pa.int32(), True),
+        _f("source_table", pa.int32(), True),
+        _f("source_row", pa.int32(), True),
+        _f("source_text", pa.string(), True),
     ],
 }
 
@@ -146,14 +165,20 @@ def conform(table: pa.Table, target: pa.Schema) -> pa.Table:
 
 
 def schema_document(name: str) -> dict[str, Any]:
-    """The JSON-able description written to ``<table>/_schema.json``."""
+    """The JSON-able description written to ``_schemas/<table>.json``."""
     return {
         "table": name,
         "schema_version": SCHEMA_VERSION,
         "partitioning": {"flavor": "hive", "fields": {PARTITION_FIELD: "int16"}},
         "compression": "zstd",
         "columns": [
-            {"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema(name)
+            {
+                "name": f.name,
+                "type": str(f.type),
+                "nullable": f.nullable,
+                "description": description(name, f.name),
+            }
+            for f in schema(name)
         ],
     }
 

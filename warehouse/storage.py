@@ -1,10 +1,13 @@
 """Where the warehouse lives: a local directory or any pyarrow filesystem URI.
 
-Layout: ``<root>/<table>/year=YYYY/part-0.parquet`` (one file per leaf partition), plus
-``<root>/<table>/_schema.json``, ``<root>/_manifest.json`` and, locally, ``_write.lock``,
-``_swap.lock`` and ``_journal.json``. Names starting with ``_`` or ``.`` are ignored by every
-reader; temporary files are ``.part-0.parquet.tmp-<run>`` (they do not end in ``.parquet``, so
-DuckDB globs skip them too).
+Layout: ``<root>/<table>/year=YYYY/part-<stem>.parquet``: a leaf partition holds a few part
+files, one per *stem*. A stem is the unit a publish writes (one stem per run and year, the same
+stem name in every table), so a report's rows live in the files of one stem in every table
+(``warehouse.index`` records which). Only Parquet files live inside table directories; the
+side files sit next to the tables: ``<root>/_schemas/<table>.json``, ``<root>/_index/``,
+``<root>/_manifest.json`` and, locally, ``_write.lock``, ``_swap.lock`` and ``_journal.json``.
+Names starting with ``_`` or ``.`` are ignored by every reader; temporary files are
+``.part-<stem>.parquet.tmp-<run>`` (they do not end in ``.parquet``, so DuckDB globs skip them).
 
 Local writes: temp file (mode 0o644), fsync, ``os.replace`` onto the fixed name, fsync the
 directory. Other filesystems (S3, GCS, ...): one object per leaf written with a single
@@ -18,19 +21,26 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from warehouse.dictionary import with_descriptions
 from warehouse.schemas import PARTITION_FIELD, conform, file_schema, schema
 
-PART_NAME = "part-0.parquet"
+PART_PREFIX = "part-"
+PART_SUFFIX = ".parquet"
+SORT_KEY = "report_id"
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 ROW_GROUP_SIZE = 250_000
 _PARTITION_RE = re.compile(rf"^{PARTITION_FIELD}=(\d{{4}})$")
 TEMP_MARK = ".tmp-"
+Match = dict[str, pa.Array]
+"""A read filter: column → the values to keep (all columns must match)."""
 
 
 @dataclass(frozen=True)
@@ -55,23 +65,17 @@ class Store:
     def partition_dir(self, table: str, year: int) -> str:
         return self.path(table, f"{PARTITION_FIELD}={year}")
 
-    def part_path(self, table: str, year: int) -> str:
-        return self.path(table, f"{PARTITION_FIELD}={year}", PART_NAME)
+    def part_path(self, table: str, year: int, stem: str) -> str:
+        """The file of ``stem`` in one leaf."""
+        return self.path(table, f"{PARTITION_FIELD}={year}", part_name(stem))
 
     # -- listing ---------------------------------------------------------------------------
     def years(self, table: str) -> list[int]:
-        """Years that have a ``part-0.parquet`` for ``table``, ascending."""
-        out = []
-        for info in self._list(self.table_dir(table)):
-            m = _PARTITION_RE.match(info.base_name)
-            if m and info.type == pafs.FileType.Directory:
-                part = self.fs.get_file_info(self.part_path(table, int(m.group(1))))
-                if part.type == pafs.FileType.File:
-                    out.append(int(m.group(1)))
-        return sorted(out)
+        """Years that have at least one data file for ``table``, ascending."""
+        return [y for y in self.partition_years(table) if self.data_files(table, y)]
 
     def data_files(self, table: str, year: int) -> list[str]:
-        """All visible Parquet files of one leaf (normally just ``part-0.parquet``)."""
+        """All visible Parquet files of one leaf, sorted by name."""
         return sorted(
             i.path
             for i in self._list(self.partition_dir(table, year))
@@ -93,25 +97,66 @@ class Store:
         return list(info)
 
     # -- reading ---------------------------------------------------------------------------
-    def read_partition(self, table: str, year: int, columns: list[str] | None = None) -> pa.Table:
-        """One leaf as a table with the logical schema (``year`` column added)."""
+    def read_partition(
+        self,
+        table: str,
+        year: int,
+        columns: list[str] | None = None,
+        *,
+        files: list[str] | None = None,
+        match: Match | None = None,
+    ) -> pa.Table:
+        """One leaf (or only ``files`` of it) as a table with the logical schema (``year``
+        added), rows in ``report_id`` order (a report's rows keep their order).
+
+        ``match`` (column → allowed values) filters while reading, batch by batch, so only
+        matching rows are held in memory.
+        """
         target = file_schema(table)
         file_cols = None
         if columns is not None:
             file_cols = [c for c in columns if c != PARTITION_FIELD]
             target = pa.schema([target.field(c) for c in file_cols], metadata=target.metadata)
         parts = []
-        for path in self.data_files(table, year):
-            pf = pq.ParquetFile(path, filesystem=self.fs)
-            present = pf.schema_arrow.names
-            wanted = None if file_cols is None else [c for c in file_cols if c in present]
-            parts.append(conform(pf.read(columns=wanted), target))
+        paths = self.data_files(table, year) if files is None else files
+        for path in paths:
+            if files is not None and self.fs.get_file_info(path).type != pafs.FileType.File:
+                continue  # a stem written before this table existed
+            parts.append(self.read_file(path, target, file_cols, match))
         data = pa.concat_tables(parts) if parts else target.empty_table()
+        if len(parts) > 1:
+            data = sort_rows(data)
         data = data.append_column(
             pa.field(PARTITION_FIELD, pa.int16(), nullable=False),
             pa.array([year] * data.num_rows, pa.int16()),
         )
         return data.select(columns if columns is not None else schema(table).names)
+
+    def read_file(
+        self,
+        path: str,
+        target: pa.Schema,
+        columns: list[str] | None = None,
+        match: Match | None = None,
+    ) -> pa.Table:
+        """One data file conformed to ``target`` (older files lack newer columns)."""
+        pf = pq.ParquetFile(path, filesystem=self.fs)
+        present = pf.schema_arrow.names
+        wanted = None if columns is None else [c for c in columns if c in present]
+        if not match:
+            return conform(pf.read(columns=wanted), target)
+        needed = list(dict.fromkeys([*(wanted or present), *match]))
+        kept = []
+        for batch in pf.iter_batches(columns=needed, batch_size=65_536):
+            mask = None
+            for col, values in match.items():
+                term = pc.is_in(batch.column(col), value_set=values)
+                mask = term if mask is None else pc.and_(mask, term)
+            part = batch.filter(mask)
+            if part.num_rows:
+                kept.append(pa.Table.from_batches([part]))
+        data = pa.concat_tables(kept) if kept else pf.schema_arrow.empty_table().select(needed)
+        return conform(data.select(wanted or present), target)
 
     # -- writing ---------------------------------------------------------------------------
     def makedirs(self, directory: str) -> None:
@@ -133,14 +178,20 @@ class Store:
         return f"{head}/.{base}{TEMP_MARK}{run_id}"
 
     def write_parquet(self, table: pa.Table, path: str) -> FileStat:
-        """Write ``table`` (already in file schema) to ``path``; local files are fsynced."""
+        """Write ``table`` (already in file schema, sorted by ``report_id``) to ``path``: field
+        descriptions from the data dictionary, ``sorting_columns`` declared; local files are
+        fsynced."""
         self.makedirs(path.rpartition("/")[0])
-        kwargs = {
+        table = table.cast(with_descriptions(table.schema))
+        kwargs: dict[str, Any] = {
             "compression": "zstd",
             "compression_level": 3,
             "row_group_size": ROW_GROUP_SIZE,
             "write_statistics": True,
         }
+        if SORT_KEY in table.column_names:
+            index = table.schema.get_field_index(SORT_KEY)
+            kwargs["sorting_columns"] = [pq.SortingColumn(index)]
         if self.is_local:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
@@ -153,21 +204,22 @@ class Store:
                 pq.write_table(table, out, **kwargs)
         return FileStat(rows=table.num_rows, bytes=self.size(path), sha256=self.sha256(path))
 
-    def write_bytes(self, path: str, data: bytes) -> None:
-        """Atomically write a small file (JSON side files)."""
+    def write_bytes(self, path: str, data: bytes, *, atomic: bool = True) -> None:
+        """Write a small file (JSON side files); ``atomic`` stages it and renames it on."""
         self.makedirs(path.rpartition("/")[0])
         if not self.is_local:
             with self.fs.open_output_stream(path) as out:
                 out.write(data)
             return
-        tmp = self.temp_path(path, str(os.getpid()))
+        tmp = self.temp_path(path, str(os.getpid())) if atomic else path
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).chmod(FILE_MODE)
-        self.replace(tmp, path)
+        if atomic:
+            self.replace(tmp, path)
 
     def read_bytes(self, path: str) -> bytes | None:
         if self.fs.get_file_info(path).type != pafs.FileType.File:
@@ -215,6 +267,26 @@ class Store:
             and i.base_name.startswith(".")
             and TEMP_MARK in i.base_name
         ]
+
+
+def part_name(stem: str) -> str:
+    """``part-<stem>.parquet``."""
+    return f"{PART_PREFIX}{stem}{PART_SUFFIX}"
+
+
+def stem_of(path: str) -> str:
+    """The stem of a data file path (``.../part-<stem>.parquet``); other names: the base name."""
+    base = path.rpartition("/")[2]
+    if base.startswith(PART_PREFIX) and base.endswith(PART_SUFFIX):
+        return base[len(PART_PREFIX) : -len(PART_SUFFIX)]
+    return base
+
+
+def sort_rows(table: pa.Table) -> pa.Table:
+    """Deterministic order: by ``report_id``; a report's rows keep their order (stable sort)."""
+    if table.num_rows < 2 or SORT_KEY not in table.column_names:
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=[(SORT_KEY, "ascending")]))
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,15 @@ def _rank(row: dict[str, Any]) -> tuple[bool, date, datetime, str]:
 
 
 def mark_current(reports: pa.Table) -> pa.Table:
-    """``reports`` (one year partition) with ``is_current`` set per publisher."""
+    """``reports`` (or index rows) with ``is_current`` set per publisher and year."""
     if reports.num_rows == 0:
         return reports
-    cols = ["report_id", "publisher", "title", "published_date", "fetched_at"]
-    rows = reports.select(cols).to_pylist()
-    best: dict[str, int] = {}
+    cols = ["report_id", "publisher", "year", "title", "published_date", "fetched_at"]
+    values = [reports[c].to_pylist() for c in cols]  # column-wise: Table.to_pylist is slow
+    rows = [dict(zip(cols, row, strict=True)) for row in zip(*values, strict=True)]
+    best: dict[tuple[str, int], int] = {}
     for i, row in enumerate(rows):
-        key = row["publisher"]
+        key = (row["publisher"], row["year"])
         if key not in best or _rank(row) > _rank(rows[best[key]]):
             best[key] = i
     current = set(best.values())

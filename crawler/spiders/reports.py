@@ -16,6 +16,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import article_pages
 from crawler.archive import Archive, CaptureMeta, WriteResult
 from crawler.listing import ListedLink, find_date, html_links, parse_listing
 from crawler.middlewares import OffsiteRedirect, RedirectLoop
@@ -407,7 +408,10 @@ class ReportSpider(scrapy.Spider):
         html = self._html_of(response, result)
         if html is not None:
             found = list(self._attachments(html, response.url, hints, result.meta.url, kind))
-            # (the multi-page article hook, crawler/article_pages.py, adds its requests here)
+            if kind == "document":  # a multi-page article: its own pages (crawler/article_pages)
+                found += article_pages.page_requests(
+                    self, html, response.url, hints, result.meta.url
+                )
             return found or None
         return None
 
@@ -439,6 +443,8 @@ class ReportSpider(scrapy.Spider):
                 headers={"Content-Type": ctype} if ctype else None,
             )
             yield from self._attachments(resp.text, resp.url, hints, meta.url, kind)
+            if kind == "document":
+                yield from article_pages.page_requests(self, resp.text, resp.url, hints, meta.url)
 
     def _attachments(
         self, text: str, base_url: str, hints: dict[str, Any], referer: str, kind: str

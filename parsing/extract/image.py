@@ -2,9 +2,10 @@
 
 Tesseract is a Debian package (``tesseract-ocr`` + ``tesseract-ocr-chi-sim``, see
 scripts/install-converters.sh); without it ``UnsupportedFormatError`` says what to install.
-Tables are best-effort: consecutive OCR lines holding three or more numbers become table rows
-(label, then one cell per number). OCR'd numbers must be re-validated with the template
-arithmetic downstream; the ``ocr`` flag says so.
+Tables are rebuilt from the page's ruling lines and Tesseract's word boxes
+(:mod:`parsing.extract.ocr_grid`); a value cell read with low confidence is left empty and
+listed in ``low_confidence_cells``. ``blocks_from_ocr_lines`` (runs of number-bearing text lines
+as rows) remains for OCR text without geometry.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from parsing.blocks import Block, DocumentBlocks, Paragraph, Table
 from parsing.errors import CorruptDocumentError, UnsupportedFormatError
+from parsing.extract.article import set_page
 from parsing.extract.doc_text import clean, is_page_number
 from parsing.extract.limits import DEFAULT_LIMITS, Deadline, Limits, check_size
+from parsing.extract.ocr_grid import read_page
 
 log = logging.getLogger(__name__)
 
@@ -127,9 +130,12 @@ def extract_image(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DocumentBl
         raise CorruptDocumentError(
             f"image: {width}x{height} pixels exceeds the limit of {limits.max_image_pixels}"
         )
-    require_tesseract()
+    langs = require_tesseract()
     deadline = Deadline(limits.max_seconds, "image OCR")
     lines: list[str] = []
+    grid_blocks: list[Block] = []
+    confidences: list[float] = []
+    low: list[str] = []
     try:
         for n, frame in enumerate(ImageSequence.Iterator(image)):
             if n >= limits.max_ocr_pages:
@@ -138,11 +144,20 @@ def extract_image(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> DocumentBl
             frame.load()
             dpi = int(frame.info.get("dpi", (limits.ocr_dpi,))[0] or limits.ocr_dpi)
             timeout = min(limits.ocr_timeout_per_page, max(1.0, deadline.remaining()))
-            lines += ocr_image(frame, dpi=max(70, min(dpi, 1200)), timeout=timeout)
+            # the table grid from ruling lines and word boxes (ocr_grid), not from text lines
+            page = read_page(frame, langs, max(70, min(dpi, 1200)), timeout)
+            for block in page.blocks:
+                if isinstance(block, Table):
+                    set_page(block, n + 1)
+            grid_blocks += page.blocks
+            confidences += page.confidences
+            low += [f"frame {n + 1} {cell}" for cell in page.low_confidence]
+            lines += [b.text for b in page.blocks if isinstance(b, Paragraph)]
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise CorruptDocumentError(f"image: cannot decode ({exc})") from exc
-    blocks = blocks_from_ocr_lines(lines)
-    doc = DocumentBlocks(blocks=blocks, format="image", flags={"image_only", "ocr"})
+    doc = DocumentBlocks(blocks=grid_blocks, format="image", flags={"image_only", "ocr"})
+    doc.ocr_confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    doc.low_confidence_cells = low
     if not lines:
         doc.warnings.append("image: OCR found no text")
     return doc

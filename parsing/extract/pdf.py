@@ -29,6 +29,7 @@ from parsing.extract.image import (
 )
 from parsing.extract.limits import DEFAULT_LIMITS, Deadline, Limits, check_size
 from parsing.extract.pdf_caps import check_page, measure_streams
+from parsing.extract.pdf_columns import borderless_tables
 from parsing.extract.pdf_invisible import (
     background_boxes,
     image_area_ratio,
@@ -173,8 +174,31 @@ def _read_page(
             continue
         size = max((float(c.get("size") or 0) for c in line["chars"]), default=10.0)
         items.append(_Line(number, float(line["top"]), text, line["x0"], line["x1"], size))
+    items = _borderless(items, text_view, number)  # issue 12: unruled tables by x position
     items.sort(key=lambda item: item.top)
     return _Page(number, items)
+
+
+_SPACED_NUMBERS = re.compile(r"(?<![\d.,])\d[\d,.]*\s+[-—－/]?\d")
+
+
+def _borderless(items: list[_Line | PdfTable], view: Any, number: int) -> list[_Line | PdfTable]:
+    """Replace the text lines of tables drawn without ruling lines by their grids."""
+    if not any(isinstance(it, _Line) and _SPACED_NUMBERS.search(it.text) for it in items):
+        return items  # no line with two separate numbers: no unruled table (skip word boxes)
+    found = borderless_tables(view.extract_words(x_tolerance=1.5))
+    if not found:
+        return items
+    kept = [
+        it
+        for it in items
+        if not (isinstance(it, _Line) and any(f.top - 1 <= it.top <= f.bottom + 1 for f in found))
+    ]
+    base = float(number * 10_000)  # column edges unique per table: never merged across pages
+    return kept + [
+        PdfTable(number, f.top, [base + n * 100, base + n * 100 + 1], [], f.table.rows)
+        for n, f in enumerate(found)
+    ]
 
 
 def _is_page_number(text: str, top: float, height: float) -> bool:

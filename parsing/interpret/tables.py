@@ -275,18 +275,32 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             )
 
 
+def _blank_review_row(row: _Row, header_seen: bool) -> bool:
+    """The value row of a table 四 printed with blank or dash cells, under its header."""
+    if not header_seen or row.labels:
+        return False
+    cells = _nums(row.values[:15])
+    return all(n.ok and n.value is None for n in cells)
+
+
 def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
     return bool(defaults) and set(m for m in metrics if m) <= set(defaults)
 
 
 def _read_review(rows: list[_Row], out: TableReadout) -> None:
+    header_seen = False
     for row in rows:
         filled = sum(1 for v in row.values if v.strip())
+        header_seen = header_seen or any("复议" in x for x in row.labels)
+        if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
+            filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:
             continue
         if not row.labels or all(proceeding_of(x) or "复议" in x for x in row.labels):
             nums = _nums(row.values[:15])  # by position: a bad cell is recorded, never skipped
             vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums)]
+            if all(v is None for v in vals):
+                out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
                     out.review_litigation.append(

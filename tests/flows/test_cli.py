@@ -24,6 +24,9 @@ def test_demo_completes_on_a_fresh_data_dir_and_produces_every_table(tmp_path):
     assert "read_parquet(" in result.output
     for table in TABLES:
         dataset = ds.dataset(tmp_path / "demo" / "warehouse" / table, partitioning="hive")
+        if table == "legacy_figures":  # the demo sites carry no pre-2019 report: schema only
+            assert dataset.count_rows() == 0
+            continue
         assert dataset.count_rows() > 0, table
     status = runner.invoke(
         app,

@@ -33,6 +33,7 @@ CHILD_MODELS: dict[str, type[BaseModel]] = {
     "review_litigation": models.ReviewLitigation,
     "validation_issues": models.ValidationIssue,
     "spam_removals": models.SpamRemoval,
+    "legacy_figures": models.LegacyFigure,
 }
 
 
@@ -130,7 +131,7 @@ def test_partition_column_is_not_stored_in_files() -> None:
 def test_written_files_carry_schema_version(wh: Path, reports: list[Report]) -> None:
     publish(reports, wh)
     for name in TABLES:
-        doc = json.loads((wh / name / "_schema.json").read_text(encoding="utf-8"))
+        doc = json.loads((wh / "_schemas" / f"{name}.json").read_text(encoding="utf-8"))
         assert doc["schema_version"] == SCHEMA_VERSION
         assert [c["name"] for c in doc["columns"]] == SCHEMAS[name].names
         for part in (wh / name).glob("year=*/*.parquet"):
@@ -142,5 +143,66 @@ def test_written_files_carry_schema_version(wh: Path, reports: list[Report]) -> 
     listed = set(manifest["files"])
     on_disk = {str(p.relative_to(wh)) for p in wh.glob("*/year=*/*.parquet")}
     assert listed == on_disk
-    entry = manifest["files"]["applications/year=2020/part-0.parquet"]
-    assert entry["rows"] == pq.read_metadata(wh / "applications/year=2020/part-0.parquet").num_rows
+    (leaf,) = (wh / "applications" / "year=2020").glob("part-*.parquet")
+    entry = manifest["files"][str(leaf.relative_to(wh))]
+    assert entry["rows"] == pq.read_metadata(leaf).num_rows
+
+
+def test_doc_schemas_match_the_files_written(wh: Path, reports: list[Report]) -> None:
+    """The schema in docs/DATASETS.md is the one readers find in the files (not only in code)."""
+    publish(reports, wh)
+    doc = parse_doc()
+    for name in TABLES:
+        files = sorted((wh / name).glob("year=*/*.parquet"))
+        assert files, name
+        written = pq.read_schema(files[0])
+        assert "year" not in written.names  # Hive: the partition lives in the path only
+        got = {f.name: (f.type, f.nullable) for f in written}
+        got["year"] = (pa.int16(), False)
+        for col, (typ, nullable) in doc[name].items():
+            assert col in got, f"{name}.{col} documented but not written"
+            assert got[col][0] == typ, (name, col, got[col][0], typ)
+            if nullable:
+                assert got[col][1], f"{name}.{col} documented nullable, written not null"
+        text = DOC.read_text(encoding="utf-8")
+        for col in set(got) - set(doc[name]):
+            assert f"| {name} | {col} |" in text, f"{name}.{col} written but not documented"
+
+
+def test_doc_schema_version_matches_the_files(wh: Path, reports: list[Report]) -> None:
+    publish(reports[:2], wh)
+    text = DOC.read_text(encoding="utf-8")
+    m = re.search(r"Schema version: \*\*(\d+)\*\*", text)
+    assert m, "docs/DATASETS.md states no schema version"
+    assert int(m.group(1)) == SCHEMA_VERSION
+    for path in wh.glob("*/year=*/*.parquet"):
+        assert pq.read_schema(path).metadata[b"xxgk.schema_version"] == m.group(1).encode()
+
+
+def test_every_column_has_a_description_in_the_files(wh: Path, reports: list[Report]) -> None:
+    from warehouse.dictionary import DESCRIPTION_KEY, description
+
+    publish(reports, wh)
+    for name in TABLES:
+        for col in SCHEMAS[name].names:
+            assert description(name, col), f"{name}.{col}: add it to warehouse/dictionary.py"
+        path = next((wh / name).glob("year=*/*.parquet"))
+        for field in pq.read_schema(path):
+            meta = field.metadata or {}
+            assert meta.get(DESCRIPTION_KEY, b"").decode() == description(name, field.name)
+        side = json.loads((wh / "_schemas" / f"{name}.json").read_text(encoding="utf-8"))
+        for col in side["columns"]:
+            assert col["description"] == description(name, col["name"])
+
+
+def test_files_declare_their_sort_order(wh: Path, reports: list[Report]) -> None:
+    publish(reports, wh)
+    for name in TABLES:
+        for path in (wh / name).glob("year=*/*.parquet"):
+            meta = pq.ParquetFile(path).metadata
+            for i in range(meta.num_row_groups):
+                (sort,) = meta.row_group(i).sorting_columns
+                assert meta.schema.column(sort.column_index).name == "report_id"
+                assert not sort.descending
+            ids = pq.read_table(path, columns=["report_id"])["report_id"].to_pylist()
+            assert ids == sorted(ids)

@@ -45,6 +45,7 @@ def test_same_publish_twice_is_identical(wh: Path, reports: list[Report], snap: 
     files = {p: p.read_bytes() for p in _leaf_files(wh)}
     again = publish(list(reversed(reports)), wh)
     assert again.files_written == []  # nothing changed, nothing rewritten
+    assert again.unchanged == len(reports)
     assert {p: p.read_bytes() for p in _leaf_files(wh)} == files
     second = snap(wh)
     for name in TABLES:
@@ -87,7 +88,7 @@ def test_republish_replaces_children(wh: Path, reports: list[Report]) -> None:
 def test_report_moving_year_leaves_no_rows_behind(wh: Path) -> None:
     only = make_report(0, 2020)
     publish([only], wh)
-    assert (wh / "reports" / "year=2020" / "part-0.parquet").exists()
+    assert len(list((wh / "reports" / "year=2020").glob("part-*.parquet"))) == 1
     moved = only.model_copy(update={"year": 2021})
     publish([moved], wh)
     for name in TABLES:
@@ -127,14 +128,24 @@ def test_carry_over_issues_recomputed(wh: Path) -> None:
     assert carry_rows() == []
 
 
-def test_files_modes_and_one_file_per_leaf_after_many_runs(wh: Path) -> None:
+def test_files_modes_and_bounded_files_per_leaf_after_many_runs(
+    wh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XXGK_MAX_FILES_PER_PARTITION", "4")
     for night in range(30):
         batch = [make_report(i, 2020 + (i % 2), version=night % 3) for i in range(night % 4, 6)]
+        batch.append(make_report(100 + night, 2020))  # a new report every night: appended
         publish(batch, wh)
     leaves = [p for p in wh.glob("*/year=*") if p.is_dir()]
     assert leaves
     for leaf in leaves:
-        assert [p.name for p in leaf.iterdir()] == ["part-0.parquet"]
+        names = [p.name for p in leaf.iterdir()]
+        assert all(n.startswith("part-") and n.endswith(".parquet") for n in names), names
+        assert 1 <= len(names) <= 4, (leaf, names)
+    # the same stems in every table of a year
+    stems = {p.name for p in (wh / "reports" / "year=2020").iterdir()}
+    assert {p.name for p in (wh / "spam_removals" / "year=2020").iterdir()} == stems
+    assert read_table("reports", wh, years=[2020]).num_rows == 3 + 30
     for path in wh.rglob("*"):
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
@@ -143,26 +154,38 @@ def test_files_modes_and_one_file_per_leaf_after_many_runs(wh: Path) -> None:
 def test_compact_merges_extra_files_and_cleans_temps(
     wh: Path, reports: list[Report], snap: Any
 ) -> None:
-    publish(reports, wh)
+    for i in range(0, len(reports), 6):  # four publishes: four stems per year
+        publish(reports[i : i + 6], wh)
     before = snap(wh)
     leaf = wh / "applications" / "year=2020"
-    data = read_table("applications", wh, years=[2020])
-    # split the leaf in two files (as an older layout would) and leave a crashed writer's temp
+    assert len(list(leaf.iterdir())) > 1
+    # a foreign file (a manual copy of some rows) and a crashed writer's temp
     import pyarrow.parquet as pq
 
-    body = data.drop_columns(["year"])
-    pq.write_table(body.slice(0, 40), leaf / "part-0.parquet")
-    pq.write_table(body.slice(40), leaf / "part-1.parquet")
+    data = read_table("applications", wh, years=[2020])
+    stems = sorted(leaf.iterdir())
+    first = pq.read_table(stems[0])
+    one = pc.equal(first["report_id"], first["report_id"][0])  # one whole report moved out
+    pq.write_table(first.filter(one), leaf / "part-manual.parquet")
+    pq.write_table(first.filter(pc.invert(one)), stems[0])
     (leaf / ".part-0.parquet.tmp-dead").write_bytes(b"PAR1 half written")
+    assert read_table("applications", wh, years=[2020]).num_rows == data.num_rows
     res = compact(wh)
-    assert res.leaves_rewritten == ["applications/year=2020/part-0.parquet"]
-    assert res.files_removed == 1
     assert res.temp_files_removed == 1
-    assert sorted(p.name for p in leaf.iterdir()) == ["part-0.parquet"]
+    assert res.files_removed > 0
+    assert set(res.years) == {2019, 2020, 2021, 2022}
+    for name in TABLES:
+        for year_dir in (wh / name).iterdir():
+            assert len(list(year_dir.iterdir())) == 1, year_dir
+    assert len([p for p in res.leaves_rewritten if "year=2020" in p]) == len(TABLES)
     after = snap(wh)
     for name in TABLES:
         assert after[name].equals(before[name]), name
     assert compact(wh).leaves_rewritten == []
+    # the index follows the merged stems: unchanged reports are still skipped by hash
+    again = publish(reports, wh)
+    assert again.unchanged == len(reports)
+    assert again.files_written == []
 
 
 def test_summary_counts(wh: Path, reports: list[Report]) -> None:
@@ -189,7 +212,7 @@ def test_non_local_filesystem_path(tmp_path: Path, reports: list[Report]) -> Non
     publish(reports[:4], "bucket/warehouse", filesystem=fs)
     got = read_table("reports", "bucket/warehouse", filesystem=fs)
     assert got.num_rows == len(reports)
-    assert (tmp_path / "bucket/warehouse/reports/year=2019/part-0.parquet").exists()
+    assert list((tmp_path / "bucket/warehouse/reports/year=2019").glob("part-*.parquet"))
     assert not list(tmp_path.rglob("*.tmp-*"))
 
 

@@ -25,6 +25,7 @@ DUCK = {
     pa.bool_(): "BOOLEAN",
     pa.date32(): "DATE",
     pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
+    pa.list_(pa.string()): "VARCHAR[]",  # reports.page_urls
 }
 POLARS = {
     pa.string(): pl.String,
@@ -35,6 +36,7 @@ POLARS = {
     pa.bool_(): pl.Boolean,
     pa.date32(): pl.Date,
     pa.timestamp("us", tz="UTC"): pl.Datetime("us", "UTC"),
+    pa.list_(pa.string()): pl.List(pl.String),  # reports.page_urls
 }
 
 

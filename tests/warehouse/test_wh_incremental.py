@@ -1,0 +1,192 @@
+"""Publish proportional to the change: appends, targeted rewrites, skips by hash, the index,
+automatic compaction and the upgrade of a layout-1 warehouse."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from parsing.models import Report
+from warehouse import TABLES, compact, publish, read_table, reports_to_tables
+from warehouse.compact import plan_tiers
+from warehouse.index import read_index
+from warehouse.storage import Store, open_store, sort_rows
+from warehouse.synthetic import generate_reports, make_report
+
+
+def _files(wh: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(wh)): p.read_bytes() for p in sorted(wh.glob("*/year=*/*.parquet"))}
+
+
+def test_new_reports_only_append_files(wh: Path, reports: list[Report]) -> None:
+    publish(reports, wh)
+    before = _files(wh)
+    newcomers = list(generate_reports(9, range(2019, 2023)))[len(reports) :]
+    res = publish(newcomers, wh)
+    after = _files(wh)
+    assert res.files_deleted == []
+    assert all(res.run_id in f for f in res.files_written)
+    assert len(res.files_written) == len(TABLES) * 4  # one new file per leaf
+    assert {k: v for k, v in after.items() if k in before} == before  # nothing rewritten
+    assert read_table("reports", wh).num_rows == len(reports) + len(newcomers)
+
+
+def test_replacing_a_report_rewrites_only_its_files(wh: Path, reports: list[Report]) -> None:
+    first, second = reports[:12], reports[12:]
+    publish(first, wh)
+    res2 = publish(second, wh)
+    before = _files(wh)
+    target = second[-1]  # publisher 5, 2022
+    changed = target.model_copy(update={"parser_version": "9.9.9"})
+    res = publish([changed], wh)
+    assert res.reports == 1
+    after = _files(wh)
+    old_stem = res2.run_id
+    rewritten = {k for k in before if k in after and before[k] != after[k]}
+    gone = set(before) - set(after)
+    touched = rewritten | gone
+    assert touched, "the old rows must go"
+    assert all(old_stem in k and f"year={target.year}" in k for k in touched), touched
+    # files of the first publish and other years are byte-identical
+    for k, v in before.items():
+        if old_stem not in k or f"year={target.year}" not in k:
+            assert after[k] == v, k
+    rep = read_table("reports", wh)
+    row = rep.filter(pc.equal(rep["report_id"], target.report_id))
+    assert row["parser_version"].to_pylist() == ["9.9.9"]
+    assert rep.num_rows == len(reports)
+
+
+def test_unchanged_reports_skip_before_any_partition_is_read(
+    wh: Path, reports: list[Report], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(reports, wh)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a partition was read")
+
+    monkeypatch.setattr(Store, "read_partition", boom)
+    monkeypatch.setattr(Store, "read_file", boom)
+    res = publish(list(reversed(reports)), wh)
+    assert res.unchanged == len(reports)
+    assert res.files_written == []
+
+
+def test_index_points_at_the_files_holding_each_report(wh: Path, reports: list[Report]) -> None:
+    publish(reports[:10], wh)
+    publish(reports[10:], wh)
+    store = open_store(wh)
+    index = read_index(store)
+    assert sorted(index["report_id"].to_pylist()) == sorted(r.report_id for r in reports)
+    for row in index.to_pylist():
+        path = wh / "reports" / f"year={row['year']}" / f"part-{row['stem']}.parquet"
+        ids = pq.read_table(path, columns=["report_id"])["report_id"].to_pylist()
+        assert row["report_id"] in ids
+        assert row["row_hash"] is not None
+    manifest = json.loads((wh / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["layout"] == 2
+    assert set(manifest["index"]) == {f"_index/year={y}.parquet" for y in range(2019, 2023)}
+
+
+def test_is_current_flips_in_the_older_stem(wh: Path) -> None:
+    first = make_report(3, 2021)
+    publish([first], wh)
+    corrected = make_report(3, 2021).model_copy(
+        update={
+            "report_id": "corrected-" + first.report_id,
+            "title": first.title + "（更正版）",
+            "source_url": first.source_url + "?v=2",
+        }
+    )
+    publish([corrected], wh)
+    rep = read_table("reports", wh)
+    flags = dict(zip(rep["report_id"].to_pylist(), rep["is_current"].to_pylist(), strict=True))
+    assert flags == {first.report_id: False, corrected.report_id: True}
+    publish([corrected.model_copy(update={"year": 2022})], wh)  # it moves away: first is back
+    rep = read_table("reports", wh, years=[2021])
+    assert rep["is_current"].to_pylist() == [True]
+
+
+def test_size_tiered_plan_bounds_the_stems() -> None:
+    sizes = {f"s{i}": 1000 for i in range(9)} | {"big": 50_000}
+    groups = plan_tiers(sizes, 8)
+    assert groups
+    assert all(len(g) >= 2 for g in groups)
+    merged = {s for g in groups for s in g}
+    assert "big" not in merged  # the big stem is not rewritten for small appends
+    assert len(sizes) - len(merged) + len(groups) <= 8
+    assert plan_tiers({"a": 5, "b": 7}, 8) == []
+
+
+def test_automatic_compaction_keeps_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XXGK_MAX_FILES_PER_PARTITION", "3")
+    reps = list(generate_reports(12, range(2020, 2022)))
+    nightly, one_shot = tmp_path / "nightly", tmp_path / "one"
+    for i in range(0, len(reps), 2):
+        publish(reps[i : i + 2], nightly)
+    publish(reps, one_shot)
+    for name in TABLES:
+        assert read_table(name, nightly).equals(read_table(name, one_shot)), name
+        for leaf in (nightly / name).iterdir():
+            assert len(list(leaf.iterdir())) <= 3
+    assert publish(reps, nightly).unchanged == len(reps)
+
+
+def _write_layout_1(wh: Path, reports: list[Report]) -> None:
+    """A warehouse as release 0.1 wrote it: part-0.parquet per leaf, _schema.json inside."""
+    tables = reports_to_tables(reports)
+    for name in TABLES:
+        (wh / name).mkdir(parents=True)
+        (wh / name / "_schema.json").write_text("{}", encoding="utf-8")
+        for year in range(2019, 2023):
+            leaf = wh / name / f"year={year}"
+            leaf.mkdir()
+            rows = sort_rows(tables[name].filter(pc.equal(tables[name]["year"], year)))
+            pq.write_table(rows.drop_columns(["year"]), leaf / "part-0.parquet")
+    (wh / "_manifest.json").write_text(
+        json.dumps({"schema_version": 2, "files": {}}), encoding="utf-8"
+    )
+
+
+def test_layout_1_warehouse_is_upgraded(wh: Path, reports: list[Report], snap: Any) -> None:
+    _write_layout_1(wh, reports)
+    assert read_table("reports", wh).num_rows == len(reports)  # readable before the upgrade
+    res = publish(reports[:2], wh)  # any writer upgrades first
+    assert not list(wh.glob("*/_schema.json"))
+    assert sorted(p.name for p in (wh / "_schemas").iterdir()) == sorted(
+        f"{t}.json" for t in TABLES
+    )
+    for name in TABLES:  # only Parquet files inside the table directories
+        assert all(p.suffix == ".parquet" for p in (wh / name).rglob("*") if p.is_file())
+    assert res.unchanged == 0  # no hashes yet: rewritten once
+    assert publish(reports[:2], wh).unchanged == 2
+    got = snap(wh)
+    ref = wh.parent / "reference"
+    publish(reports, ref)
+    want = snap(ref)
+    for name in TABLES:
+        if name == "validation_issues":  # 0.1 files carry no warehouse cross-year rows
+            continue
+        assert got[name].equals(want[name]), name
+    assert compact(wh).years  # compact merges part-0 with the new stems
+    for name in TABLES:
+        for leaf in (wh / name).iterdir():
+            assert len(list(leaf.iterdir())) == 1
+
+
+def test_a_deleted_index_is_rebuilt_not_trusted(wh: Path, reports: list[Report]) -> None:
+    publish(reports, wh)
+    for path in (wh / "_index").iterdir():
+        path.unlink()
+    changed = [r.model_copy(update={"parser_version": "7.0.0"}) for r in reports[:3]]
+    publish(changed, wh)
+    rep = read_table("reports", wh)
+    assert rep.num_rows == len(reports)  # replaced, not duplicated
+    assert sorted(rep["parser_version"].to_pylist()).count("7.0.0") == 3

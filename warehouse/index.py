@@ -1,0 +1,156 @@
+"""The report index: report_id → (year, stem, content hash) plus the few report columns that
+decide ``is_current`` and the cross-year pairing, one Parquet file per year next to the tables
+(``<root>/_index/year=YYYY.parquet``, listed in the manifest).
+
+It lets a publish skip unchanged reports by hash before reading any partition, and find the
+one stem whose files hold a report's rows, so a replacement rewrites only those files. It is
+rebuilt from the ``reports`` table when missing (warehouses written before it existed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
+from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
+
+INDEX_DIR = "_index"
+ROWS_VERSION = 1
+"""Bump when the Report → rows mapping changes, so every report is rewritten once."""
+
+_REPORT_FIELDS = [
+    "report_id",
+    PARTITION_FIELD,
+    "publisher",
+    "title",
+    "published_date",
+    "fetched_at",
+    "spam_verdict",
+    "is_current",
+]
+INDEX_SCHEMA = pa.schema(
+    [SCHEMAS["reports"].field(c) for c in _REPORT_FIELDS]
+    + [pa.field("stem", pa.string(), nullable=False), pa.field("row_hash", pa.binary(16))]
+)
+REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
+
+
+def row_hash(report_json: bytes) -> bytes:
+    """The content hash of one report's rows (its model JSON, the schema and rows versions)."""
+    digest = hashlib.blake2b(report_json, digest_size=16)
+    digest.update(f"|{SCHEMA_VERSION}|{ROWS_VERSION}".encode())
+    return digest.digest()
+
+
+def index_path(store: Store, year: int) -> str:
+    return store.path(INDEX_DIR, f"{PARTITION_FIELD}={year}.parquet")
+
+
+def index_years(store: Store) -> list[int]:
+    """Years that have an index file."""
+    sel = pafs.FileSelector(store.path(INDEX_DIR), allow_not_found=True)
+    out = []
+    for info in store.fs.get_file_info(sel):
+        name = info.base_name
+        if name.startswith(f"{PARTITION_FIELD}=") and name.endswith(".parquet"):
+            out.append(int(name[len(PARTITION_FIELD) + 1 : -len(".parquet")]))
+    return sorted(out)
+
+
+def read_index(
+    store: Store,
+    years: Iterable[int] | None = None,
+    *,
+    ids: pa.Array | None = None,
+    publishers: pa.Array | None = None,
+    columns: list[str] | None = None,
+) -> pa.Table:
+    """Index rows of ``years`` (default all), optionally only ``ids`` / ``publishers`` and
+    ``columns``.
+
+    Filters apply batch by batch while reading, so memory follows the matches, not the index.
+    """
+    schema = (
+        INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
+    )
+    needed = None
+    if columns is not None:
+        extra = [c for c, v in (("report_id", ids), ("publisher", publishers)) if v is not None]
+        needed = list(dict.fromkeys([*columns, *extra]))
+    wanted = index_years(store) if years is None else sorted(set(years) & set(index_years(store)))
+    parts = []
+    for year in wanted:
+        pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+        if ids is None and publishers is None:
+            parts.append(pf.read(columns=needed))
+            continue
+        for batch in pf.iter_batches(batch_size=65_536, columns=needed):
+            mask = None
+            if ids is not None:
+                mask = pc.is_in(batch.column("report_id"), value_set=ids)
+            if publishers is not None:
+                term = pc.is_in(batch.column("publisher"), value_set=publishers)
+                mask = term if mask is None else pc.and_(mask, term)
+            part = pa.Table.from_batches([batch]).filter(mask)
+            if part.num_rows:
+                parts.append(part)
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables([p.select(schema.names).cast(schema) for p in parts])
+
+
+def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
+    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path``."""
+    store.makedirs(path.rpartition("/")[0])
+    data = sort_rows(rows.cast(INDEX_SCHEMA))
+    kwargs = {"compression": "zstd", "write_statistics": True}
+    if store.is_local:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(data, fh, **kwargs)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(path).chmod(FILE_MODE)  # not world-writable whatever the umask
+    else:
+        with store.fs.open_output_stream(path) as out:
+            pq.write_table(data, out, **kwargs)
+    return FileStat(rows=data.num_rows, bytes=store.size(path), sha256="")
+
+
+def entries_from_reports(
+    reports: pa.Table, stem: str | pa.Array, hashes: pa.Array | None = None
+) -> pa.Table:
+    """Index rows for ``reports`` (rows of the reports table) stored under ``stem``."""
+    n = reports.num_rows
+    stems = pa.array([stem] * n, pa.string()) if isinstance(stem, str) else stem
+    if hashes is None:
+        hashes = pa.nulls(n, pa.binary(16))
+    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes]
+    return pa.Table.from_arrays(cols, schema=INDEX_SCHEMA)
+
+
+def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Table:
+    """The index rows of ``year`` rebuilt from the ``reports`` files (hashes kept from ``old``,
+    for a rebuild that did not change any report's rows)."""
+    parts = []
+    for path in store.data_files("reports", year):
+        data = store.read_partition("reports", year, REPORT_COLUMNS, files=[path])
+        parts.append(entries_from_reports(data, stem_of(path)))
+    rows = pa.concat_tables(parts) if parts else INDEX_SCHEMA.empty_table()
+    if old is not None and old.num_rows and rows.num_rows:
+        known = dict(zip(old["report_id"].to_pylist(), old["row_hash"].to_pylist(), strict=True))
+        hashes = [known.get(r) for r in rows["report_id"].to_pylist()]
+        rows = rows.set_column(
+            rows.schema.get_field_index("row_hash"),
+            INDEX_SCHEMA.field("row_hash"),
+            pa.array(hashes, pa.binary(16)),
+        )
+    return rows
