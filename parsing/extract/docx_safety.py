@@ -66,7 +66,13 @@ def open_zip(data: bytes, fmt: str) -> zipfile.ZipFile:
         raise CorruptDocumentError(f"{fmt}: not a zip package (damaged or not a DOCX)")
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        NotImplementedError,  # 'zip file version 7.0' in a damaged directory (fuzz finding)
+    ) as exc:
         raise CorruptDocumentError(f"{fmt}: damaged zip package ({exc})") from exc
 
 
