@@ -129,6 +129,14 @@ def _finish(summary: dict[str, object]) -> None:
     )
     typer.echo(format_summary(run))
     typer.echo(f"\npublished {run.published} reports → {run.warehouse}")
+    audit_counts = summary.get("audit")
+    if isinstance(audit_counts, dict) and "audit_violations" in audit_counts:
+        typer.echo(
+            "audit of what was published: {audited_values} values of {audited_reports} "
+            "reports, {audit_violations} violations".format(**audit_counts)
+        )
+    elif audit_counts:
+        typer.echo("audit of what was published failed (see the log)", err=True)
     if run.errors_file:
         typer.echo(f"error records: {run.errors_file}")
     if run.failed:
@@ -389,3 +397,8 @@ def serve(
     from flows.serve import serve_flows
 
     raise typer.Exit(serve_flows(data_dir, _sites_file(sites_file), cron, timezone))
+
+
+from flows.cli_audit import audit  # noqa: E402 - registered last: its own module (issue 11)
+
+app.command()(audit)

@@ -66,6 +66,17 @@ def publish_task(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     return steps.publish_spools(spools, warehouse_root)
 
 
+@task(name="audit")
+def audit_task(data_dir: str, warehouse_root: str, report_ids: list[str]) -> dict[str, int]:
+    """``xxgk audit`` of the reports this run published: counts for the run summary."""
+    from flows.audit import audit_published
+
+    result = audit_published(data_dir, warehouse_root, report_ids)
+    for v in result.violations[:20]:
+        log.warning("audit: %s %s %s [%s] %s", v.report_id, v.table, v.key, v.kind, v.message)
+    return result.counts()
+
+
 def _run(
     flow_name: str,
     source: Literal["web", "archive"],
@@ -141,6 +152,7 @@ def _run(
     next_batch = len(inflight)
     spools: list[str] = []
     keys: list[str] = []
+    published_ids: list[str] = []
     pending = 0
     root = warehouse or str(data / "warehouse")
     while inflight:
@@ -155,12 +167,22 @@ def _run(
         pending += res["parsed"]
         log.info("parsed batch %d/%d: %d reports", len(spools), len(batches), res["parsed"])
         if pending >= publish_every:
-            summary.published += publish_task(spools, root)["reports"]
+            done_publish = publish_task(spools, root)
+            summary.published += done_publish["reports"]
+            published_ids += done_publish.get("report_ids", [])
             mark_processed(data, keys)
             spools, keys, pending = [], [], 0
     if spools:
-        summary.published += publish_task(spools, root)["reports"]
+        done_publish = publish_task(spools, root)
+        summary.published += done_publish["reports"]
+        published_ids += done_publish.get("report_ids", [])
         mark_processed(data, keys)
+    if published_ids:  # every value just published, re-checked against its archived source
+        try:
+            summary.audit = audit_task(data_dir, root, published_ids)
+        except Exception as exc:  # noqa: BLE001 - the audit reports; it never fails the run
+            log.warning("audit failed: %s: %s", type(exc).__name__, exc)
+            summary.audit = {"audit_failed": 1}
     for path in spool_dir.glob("*.jsonl"):
         path.unlink()
     if spool_dir.exists():

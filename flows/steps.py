@@ -266,4 +266,9 @@ def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     if not reports:
         return {"reports": 0, "rows_written": {}}
     res = publish(reports, warehouse_root)
-    return {"reports": res.reports, "rows_written": dict(res.rows_written), "run_id": res.run_id}
+    return {
+        "reports": res.reports,
+        "rows_written": dict(res.rows_written),
+        "run_id": res.run_id,
+        "report_ids": sorted({r.report_id for r in reports}),
+    }

@@ -71,6 +71,8 @@ class RunSummary:
     warehouse: str = ""
     errors_file: str | None = None
     failed: str | None = None
+    # ``xxgk audit`` of what this run published (flows.audit.AuditResult.counts)
+    audit: dict[str, int] = field(default_factory=dict)
 
     def line(self, site: str) -> SiteLine:
         """The line of ``site`` (created on first use)."""

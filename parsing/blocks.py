@@ -19,6 +19,7 @@ class Cell:
     text: str
     origin: tuple[int, int] | None = None
     pad: bool = False  # filler added to make a ragged row rectangular: not a cell of the source
+    raw: str | None = None  # the text as printed when the spam pass edited ``text``
 
     @property
     def is_copy(self) -> bool:
@@ -38,6 +39,7 @@ class Table:
     """A grid of cells (rows of equal length after span expansion)."""
 
     rows: list[list[Cell]]
+    page: int | None = None  # 1-based page (PDF, scanned image) where the grid starts
 
     @classmethod
     def from_strings(cls, rows: list[list[str]]) -> Table:
@@ -73,6 +75,8 @@ class DocumentBlocks:
     # left empty because they were read with too little confidence
     ocr_confidence: float | None = None
     low_confidence_cells: list[str] = field(default_factory=list)
+    # who the page says published it, by source (meta | index_table | page_source), as printed
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 
 from parsing.normalize import collapse_ws, nfkc, to_simplified
+from parsing.spam import strip_text
 
 _TITLE_YEAR = re.compile(r"(20\d{2}|19\d{2})\s*年\s*(?:度)?")
 _REPORT_WORDS = ("年度报告", "年报", "年度報告", "年報", "工作报告")
@@ -175,3 +176,146 @@ def parse_date(text: str | None) -> date | None:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None
+
+
+# --- trusted publisher and year (issue 11) -------------------------------------------------
+
+_ORG_END = (
+    "政府",
+    "局",
+    "委员会",
+    "管委会",
+    "委",
+    "办公室",
+    "办公厅",
+    "厅",
+    "院",
+    "中心",
+    "所",
+    "处",
+    "站",
+    "队",
+    "会",
+    "部",
+    "馆",
+    "社",
+    "办",
+    "署",
+    "司",
+    "室",
+    "街道办事处",
+    "办事处",
+    "公司",
+    "集团",
+    "学校",
+    "大学",
+    "医院",
+    "监狱",
+    "分局",
+    "支队",
+    "大队",
+    "检察院",
+    "法院",
+    *_GOV_SUFFIX,
+    *_ZONES,
+)
+_OFFICE = re.compile(r"(?:政务公开|信息公开|政府信息公开)?(?:办公室|办公厅|综合科|综合股|办)$")
+_NAME_CHARS = re.compile(r"^[\u4e00-\u9fff（）()·]+$")
+_GENERIC = frozenset({"政府", "人民政府", "县政府", "市政府", "区政府", "机关", "单位", "办公室"})
+PUBLISHER_SOURCES = ("meta", "index_table", "page_source")
+
+
+def trusted_name(name: str | None) -> str | None:
+    """``name`` simplified and trimmed when it can name a body: Han characters only (no spam
+    residue, symbols, letters or digits), 2–40 characters, ending like an organisation."""
+    if not name:
+        return None
+    n = to_simplified(nfkc(collapse_ws(name))).replace(" ", "").strip("《》“”\"'：:，,。 ")
+    if not (2 <= len(n) <= 40) or not _NAME_CHARS.match(n):
+        return None
+    if not n.endswith(_ORG_END) or n.startswith("本") or n in _GENERIC:
+        return None
+    if strip_text(n).removals:
+        return None
+    return n
+
+
+def _related(a: str, b: str) -> bool:
+    """One body under two spellings: equal, or one is the other's office / people's government."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    rest = long_[len(short) :]
+    return long_.startswith(short) and (
+        bool(_OFFICE.fullmatch(rest)) or rest in ("人民政府", "政府")
+    )
+
+
+def choose_publisher(
+    meta: dict[str, str], title_issuer: str | None, registry: str | None, body: str = ""
+) -> tuple[str, str, list[str]]:
+    """``(publisher, source, disagreements)`` from document metadata → the title's issuer after
+    spam removal → the registry's publisher; names with spam residue are never used.
+
+    A metadata name that is the title issuer's (or the registry's) office names the drafter of
+    that body's report: the body is the publisher. The registry's publisher is confirmed when the
+    document's ``body`` names it (a site publishing only for itself); otherwise the source is
+    ``registry_unconfirmed`` and a note says so (a portal hosting its departments' reports).
+    """
+    title = trusted_name(title_issuer)
+    reg = trusted_name(registry)
+    found = [(s, trusted_name(meta.get(s))) for s in PUBLISHER_SOURCES]
+    named = [(s, n) for s, n in found if n]
+    notes: list[str] = []
+    if named:
+        source, name = named[0]
+        for other in (title, reg):
+            office = bool(other) and _OFFICE.search(name[len(other or "") :]) is not None
+            if other and office and len(other) < len(name) and _related(other, name):
+                name = other  # 澄城县人民政府办公室 drafted 澄城县人民政府's report
+                break
+        if title and not _related(title, name) and not _related(government_name(title), name):
+            notes.append(f"metadata ({source}) names {name}, the title {title}")
+        return government_name(name), source, notes
+    if title:
+        return government_name(title), "title", notes
+    if reg:
+        name = government_name(reg)
+        bare = name.removesuffix("人民政府")
+        if name in body or (len(bare) >= 2 and bare != name and bare + "政府" in body):
+            return name, "registry", notes
+        notes.append(f"unconfirmed: the registry's publisher {name} is not named in the document")
+        return name, "registry_unconfirmed", notes
+    return "未知", "registry_unconfirmed", notes
+
+
+def period_year(text: str) -> int | None:
+    """The statistics period printed in the body (``统计期限自2022年1月1日起``), else None."""
+    m = _PERIOD.search(arabic_years(nfkc(text[:20000])))
+    return int(m.group(1)) if m else None
+
+
+def choose_year(
+    *,
+    period: int | None,
+    title: int | None,
+    hint: int | None,
+    text: int | None,
+    published: date | None,
+) -> tuple[int | None, str, str | None]:
+    """``(year, source, disagreement)``: the body's statistics period beats the title
+    (department reports are often titled with the publishing year), then hint, body text and
+    the year before publication."""
+    note = None
+    if period is not None and title is not None and period != title:
+        note = f"the title says {title}, the statistics period printed in the body {period}"
+    for year, source in (
+        (period, "body_period"),
+        (title, "title"),
+        (hint, "hint"),
+        (text, "body_text"),
+        (published.year - 1 if published else None, "published_date"),
+    ):
+        if year is not None:
+            return year, source, note
+    return None, "", note

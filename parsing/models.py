@@ -42,10 +42,22 @@ class ActiveDisclosure(_Row):
     metric: str
     value: float | None
     unit: str | None = None
+    # Provenance (docs/DATASETS.md): kind of block (html_table | pdf_table | docx_table |
+    # text_table | ocr_table | prose), 1-based page, 0-based grid index and span-expanded row.
+    source_kind: str | None = None
+    source_page: int | None = None
+    source_table: int | None = None
+    source_row: int | None = None
+    source_col: int | None = None  # 0-based column in the span-expanded grid
+    source_text: str | None = None  # the cell's text as printed (before spam removal)
 
 
 class ApplicationRow(_Row):
-    """Table 三, one row; ``None`` means the cell was empty (not 0)."""
+    """Table 三, one row; ``None`` means the cell was empty (not 0).
+
+    ``source_col``/``source_text`` are aligned with the seven value columns (null entries for
+    columns the row did not print).
+    """
 
     row_code: str
     row_label: str
@@ -56,6 +68,14 @@ class ApplicationRow(_Row):
     legal_service_org: int | None = None
     other_org: int | None = None
     total: int | None = None
+    # Provenance (docs/DATASETS.md): kind of block (html_table | pdf_table | docx_table |
+    # text_table | ocr_table | prose), 1-based page, 0-based grid index and span-expanded row.
+    source_kind: str | None = None
+    source_page: int | None = None
+    source_table: int | None = None
+    source_row: int | None = None
+    source_col: list[int | None] | None = None
+    source_text: list[str | None] | None = None
 
     def values(self) -> list[int | None]:
         """The seven counts in column order."""
@@ -68,6 +88,14 @@ class ReviewLitigation(_Row):
     proceeding: str
     outcome: str
     value: int | None
+    # Provenance (docs/DATASETS.md): kind of block (html_table | pdf_table | docx_table |
+    # text_table | ocr_table | prose), 1-based page, 0-based grid index and span-expanded row.
+    source_kind: str | None = None
+    source_page: int | None = None
+    source_table: int | None = None
+    source_row: int | None = None
+    source_col: int | None = None
+    source_text: str | None = None
 
 
 class LegacyFigure(_Row):
@@ -130,6 +158,27 @@ class Report(BaseModel):
     # report under two columns), the one readers should use; the warehouse sets it on publish.
     is_current: bool = True
     validation_status: ValidationStatus = "valid"
+    # Which source gave publisher and year (parsing.metadata): publisher from ``meta`` (meta
+    # tags), ``page_source`` (发布机构/来源 on the page), ``index_table`` (索引号 table), ``title``,
+    # ``registry`` or ``registry_unconfirmed``; year from ``body_period`` (统计期限 in the body),
+    # ``title``, ``hint``, ``body_text`` or ``published_date``.
+    publisher_source: str | None = None
+    year_source: str | None = None
+    # Completeness per template table (parsing.completeness): value cells the template defines
+    # (null for legacy reports), read from a source cell, published null, and nulled by digit
+    # conservation (``spam.ambiguous_cell``).
+    active_disclosure_cells_expected: int | None = None
+    active_disclosure_cells_found: int | None = None
+    active_disclosure_cells_null: int | None = None
+    active_disclosure_cells_quarantined: int | None = None
+    applications_cells_expected: int | None = None
+    applications_cells_found: int | None = None
+    applications_cells_null: int | None = None
+    applications_cells_quarantined: int | None = None
+    review_litigation_cells_expected: int | None = None
+    review_litigation_cells_found: int | None = None
+    review_litigation_cells_null: int | None = None
+    review_litigation_cells_quarantined: int | None = None
     text_overall: str | None = None
     text_problems: str | None = None
     text_other: str | None = None

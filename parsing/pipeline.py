@@ -6,6 +6,7 @@ import logging
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
+from parsing.completeness import ambiguous_cell_issues, completeness
 from parsing.errors import (
     EmptyDocumentError,
     EmptyHtmlError,
@@ -28,11 +29,13 @@ from parsing.interpret.prose import active_from_prose
 from parsing.interpret.sections import split_sections
 from parsing.interpret.tables import TableReadout, read_tables
 from parsing.metadata import (
+    choose_publisher,
+    choose_year,
     clean_title,
-    government_name,
     is_lookalike_title,
     is_report_title,
     parse_date,
+    period_year,
     publisher_from_title,
     year_from_text,
     year_from_title,
@@ -40,6 +43,7 @@ from parsing.metadata import (
 from parsing.models import Report, SpamRemoval, ValidationIssue
 from parsing.normalize import to_simplified
 from parsing.spam import strip_document, strip_text
+from parsing.spam.latin import own_hosts
 from parsing.validate import status_of, validate_report
 
 PARSER_VERSION = "1.0.0"
@@ -161,17 +165,27 @@ def _body_text(text: str) -> str:
     return "".join(parts).strip()
 
 
+def source_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
+    """The blocks values are read from (and ``xxgk audit`` re-reads): extraction plus tables
+    typed as text regrouped; grid indices of the provenance count in this document."""
+    return regroup_text_tables(extract_blocks(raw, limits))
+
+
 def _parse(raw: RawDocument, limits: Limits) -> Report:
-    doc = regroup_text_tables(extract_blocks(raw, limits))  # tables typed as text in DOCX/PDF
-    spam = strip_document(doc)
+    doc = source_blocks(raw, limits)
+    with own_hosts(raw.url):
+        spam = strip_document(doc)
     sections, _owner = split_sections(doc)
     legacy = read_legacy(doc, SOURCE_KIND.get(doc.format, "text_table"))  # pre-2019 statistics
-    doc = without_tables(doc, legacy.tables)  # never read as template tables
-    tables = read_tables(doc)
+    # legacy grids are never read as template tables; grid indices stay those of the document
+    tables = read_tables(doc, spam.ambiguous_cells, skip=legacy.tables)
+    meta = doc.meta
+    doc = without_tables(doc, legacy.tables)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
 
     title_src = doc.title or raw.title_hint or _title_from_paragraphs(paragraphs) or ""
-    title_res = strip_text(clean_title(title_src), location="title")
+    with own_hosts(raw.url):
+        title_res = strip_text(clean_title(title_src), location="title")
     title = title_res.text
     removals = list(spam.removals) + title_res.removals
 
@@ -190,11 +204,13 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
             f"{len(paragraphs)} paragraphs, {len(body)} characters)"
         )
     published = raw.published_date or parse_date(doc.published_date)
-    year = (
-        year_from_title(title)
-        or raw.year_hint
-        or year_from_text(sections.get("overall", "") + "\n" + body)
-        or (published.year - 1 if published else None)
+    body_text = sections.get("overall", "") + "\n" + body
+    year, year_source, year_note = choose_year(
+        period=period_year(body_text),
+        title=year_from_title(title),
+        hint=raw.year_hint,
+        text=year_from_text(body_text),
+        published=published,
     )
     if year is None:
         raise MissingYearError("no report year in title, hints, text or publication date")
@@ -204,13 +220,18 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
     if not tables.active_disclosure and template != "legacy":  # table 二 written as sentences
         prose = active_from_prose(sections.get("active") or body, template)
         tables.active_disclosure = prose.rows
-    publisher = publisher_from_title(title, raw.publisher) if title else raw.publisher
-    publisher = government_name(publisher or "未知")
+    issuer = publisher_from_title(title, None) if title else None
+    publisher, publisher_source, publisher_notes = choose_publisher(
+        meta, issuer, raw.publisher, to_simplified(body_text)
+    )
     issues = _table_issues(tables, template)
+    issues += _metadata_issues(publisher_notes, year_note)
     report = Report(
         report_id=make_report_id(raw.url, raw.sha256),
         year=year,
         publisher=to_simplified(publisher),
+        publisher_source=publisher_source,
+        year_source=year_source,
         region_code=raw.region_code,
         site=raw.site,
         source_url=raw.url or "",
@@ -241,6 +262,7 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
             for r in removals
         ],
         warnings=tables.warnings + sorted(doc.warnings) + sorted(doc.flags),
+        **completeness(tables, template),
     )
     if prose is not None and prose.rows:
         issues.append(
@@ -282,19 +304,48 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
                 actual=str(len(doc.low_confidence_cells)),
             )
         )
-    if spam.quarantined_cells:
+    issues += ambiguous_cell_issues(tables)
+    others = [c for c in spam.quarantined_cells if c not in set(spam.ambiguous_cells)]
+    if others:
         issues.append(
             ValidationIssue(
                 rule="spam.quarantined_cells",
                 severity="error",
-                message="spam overlaps numbers in cells: " + ", ".join(spam.quarantined_cells),
+                message="spam overlaps numbers in cells: " + ", ".join(others),
                 expected="clean cells",
-                actual=str(len(spam.quarantined_cells)),
+                actual=str(len(others)),
             )
         )
     report.validation_issues = issues
     report.validation_status = status_of(issues)
     return report
+
+
+def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[ValidationIssue]:
+    """Warnings when the trusted sources of publisher or year disagree (the chosen one wins)."""
+    issues = [
+        ValidationIssue(
+            rule="metadata.publisher_unconfirmed"
+            if note.startswith("unconfirmed:")
+            else "metadata.publisher_disagrees",
+            severity="warning",
+            message=note.removeprefix("unconfirmed: "),
+            expected="one issuer in metadata and title",
+            actual=note.split(", the title ")[-1],
+        )
+        for note in publisher_notes
+    ]
+    if year_note:
+        issues.append(
+            ValidationIssue(
+                rule="metadata.year_disagrees",
+                severity="warning",
+                message=year_note + "; the statistics period is used",
+                expected="the statistics period",
+                actual=year_note,
+            )
+        )
+    return issues
 
 
 def _title_from_paragraphs(paragraphs: list[str]) -> str | None:

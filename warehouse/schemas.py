@@ -28,6 +28,14 @@ def _f(name: str, typ: pa.DataType, nullable: bool = False) -> pa.Field:
 
 
 _ID = [_f("report_id", pa.string()), _f(PARTITION_FIELD, pa.int16())]
+# Where a value was read (docs/DATASETS.md "Provenance"); the capture is the report's
+# content_sha256 / archive_uri.
+_PROVENANCE = [
+    _f("source_kind", pa.string(), True),
+    _f("source_page", pa.int32(), True),
+    _f("source_table", pa.int32(), True),
+    _f("source_row", pa.int32(), True),
+]
 
 _FIELDS: dict[str, list[pa.Field]] = {
     "reports": [
@@ -59,6 +67,13 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("page_urls", pa.list_(pa.string())),
         # scanned reports: mean OCR word confidence (0-100); null for text formats
         _f("ocr_confidence", pa.float64(), True),
+        _f("publisher_source", pa.string(), True),
+        _f("year_source", pa.string(), True),
+        *[
+            _f(f"{t}_cells_{k}", pa.int32(), True)
+            for t in ("active_disclosure", "applications", "review_litigation")
+            for k in ("expected", "found", "null", "quarantined")
+        ],
     ],
     "active_disclosure": [
         *_ID,
@@ -67,6 +82,9 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("metric", pa.string()),
         _f("value", pa.float64(), True),
         _f("unit", pa.string(), True),
+        *_PROVENANCE,
+        _f("source_col", pa.int32(), True),
+        _f("source_text", pa.string(), True),
     ],
     "applications": [
         *_ID,
@@ -79,12 +97,19 @@ _FIELDS: dict[str, list[pa.Field]] = {
         _f("legal_service_org", _COUNT, True),
         _f("other_org", _COUNT, True),
         _f("total", _COUNT, True),
+        *_PROVENANCE,
+        # aligned with the seven value columns natural_person … total
+        _f("source_col", pa.list_(pa.int32()), True),
+        _f("source_text", pa.list_(pa.string()), True),
     ],
     "review_litigation": [
         *_ID,
         _f("proceeding", pa.string()),
         _f("outcome", pa.string()),
         _f("value", _COUNT, True),
+        *_PROVENANCE,
+        _f("source_col", pa.int32(), True),
+        _f("source_text", pa.string(), True),
     ],
     "validation_issues": [
         *_ID,

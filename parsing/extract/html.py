@@ -15,6 +15,7 @@ from lxml import etree
 
 from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.extract.grid import expand_spans, group_text_rows
+from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.spam import clean_dom
 
@@ -62,6 +63,32 @@ def _text(el: etree._Element) -> str:
     return collapse_ws("".join(cast("list[str]", _ITER_TEXT(el))))
 
 
+_LINE_TAGS = frozenset({"br", "p", "div", "li", "tr", "table"})
+
+
+def _cell_text(td: etree._Element) -> str:
+    """A cell's visible text; a ``<br>`` or a block child is a line break (a space), so
+    ``15<br>20`` never reads as 1520 (digit conservation)."""
+    if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
+        return _text(td)
+    parts: list[str] = [td.text or ""]
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            line = isinstance(child.tag, str) and child.tag in _LINE_TAGS
+            if line:
+                parts.append(" ")
+            if isinstance(child.tag, str):
+                parts.append(child.text or "")
+                walk(child)
+            if line:
+                parts.append(" ")
+            parts.append(child.tail or "")
+
+    walk(td)
+    return collapse_ws("".join(parts))
+
+
 def _span_value(value: str) -> int:
     try:
         return int(value.strip() or 1)
@@ -81,7 +108,7 @@ def _table(el: etree._Element) -> Table:
             rs, cs = td.get("rowspan"), td.get("colspan")
             cells.append(
                 (
-                    _text(td),
+                    _text(td) if len(td) == 0 else _cell_text(td),
                     1 if rs is None else _span_value(rs),
                     1 if cs is None else _span_value(cs),
                 )
@@ -266,6 +293,7 @@ def extract_html(text: str) -> DocumentBlocks:
         published_date=_published(root, page_text),
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
+        meta=page_metadata(root, page_text),
     )
     if heading is None and head_title:
         doc.flags.add("title_from_head")

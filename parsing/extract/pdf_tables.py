@@ -38,7 +38,7 @@ class PdfTable:
     rows: list[list[Cell]] = field(default_factory=list)
 
     def table(self) -> Table:
-        return Table(self.rows)
+        return Table(self.rows, page=self.page)
 
 
 def _cluster(values: Sequence[float]) -> list[float]:

@@ -9,7 +9,9 @@ tables lose spanning group labels, so the current group (``（三）不予公开
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.labels import (
@@ -34,6 +36,28 @@ from parsing.models import (
 from parsing.normalize import match_key
 from parsing.numbers import CellNumber, parse_cell_number, unit_from_header
 
+SOURCE_KINDS = {
+    "html": "html_table",
+    "pdf": "pdf_table",
+    "docx": "docx_table",
+    "doc": "docx_table",
+    "text": "text_table",
+    "image": "ocr_table",
+}
+
+
+class Source(NamedTuple):
+    """Where one value cell sits: the grid (``table`` counts grids, ``block`` is its block
+    index), its page, the row and column in the span-expanded grid and the text as printed."""
+
+    block: int
+    table: int
+    page: int | None
+    row: int
+    col: int
+    text: str
+    ambiguous: bool = False
+
 
 @dataclass
 class TableReadout:
@@ -47,40 +71,83 @@ class TableReadout:
     warnings: list[str] = field(default_factory=list)
     bad_cells: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
+    # value cells emptied by the spam pass (digit conservation): (where in the template, raw text)
+    ambiguous: list[tuple[str, Source]] = field(default_factory=list)
+    kind: str = "html_table"
+
+    def provenance(self, src: Source | None) -> dict[str, object]:
+        """The provenance fields shared by every row model, for one source cell."""
+        if src is None:
+            return {}
+        return {
+            "source_kind": self.kind,
+            "source_page": src.page,
+            "source_table": src.table,
+            "source_row": src.row,
+        }
+
+    def note(self, src: Source | None, where: str) -> None:
+        """Record ``src`` when the spam pass emptied it (its value is null)."""
+        if src is not None and src.ambiguous:
+            self.ambiguous.append((where, src))
 
 
 @dataclass
 class _Row:
     labels: list[str]
     values: list[str]
+    sources: list[Source] = field(default_factory=list)
 
 
-def _split_row(row: list[Cell], r: int) -> _Row:
+def _split_row(
+    row: list[Cell],
+    r: int,
+    where: tuple[int, int, int | None] = (0, 0, None),
+    ambiguous: frozenset[str] = frozenset(),
+) -> _Row:
     """Labels = non-number cells up to the last one; values = the own cells after it.
 
     Label copies (spans) are kept once, since a rowspan copy carries the group label; value
     copies made by a colspan in the same row are dropped so a number counts once.
     """
+    block, table, page = where
+    if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
+        flagged = [
+            f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
+            for i, c in enumerate(row)
+        ]
+        texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
+    else:
+        flagged = [False] * len(row)
+        texts = [c.text for c in row]
     # Labels come first in every template row; once the first number is seen, a later
     # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
     first_number = next(
-        (i for i, c in enumerate(row) if c.text.strip() and parse_cell_number(c.text).ok),
+        (i for i, t in enumerate(texts) if flagged[i] or (t.strip() and parse_cell_number(t).ok)),
         len(row),
     )
     last_label = -1
-    for i, cell in enumerate(row[:first_number]):
-        if _is_label(cell.text):
+    for i, text in enumerate(texts[:first_number]):
+        if _is_label(text):
             last_label = i
     labels: list[str] = []
-    for cell in row[: last_label + 1]:
-        if cell.text and (not labels or labels[-1] != cell.text):
-            labels.append(cell.text)
-    values = [
-        c.text
-        for c in row[last_label + 1 :]
-        if not c.pad and not (c.origin is not None and c.origin[0] == r)
+    for text in texts[: last_label + 1]:
+        if text and (not labels or labels[-1] != text):
+            labels.append(text)
+    kept = [
+        i
+        for i, c in enumerate(row)
+        if i > last_label and not c.pad and not (c.origin is not None and c.origin[0] == r)
     ]
-    return _Row(labels, values)
+    sources = [
+        Source(block, table, page, *(row[i].origin or (r, i)), _raw(row[i]), flagged[i])
+        for i in kept
+    ]
+    return _Row(labels, [texts[i] for i in kept], sources)
+
+
+def _raw(cell: Cell) -> str:
+    return cell.raw if cell.raw is not None else cell.text
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -91,13 +158,18 @@ def _is_label(text: str) -> bool:
     return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
 
 
-def _iter_rows(doc: DocumentBlocks) -> list[_Row]:
-    return [
-        _split_row(row, r)
-        for block in doc.blocks
-        if isinstance(block, Table)
-        for r, row in enumerate(block.rows)
-    ]
+def _iter_rows(
+    doc: DocumentBlocks, ambiguous: frozenset[str], skip: Collection[int] = ()
+) -> list[_Row]:
+    rows: list[_Row] = []
+    grids = 0
+    for b, block in enumerate(doc.blocks):
+        if isinstance(block, Table):
+            page = block.page
+            for r, row in enumerate([] if b in skip else block.rows):
+                rows.append(_split_row(row, r, (b, grids, page), ambiguous))
+            grids += 1
+    return rows
 
 
 def _nums(values: list[str]) -> list[CellNumber]:
@@ -116,10 +188,16 @@ def _as_count(n: CellNumber, where: str, out: TableReadout) -> int | None:
     return n.as_int
 
 
-def read_tables(doc: DocumentBlocks) -> TableReadout:
-    """Read the three tables out of every table row of ``doc``."""
-    out = TableReadout()
-    rows = _iter_rows(doc)
+def read_tables(
+    doc: DocumentBlocks, ambiguous: Sequence[str] = (), skip: Collection[int] = ()
+) -> TableReadout:
+    """Read the three tables out of every table row of ``doc``.
+
+    ``ambiguous`` are the ``table:i:rRcC`` cells the spam pass emptied (digit conservation);
+    the values read from them are null and listed in ``TableReadout.ambiguous``.
+    """
+    out = TableReadout(kind=SOURCE_KINDS.get(doc.format, "text_table"))
+    rows = _iter_rows(doc, frozenset(ambiguous), skip)  # ``skip``: block indices not to read
     _read_applications(rows, out)
     _read_active(rows, out)
     _read_review(rows, out)
@@ -162,8 +240,10 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
         values = list(row.values)
+        srcs: list[Source | None] = list(row.sources)
         if subtotal is not None and len(values) >= 8:
             del values[subtotal]  # the printed legal-entity subtotal is not a template column
+            del srcs[subtotal]
         cells = _nums(values[:7])
         if code in seen:
             kept = seen[code].values()
@@ -177,10 +257,17 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         counts += [None] * (7 - len(counts))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
+        srcs = (srcs[:7] + [None] * 7)[:7]
+        for col, src in zip(APPLICANT_COLUMNS, srcs, strict=True):
+            out.note(src, f"表三 row {code} column {col}")
+        first = next((x for x in srcs if x is not None), None)
         seen[code] = ApplicationRow(
             row_code=code,
             row_label=LABEL_OF.get(code, row.labels[-1]),
             **dict(zip(APPLICANT_COLUMNS, counts, strict=True)),
+            **out.provenance(first),
+            source_col=[x.col if x else None for x in srcs] if first else None,
+            source_text=[x.text if x else None for x in srcs] if first else None,
         )
     order = {c: i for i, c in enumerate(_CODE_ORDER)}
     out.applications = sorted(seen.values(), key=lambda r: order.get(r.row_code, 99))
@@ -213,6 +300,7 @@ class _ItemRow:
     values: list[CellNumber]
     metrics: list[str | None] | None
     units: list[str | None]
+    sources: list[Source] = field(default_factory=list)
 
 
 def _read_active(rows: list[_Row], out: TableReadout) -> None:
@@ -239,7 +327,9 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             hints.add("new_made")  # items only the 2019 template has
         if item == "行政规范性文件":
             hints.add("made")
-        found.append(_ItemRow(article, item, _nums(row.values), header, list(header_units)))
+        found.append(
+            _ItemRow(article, item, _nums(row.values), header, list(header_units), row.sources)
+        )
     if not found:
         return
     template = "2021" if hints & METRICS_2021 else "2019"
@@ -262,6 +352,8 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             if metric is None:
                 continue
             n = it.values[i] if i < len(it.values) else CellNumber(None)
+            src = it.sources[i] if i < len(it.sources) else None
+            out.note(src, f"表二 {it.item} column {metric}")
             if not n.ok:
                 out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
             unit = n.unit if n.ok else None
@@ -270,7 +362,14 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             value = n.value if n.ok else None
             out.active_disclosure.append(
                 ActiveDisclosure(
-                    article=it.article, item=it.item, metric=metric, value=value, unit=unit
+                    article=it.article,
+                    item=it.item,
+                    metric=metric,
+                    value=value,
+                    unit=unit,
+                    **out.provenance(src),
+                    source_col=src.col if src else None,
+                    source_text=src.text if src else None,
                 )
             )
 
@@ -303,12 +402,12 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
-                    out.review_litigation.append(
-                        ReviewLitigation(proceeding=proc, outcome=outcome, value=vals[p * 5 + o])
-                    )
+                    src = row.sources[p * 5 + o] if p * 5 + o < len(row.sources) else None
+                    out.review_litigation.append(_review(out, proc, outcome, vals[p * 5 + o], src))
             return
     # Row-per-proceeding layout: three labelled rows of five numbers.
     groups: dict[str, list[int | None]] = {}
+    sources: dict[str, list[Source]] = {}
     for row in rows:
         if row.labels and len(row.values) >= 5:
             found = proceeding_of(row.labels[-1])
@@ -316,9 +415,23 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 groups[found] = [
                     _as_count(n, f"review_litigation:{found}", out) for n in _nums(row.values[:5])
                 ]
+                sources[found] = row.sources[:5]
     if len(groups) == 3:
         for proc in PROCEEDINGS:
             for o, outcome in enumerate(OUTCOMES):
-                out.review_litigation.append(
-                    ReviewLitigation(proceeding=proc, outcome=outcome, value=groups[proc][o])
-                )
+                src = sources[proc][o] if o < len(sources[proc]) else None
+                out.review_litigation.append(_review(out, proc, outcome, groups[proc][o], src))
+
+
+def _review(
+    out: TableReadout, proc: str, outcome: str, value: int | None, src: Source | None
+) -> ReviewLitigation:
+    out.note(src, f"表四 {proc} column {outcome}")
+    return ReviewLitigation(
+        proceeding=proc,
+        outcome=outcome,
+        value=value,
+        **out.provenance(src),
+        source_col=src.col if src else None,
+        source_text=src.text if src else None,
+    )

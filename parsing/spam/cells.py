@@ -33,6 +33,13 @@ class CellStrip:
     removals: list[SpamRemovalRecord] = field(default_factory=list)
     quarantine: str | None = None  # reason, when the cell was left unchanged despite spam
     flag: str | None = None  # numeric_cell_had_spam | label_suffix_stripped | spam_cell
+    # For a quarantined cell: everything the detectors would have removed, digits included
+    # (recorded in ``spam_removals`` so a reader sees what made the cell ambiguous).
+    removed: str = ""
+
+    # A value cell whose digits sit next to removed text: no number in it can be trusted, the
+    # interpreter publishes null and ``spam.ambiguous_cell``.
+    ambiguous: bool = False
 
 
 def is_numeric(text: str) -> bool:
@@ -55,6 +62,29 @@ def _loose_cn_numeral(removed: str) -> bool:
     return any(c in _CN_NUMERALS and not covered[i] for i, c in enumerate(sh))
 
 
+def joins_digits(text: str, kept: Sequence[int]) -> bool:
+    """True when removed characters lie between two kept digits of ``text`` (digit conservation:
+    ``266澳门金沙游戏123`` must never become 266123)."""
+    digits = [i for i in kept if _has_digit(text[i])]
+    if len(digits) < 2:
+        return False
+    return digits[-1] - digits[0] + 1 != sum(1 for i in kept if digits[0] <= i <= digits[-1])
+
+
+def touches_digits(text: str, kept: Sequence[int]) -> bool:
+    """True when a removed character directly touches a kept digit (``0888澳门金沙``): the
+    number's boundary is unknown (the spam may have carried digits), so it is ambiguous. A space,
+    line break or punctuation between them delimits the number."""
+    keep = set(kept)
+    for i in range(len(text)):
+        if i in keep:
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(text) and j in keep and _has_digit(text[j]):
+                return True
+    return False
+
+
 def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> CellStrip:
     """Strip one cell under the digit rule (see module docstring)."""
     res = strip_string(text, location, phrases, in_cell=True)
@@ -63,17 +93,29 @@ def strip_cell(text: str, location: str, phrases: Sequence[tuple[str, str]]) -> 
     kept = set(res.kept)
     removed = "".join(c for i, c in enumerate(text) if i not in kept)
     if _has_digit(removed):
-        return CellStrip(text, quarantine="spam_overlaps_digits")
+        return _ambiguous(text, removed, res.text)
     rest = res.text.strip()
     if not rest:
         return CellStrip(res.text, res.removals, flag="spam_cell")
+    if _has_digit(rest) and joins_digits(text, res.kept):
+        return CellStrip(text, quarantine="spam_inside_number", removed=removed, ambiguous=True)
+    if is_numeric(rest) and touches_digits(text, res.kept):
+        return CellStrip(text, quarantine="spam_touches_number", removed=removed, ambiguous=True)
     if is_numeric(rest):
         if _loose_cn_numeral(removed):
-            return CellStrip(text, quarantine="spam_overlaps_digits")
+            return _ambiguous(text, removed, rest)
         return CellStrip(res.text, res.removals, flag="numeric_cell_had_spam")
     if is_canonical_label(rest):
         return CellStrip(res.text, res.removals, flag="label_suffix_stripped")
-    return _glued(text, location) or CellStrip(text, quarantine="label_not_canonical")
+    return _glued(text, location) or CellStrip(
+        text, quarantine="label_not_canonical", removed=removed
+    )
+
+
+def _ambiguous(text: str, removed: str, rest: str) -> CellStrip:
+    """Spam took digits along (or a loose numeral): quarantine; a value cell is ambiguous."""
+    value_cell = _has_digit(rest) or not rest.strip() or is_numeric(rest)
+    return CellStrip(text, quarantine="spam_overlaps_digits", removed=removed, ambiguous=value_cell)
 
 
 def _glued(text: str, location: str) -> CellStrip | None:
@@ -87,11 +129,11 @@ def _glued(text: str, location: str) -> CellStrip | None:
         return None
     start, end = found
     removed = text[start:end]
-    if _has_digit(removed):
-        return CellStrip(text, quarantine="spam_overlaps_digits")
     rest = (text[:start] + text[end:]).strip()
-    if is_numeric(rest) and _loose_cn_numeral(removed):
-        return CellStrip(text, quarantine="spam_overlaps_digits")
+    if _has_digit(removed) or (is_numeric(rest) and _loose_cn_numeral(removed)):
+        return _ambiguous(text, removed, rest)
+    if is_numeric(rest) and touches_digits(text, [*range(start), *range(end, len(text))]):
+        return CellStrip(text, quarantine="spam_touches_number", removed=removed, ambiguous=True)
     record = SpamRemovalRecord(location, removed, "cell_glued", start, end)
     flag = "numeric_cell_had_spam" if is_numeric(rest) else "label_suffix_stripped"
     return CellStrip(text[:start] + text[end:], [record], flag=flag)

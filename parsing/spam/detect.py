@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from parsing.spam import lexicon as lx
+from parsing.spam.latin import URL_ANY_TLD, brand_words, url_score
 from parsing.spam.shadow import ZERO_WIDTH as _ZW
 from parsing.spam.shadow import Shadow
 from parsing.spam.structure import structure_seeds
@@ -120,12 +121,19 @@ def allowed_mask(text: str, strong: Sequence[tuple[int, int]] = ()) -> bytearray
 
 
 def url_tokens(sh: Shadow) -> list[Token]:
-    """Non-gov URL-like strings, scored (digit hosts, homoglyph hosts, full-width originals)."""
+    """Non-gov URL-like strings of any TLD, scored (digit hosts, homoglyph hosts, full-width
+    originals, betting brands in the host, spam TLDs glued to Han text: ``parsing.spam.latin``);
+    Latin/pinyin betting brands outside URLs are strong tokens."""
     out: list[Token] = []
-    for m in URL_RE.finditer(sh.text):
+    for s, e, word in brand_words(sh.text):
+        out.append(Token(s, e, "S", word, 3))
+    for m in URL_ANY_TLD.finditer(sh.text):
         url = m.group()
+        extra = url_score(url, m.group("tld"), sh.text, m.start(), m.end())
+        if extra is None:
+            continue
         host = url.split("//", 1)[-1].split("/", 1)[0]
-        score = 2
+        score = 2 + extra
         if any(sum(c.isdigit() for c in part) >= 3 for part in host.split(".")[:-1]):
             score += 2
         if host.startswith(("wvvw.", "vvww.", "vvvvw.")):

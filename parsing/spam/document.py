@@ -146,6 +146,7 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
         flags,
         load_signatures()[0],
         LEXICON_VERSION,
+        list(tally.ambiguous),
     )
 
 

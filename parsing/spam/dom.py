@@ -100,6 +100,19 @@ def _in_cell(el: etree._Element, start: etree._Element) -> bool:
     return False
 
 
+def _splits_number(el: etree._Element) -> bool:
+    """True when ``el`` sits between two digits (``15<a>…</a>20``): removing it joins them."""
+    parent = el.getparent()
+    prev = el.getprevious()
+    before = (prev.tail if prev is not None else parent.text if parent is not None else "") or ""
+    before = before.rstrip() or (_text(prev) if prev is not None else "")
+    after = (el.tail or "").lstrip()
+    if not after:
+        nxt = el.getnext()
+        after = _text(nxt) if nxt is not None else ""
+    return bool(before) and bool(after) and before[-1:].isdigit() and after[:1].isdigit()
+
+
 def _drop(el: etree._Element) -> None:
     """Remove ``el`` and its subtree, keeping its tail text (``lxml.html``'s ``drop_tree``)."""
     parent = el.getparent()
@@ -231,6 +244,8 @@ class _Cleaner:
                 continue
             if el.tag == "a" and _offsite(el.get("href")):
                 text = _text(el)
+                if _splits_number(el) and _in_cell(el, start):
+                    continue  # dropping it would join two numbers: the cell pass decides
                 if text and _has_evidence(text):
                     self.res.flags.add("external_spam_links")
                     self.res.removals.append(SpamRemovalRecord("dom:a", text, "link_farm"))

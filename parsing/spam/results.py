@@ -57,6 +57,9 @@ class SpamOutcome:
     flags: set[str] = field(default_factory=set)
     signature_version: str = ""
     lexicon_version: str = ""
+    # value cells emptied because spam sat inside or took digits of their number (``table:i:rRcC``;
+    # the raw text stays on ``Cell.raw``): published as null with ``spam.ambiguous_cell``
+    ambiguous_cells: list[str] = field(default_factory=list)
 
     @property
     def chars_removed(self) -> int:

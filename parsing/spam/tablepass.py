@@ -29,6 +29,7 @@ class TableTally:
     flags: set[str]
     reasons: list[str]
     quarantined: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)  # value cells emptied (digit conservation)
     spam_cells: list[str] = field(default_factory=list)
     edited_cells: int = 0
     total_chars: int = 0
@@ -65,27 +66,34 @@ def cell_result(text: str, tally: TableTally) -> CellStrip | None:
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
     """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
     origins = {cell.origin for row in table.rows for cell in row if cell.origin is not None}
-    done: dict[tuple[int, int], str] = {}
+    done: dict[tuple[int, int], tuple[str, str | None]] = {}
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
             if cell.origin is not None and cell.origin in done:
-                cell.text = done[cell.origin]
+                cell.text, cell.raw = done[cell.origin]
                 continue
             text = cell.text
             tally.total_chars += len(text)
             res = cell_result(text, tally)
             if res is not None and (res.quarantine or res.removals or res.flag):
-                _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally)
-                if not res.quarantine:
+                _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
+                if res.quarantine:
+                    cell.raw = text  # left as printed (stripping again records nothing new)
+                elif res.text != text:
+                    cell.raw = text  # the cell as printed, for provenance and the audit
                     cell.text = res.text
             if origins and (r, c) in origins:
-                done[(r, c)] = cell.text
+                done[(r, c)] = (cell.text, cell.raw)
 
 
-def _apply(text: str, res: CellStrip, loc: str, tally: TableTally) -> None:
+def _apply(text: str, res: CellStrip, loc: str, tally: TableTally, first: bool = True) -> None:
     if res.quarantine:
         tally.quarantined.append(loc)
         tally.reasons.append(f"cell_{res.quarantine}:{loc}")
+        if res.ambiguous:
+            tally.ambiguous.append(loc)
+        if res.ambiguous and first:  # nothing of it is published: the whole cell, digits too
+            tally.removals.append(SpamRemovalRecord(loc, text, "cell_ambiguous"))
         return
     if res.removals:
         tally.edited_cells += 1

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from parsing.blocks import SpamRemovalRecord
 from parsing.spam.detect import Span, lexicon_spans, merge_intervals, phrase_spans, pinyin_spans
+from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.shadow import Shadow, is_han, make_shadow
 
 _DETECTOR_RANK = {"signature": 0, "repeat": 1, "lexicon": 2, "url": 3, "pinyin": 4}
@@ -47,12 +48,15 @@ def detect_cached(text: str, in_cell: bool = False) -> tuple[Shadow, tuple[Span,
     are unique to one report, so only the last few are kept (a shadow holds an offset per
     character: a big cache of paragraphs would grow the process by hundreds of MB).
     """
+    own = OWN_HOSTS.get()  # part of the key: a site's own domain is never spam
     if len(text) <= _SHORT:
-        return _detect_short(text, in_cell)
-    return _detect_long(text, in_cell)
+        return _detect_short(text, in_cell, own)
+    return _detect_long(text, in_cell, own)
 
 
-def _detect(text: str, in_cell: bool) -> tuple[Shadow, tuple[Span, ...]]:
+def _detect(
+    text: str, in_cell: bool, _own: frozenset[str] = frozenset()
+) -> tuple[Shadow, tuple[Span, ...]]:
     sh = make_shadow(text)
     return sh, tuple(lexicon_spans(sh, in_cell=in_cell))
 

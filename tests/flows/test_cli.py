@@ -40,6 +40,13 @@ def test_demo_completes_on_a_fresh_data_dir_and_produces_every_table(tmp_path):
     )
     assert status.exit_code == 0, status.output
     assert "demo_trs" in status.output
+    # issue 11: every value the demo published is the one number printed in its source cell
+    assert "audit of what was published:" in result.output
+    assert ", 0 violations" in result.output
+    audit = runner.invoke(app, ["audit", "--data-dir", str(tmp_path / "demo")])
+    assert audit.exit_code == 0, audit.output
+    assert "audited 8 reports" in audit.output
+    assert ": 0 violations" in audit.output
 
 
 def test_parse_prints_the_sample_as_json_with_contract_names():

@@ -25,7 +25,8 @@ DUCK = {
     pa.bool_(): "BOOLEAN",
     pa.date32(): "DATE",
     pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
-    pa.list_(pa.string()): "VARCHAR[]",  # reports.page_urls
+    pa.list_(pa.string()): "VARCHAR[]",  # reports.page_urls, applications.source_text
+    pa.list_(pa.int32()): "INTEGER[]",  # applications.source_col
 }
 POLARS = {
     pa.string(): pl.String,
@@ -36,7 +37,8 @@ POLARS = {
     pa.bool_(): pl.Boolean,
     pa.date32(): pl.Date,
     pa.timestamp("us", tz="UTC"): pl.Datetime("us", "UTC"),
-    pa.list_(pa.string()): pl.List(pl.String),  # reports.page_urls
+    pa.list_(pa.string()): pl.List(pl.String),  # reports.page_urls, applications.source_text
+    pa.list_(pa.int32()): pl.List(pl.Int32),  # applications.source_col
 }
 
 

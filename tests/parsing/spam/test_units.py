@@ -96,7 +96,8 @@ def test_cell_rules() -> None:
         assert is_numeric(v)
     for label in ("（一）予以公开", "1.属于国家秘密", "第二十条第(五)项"):
         assert is_canonical_label(label)
-    assert strip_cell("266九游会", "t", []).text == "266"  # 九 belongs to a strong term
+    assert strip_cell("266 九游会", "t", []).text == "266 "  # 九 belongs to a strong term
+    assert strip_cell("266九游会", "t", []).ambiguous  # touching: 9游会 exists too
     assert strip_cell("规章永利娱乐平台", "t", []).text == "规章"
     res = strip_cell("某某事项澳门金沙", "t", [])
     assert res.quarantine == "label_not_canonical"

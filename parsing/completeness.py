@@ -1,0 +1,82 @@
+"""How much of each template table a report's tables yielded, and the digit-conservation issues.
+
+``completeness`` gives, per table, the template cells expected, the cells read from a source
+cell (found), the found cells published as null and those nulled because spam sat inside or took
+digits of their number (quarantined). A reader filters partly read reports with them.
+"""
+
+from __future__ import annotations
+
+from parsing.interpret.tables import TableReadout
+from parsing.labels import DEFAULT_METRICS
+from parsing.models import ValidationIssue
+
+AMBIGUOUS_RULE = "spam.ambiguous_cell"
+TABLES = ("active_disclosure", "applications", "review_litigation")
+_MARK = {"表二": "active_disclosure", "表三": "applications", "表四": "review_litigation"}
+_ITEMS = {  # items per article of table 二, per template
+    "2019": {"20.1": 2, "20.5": 2, "20.6": 2, "20.8": 1, "20.9": 1},
+    "2021": {"20.1": 2, "20.5": 1, "20.6": 2, "20.8": 1},
+}
+_APPLICATION_ROWS = {"2019": 23, "2021": 25}  # 1, 2, 3.1–3.7 (3.6 or 3.6.1–3.6.3), 4
+
+
+def expected_cells(template: str) -> dict[str, int | None]:
+    """Value cells the national template defines per table (None for legacy reports)."""
+    if template not in _ITEMS:
+        return dict.fromkeys(TABLES)
+    active = sum(n * len(DEFAULT_METRICS[template][a]) for a, n in _ITEMS[template].items())
+    return {
+        "active_disclosure": active,
+        "applications": _APPLICATION_ROWS[template] * 7,
+        "review_litigation": 15,
+    }
+
+
+def completeness(tables: TableReadout, template: str) -> dict[str, int | None]:
+    """The ``<table>_cells_{expected,found,null,quarantined}`` report columns."""
+    found = dict.fromkeys(TABLES, 0)
+    null = dict.fromkeys(TABLES, 0)
+    for a in tables.active_disclosure:
+        if a.source_row is not None:
+            found["active_disclosure"] += 1
+            null["active_disclosure"] += a.value is None
+    for row in tables.applications:
+        for col, value in zip(row.source_col or [], row.values(), strict=False):
+            if col is not None:
+                found["applications"] += 1
+                null["applications"] += value is None
+    for r in tables.review_litigation:
+        if r.source_row is not None:
+            found["review_litigation"] += 1
+            null["review_litigation"] += r.value is None
+    quarantined = dict.fromkeys(TABLES, 0)
+    for where, _src in tables.ambiguous:
+        quarantined[_MARK[where[:2]]] += 1
+    expected = expected_cells(template)
+    out: dict[str, int | None] = {}
+    for t in TABLES:
+        out[f"{t}_cells_expected"] = expected[t]
+        out[f"{t}_cells_found"] = found[t]
+        out[f"{t}_cells_null"] = null[t]
+        out[f"{t}_cells_quarantined"] = quarantined[t]
+    return out
+
+
+def ambiguous_cell_issues(tables: TableReadout) -> list[ValidationIssue]:
+    """One ``spam.ambiguous_cell`` error per value cell emptied by digit conservation."""
+    return [
+        ValidationIssue(
+            rule=AMBIGUOUS_RULE,
+            severity="error",
+            message=(
+                f"{where} (grid {src.table}, row {src.row}, col {src.col}"
+                + (f", page {src.page}" if src.page else "")
+                + "): spam inside or next to the number leaves more than one candidate; "
+                "published as null"
+            ),
+            expected="exactly one number printed in the cell",
+            actual=src.text,
+        )
+        for where, src in tables.ambiguous
+    ]
