@@ -27,6 +27,7 @@ test: install ## install if needed, then run the test suite (what CI runs)
 
 fuzz: install ## long fuzzing run of the parser and the spam stripper (not in CI)
 	XXGK_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest -q -m fuzz
+	$(BIN)/python scripts/fuzz_documents.py --cases $${FUZZ_CASES:-100000}
 
 lint: install ## ruff, ruff format --check, mypy --strict, import contracts
 	$(BIN)/ruff check .

@@ -143,7 +143,7 @@ def parse(
 ) -> None:
     """Parse one report file and print it (readable summary, or --json)."""
     from flows.report_view import report_json, report_summary
-    from parsing import ParseError, RawDocument, parse_document
+    from parsing import ParseError, RawDocument
 
     raw = RawDocument(
         content=file.read_bytes(),
@@ -153,11 +153,14 @@ def parse(
         region_code=region_code,
         charset=charset,
     )
-    try:
-        report = parse_document(raw)
-    except ParseError as exc:
-        typer.echo(f"error [{exc.kind}]: {exc.message}", err=True)
-        raise typer.Exit(FAILED) from exc
+    from flows.parse_pool import pool_from_settings
+
+    with pool_from_settings() as pool:  # an isolated worker with the XXGK_PARSE_* limits
+        outcome = pool.parse(raw)
+    if isinstance(outcome, ParseError):
+        typer.echo(f"error [{outcome.kind}]: {outcome.message}", err=True)
+        raise typer.Exit(FAILED)
+    report = outcome
     typer.echo(report_json(report) if json_out else report_summary(report))
 
 

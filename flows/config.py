@@ -5,7 +5,13 @@ as ``s3://bucket/prefix``; default ``<data-dir>/warehouse``), ``XXGK_SITES_FILE`
 bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task),
 ``XXGK_PUBLISH_EVERY`` (reports per warehouse transaction), ``XXGK_CRAWL_TIMEOUT`` (seconds per
 site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once), ``XXGK_MIN_FREE_MB`` (free space a
-run needs under the data dir and the warehouse before it starts, default 50).
+run needs under the data dir and the warehouse before it starts, default 50),
+``XXGK_PARSE_WORKERS`` (isolated parse
+worker processes; default the number of cores, 0 = parse in-process without isolation),
+``XXGK_PARSE_TIMEOUT`` (wall seconds per document, default 120), ``XXGK_PARSE_MEMORY_MB``
+(address space per worker, default 1536), ``XXGK_PARSE_MAX_OUTPUT_MB`` (JSON of one report,
+default 64), ``XXGK_PARSE_LIMITS`` (JSON object overriding fields of
+``parsing.extract.limits.Limits``, e.g. ``{"max_pages": 800}``; raise with care).
 """
 
 from __future__ import annotations
@@ -35,6 +41,11 @@ class Settings(BaseSettings):
     crawl_timeout: float = 3600.0
     crawl_concurrency: int = 4
     min_free_mb: float = 50.0
+    parse_workers: int | None = None
+    parse_timeout: float = 120.0
+    parse_memory_mb: int = 1536
+    parse_max_output_mb: int = 64
+    parse_limits: dict[str, int | float] = {}
 
     def warehouse_root(self) -> str:
         """The warehouse location: ``XXGK_WAREHOUSE`` or ``<data-dir>/warehouse``."""

@@ -190,8 +190,8 @@ def _run(
         batch_file = steps.write_batch_file(batches[i], spool_dir / f"batch-{i:05}.captures.json")
         return parse_batch_task.submit(str(batch_file), data_dir, sites_file, spool, years)
 
-    # A sliding window of parse batches: 1 on threads (parsing holds the GIL; more threads only
-    # slow Prefect's own event loop), the number of workers on Dask.
+    # A sliding window of parse batches: 1 on threads (its documents are parsed on every core by
+    # the isolated worker pool, flows/parse_pool.py), the number of workers on Dask.
     log.info(
         "parsing %d documents in %d batches",
         len(captures),

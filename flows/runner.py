@@ -86,6 +86,8 @@ def run_flow(
     if workers or dask_address:
         from prefect_dask.task_runners import DaskTaskRunner
 
+        # each local Dask worker parses its batch in one isolated worker, not one per core
+        os.environ.setdefault("XXGK_PARSE_WORKERS", "1")
         runner = (
             DaskTaskRunner(address=dask_address)
             if dask_address

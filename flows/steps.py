@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from crawler.archive import Archive
 from crawler.article_pages import attach_pages, load_groups
@@ -22,7 +22,7 @@ from crawler.runner import run_crawl
 from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
-from parsing import ParseError, RawDocument, Report, parse_document
+from parsing import ParseError, RawDocument, Report
 from parsing.errors import ArticleIncompleteError
 from parsing.published import html_page_date
 from warehouse import publish
@@ -213,54 +213,108 @@ def parse_batch(
     spool: Path,
     years: list[int] | None = None,
 ) -> BatchResult:
-    """Parse archived captures; write reports as JSON lines to ``spool``; record every failure."""
+    """Parse archived captures; write reports as JSON lines to ``spool``; record every failure.
+
+    Documents are parsed in the isolated worker pool (``flows.parse_pool``): a document that
+    breaches its time, memory or output limit becomes a ``timeout``/``too_large`` error record
+    and the batch goes on. Results and their order are those of a serial run. The batch's
+    DOC/WPS files are converted first by one LibreOffice process (``parsing.pool.preconvert``).
+    """
+    from flows.parse_pool import shared_pool
+    from parsing.pool import preconvert
+
     result = BatchResult(spool=str(spool))
     archive = Archive(data_dir)
     spool.parent.mkdir(parents=True, exist_ok=True)
     out = spool.open("w", encoding="utf-8")
-    try:
-        for data in captures:
-            site_name = str(data.get("site") or "local")
-            record = {"site": site_name, "url": data.get("url"), "sha256": data.get("sha256")}
+    unread: dict[int, Exception] = {}  # capture index -> archive read failure / missing pages
+    sent: deque[int] = deque()  # capture indexes in the order their documents went to the pool
+
+    def documents() -> Iterator[RawDocument]:
+        for index, data in enumerate(captures):
+            site = sites.get(str(data.get("site") or "local"))
             try:
                 if data.get("page_uris"):
-                    raw = _article_raw(data, archive, sites.get(site_name))
+                    raw = _article_raw(data, archive, site)
                 else:
-                    content = archive.read(str(data["archive_uri"]))
-                    raw = _raw(data, content, sites.get(site_name))
-                report = parse_document(raw)
-            except ParseError as exc:
-                result.handled.append(capture_key(data))
-                if exc.kind == "not_a_report" and data.get("has_attachment"):
-                    result.bump(site_name, "article_pages")  # the attachment is the report
-                    continue
-                result.bump(site_name, "errors")
-                result.errors.append(record | {"stage": "parse", **exc.to_record()})
-                continue
+                    raw = _raw(data, archive.read(str(data["archive_uri"])), site)
             except Exception as exc:  # noqa: BLE001 - archive read failures are recorded
-                result.handled.append(capture_key(data))
-                result.bump(site_name, "errors")
-                result.errors.append(
-                    record | {"stage": "archive", "kind": type(exc).__name__, "message": str(exc)}
-                )
+                unread[index] = exc
                 continue
-            if years is not None and report.year not in years:
-                result.bump(site_name, "other_year")
+            sent.append(index)
+            yield raw
+
+    def archive_errors(before: int) -> None:
+        for index in sorted(i for i in unread if i < before):
+            exc = unread.pop(index)
+            data = captures[index]
+            if isinstance(exc, ParseError):  # an article with pages missing
+                _record(result, out, data, exc, years)
                 continue
+            site_name = str(data.get("site") or "local")
             result.handled.append(capture_key(data))
-            out.write(report.model_dump_json() + "\n")
-            result.parsed += 1
-            result.bump(site_name, "parsed")
-            result.bump(site_name, report.validation_status)
-            if report.spam_verdict == "quarantine":
-                result.bump(site_name, "quarantined")
-            if report.spam_detected:
-                result.bump(site_name, "spam_documents")
-                result.bump(site_name, "spam_chars", report.spam_chars_removed)
+            result.bump(site_name, "errors")
+            result.errors.append(
+                {"site": site_name, "url": data.get("url"), "sha256": data.get("sha256")}
+                | {"stage": "archive", "kind": type(exc).__name__, "message": str(exc)}
+            )
+
+    def office_candidates() -> Iterator[RawDocument]:
+        for data in captures:  # attachments only: DOC/WPS are never article pages
+            if _is_attachment(data):
+                try:
+                    content = archive.read(str(data["archive_uri"]))
+                except Exception:  # noqa: BLE001, S112 - recorded in the parse pass below
+                    continue
+                yield _raw(data, content, None)
+
+    try:
+        with shared_pool() as pool:
+            converted = preconvert(office_candidates())
+            for outcome in pool.map(documents(), converted):
+                index = sent.popleft()
+                archive_errors(index)
+                _record(result, out, captures[index], outcome, years)
+        archive_errors(len(captures))
     finally:
         out.close()
         archive.close()
     return result
+
+
+def _record(
+    result: BatchResult,
+    out: IO[str],
+    data: dict[str, Any],
+    outcome: Report | ParseError,
+    years: list[int] | None,
+) -> None:
+    """Count one parsed document, or record its error; write the report to the spool."""
+    site_name = str(data.get("site") or "local")
+    if isinstance(outcome, ParseError):
+        exc = outcome
+        record = {"site": site_name, "url": data.get("url"), "sha256": data.get("sha256")}
+        result.handled.append(capture_key(data))
+        if exc.kind == "not_a_report" and data.get("has_attachment"):
+            result.bump(site_name, "article_pages")  # the attachment is the report
+            return
+        result.bump(site_name, "errors")
+        result.errors.append(record | {"stage": "parse", **exc.to_record()})
+        return
+    report = outcome
+    if years is not None and report.year not in years:
+        result.bump(site_name, "other_year")
+        return
+    result.handled.append(capture_key(data))
+    out.write(report.model_dump_json() + "\n")
+    result.parsed += 1
+    result.bump(site_name, "parsed")
+    result.bump(site_name, report.validation_status)
+    if report.spam_verdict == "quarantine":
+        result.bump(site_name, "quarantined")
+    if report.spam_detected:
+        result.bump(site_name, "spam_documents")
+        result.bump(site_name, "spam_chars", report.spam_chars_removed)
 
 
 def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:

@@ -17,6 +17,8 @@ def detect_format(content: bytes, media_type: str | None, name: str | None) -> s
     lower = (name or "").lower().split("?")[0]
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith((b"PK\x05\x06", b"PK\x07\x08")):  # an empty or spanned zip archive
+        return "docx"  # the zip checks name it: empty_archive
     if head.startswith(b"PK\x03\x04"):
         if b"word/" in content[:65536] or lower.endswith(".docx"):
             return "docx"

@@ -9,14 +9,18 @@ from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
 from parsing.completeness import ambiguous_cell_issues, completeness
 from parsing.errors import (
-    CorruptDocumentError,
+    EmptyDocumentError,
+    EmptyHtmlError,
     MissingYearError,
     NotAReportError,
     ParseError,
     ParserBugError,
+    TooLargeError,
     UnsupportedFormatError,
+    out_of_memory,
 )
-from parsing.extract.html import extract_html
+from parsing.extract.html import extract_html, parse_tree
+from parsing.extract.limits import DEFAULT_LIMITS, Limits, check_size
 from parsing.extract.text import extract_text
 from parsing.extract.text_tables import regroup_text_tables
 from parsing.formats import detect_format
@@ -51,11 +55,13 @@ MAX_BYTES = 60 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-def parse_document(raw: RawDocument) -> Report:
+def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
     """Parse one captured document into a validated ``Report``.
 
     Args:
         raw: the bytes and what the crawler/registry knows about them.
+        limits: size, page and time caps (``DEFAULT_LIMITS`` when None). For hard wall-time,
+            memory and output limits run it in a worker: ``parsing.pool.ParsePool``.
 
     Returns:
         The report; arithmetic failures are recorded in ``validation_issues`` and
@@ -63,14 +69,25 @@ def parse_document(raw: RawDocument) -> Report:
 
     Raises:
         ParseError: a subclass with a stable ``kind`` (``not_a_report``, ``format_unsupported``,
-            ``corrupt_document``, ``missing_year``, ``parser_bug``).
+            ``corrupt_document``, ``too_large``, ``timeout``, ``empty_file``, ``empty_html``,
+            ``empty_archive``, ``missing_year``, ``parser_bug``).
     """
     try:
-        return _parse(raw)
+        return _parse(raw, limits or DEFAULT_LIMITS)
     except ParseError as exc:
+        if out_of_memory(exc) and not isinstance(exc, TooLargeError):  # wrapped by an extractor
+            raise TooLargeError(
+                f"ran out of memory reading the document (memory limit): {exc.message}",
+                url=raw.url,
+                sha256=raw.sha256,
+            ) from exc
         exc.url = exc.url or raw.url
         exc.sha256 = exc.sha256 or raw.sha256
         raise
+    except MemoryError as exc:  # the worker's address-space limit (parsing.pool) was reached
+        raise TooLargeError(
+            "ran out of memory reading the document (memory limit)", url=raw.url, sha256=raw.sha256
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - the last guard: one error family for callers
         log.exception("parser bug on %s", raw.url)
         raise ParserBugError(
@@ -78,7 +95,7 @@ def parse_document(raw: RawDocument) -> Report:
         ) from exc
 
 
-def extract_blocks(raw: RawDocument) -> DocumentBlocks:
+def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
     """Turn the raw bytes into paragraphs and table grids, whatever the format.
 
     A multi-page article (``raw.pages``) is extracted page by page and joined in order.
@@ -88,50 +105,76 @@ def extract_blocks(raw: RawDocument) -> DocumentBlocks:
 
         single = raw.model_copy(update={"pages": (), "page_urls": ()})
         names = list(raw.page_urls[1:]) + [None] * len(raw.pages)
-        docs = [extract_blocks(single)]
+        docs = [extract_blocks(single, limits)]
         docs += [
             extract_blocks(
                 single.model_copy(
                     update={"content": page, "filename": name, "media_type": None, "charset": None}
-                )
+                ),
+                limits,
             )
             for page, name in zip(raw.pages, names, strict=False)
         ]
         return join_pages(docs)[0]
     if len(raw.content) > MAX_BYTES:
-        raise CorruptDocumentError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
+        raise TooLargeError(f"document of {len(raw.content)} bytes exceeds {MAX_BYTES}")
+    if not raw.content:  # whatever the name or type says: a 0-byte PDF is empty, not a non-report
+        name = (raw.filename or raw.url or "document").rsplit("/", 1)[-1] or "document"
+        raise EmptyDocumentError(f"{name}: empty file (0 bytes)")
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
+    check_size(raw.content, fmt, limits)
     if fmt in ("html", "text"):
         text, _enc = decode_bytes(raw.content, raw.charset)
-        return extract_html(text) if fmt == "html" else extract_text(text)
+        if fmt == "text":
+            return extract_text(text)
+        doc = extract_html(text)
+        if not doc.blocks and not _body_text(text):
+            raise EmptyHtmlError("html: the page has no text in its <body> (blank or cut off)")
+        return doc
     try:
         if fmt == "pdf":
             from parsing.extract.pdf import extract_pdf
 
-            return extract_pdf(raw.content)
+            return extract_pdf(raw.content, limits=limits)
         if fmt == "docx":
             from parsing.extract.docx import extract_docx
 
-            return extract_docx(raw.content)
+            return extract_docx(raw.content, limits=limits)
         if fmt == "image":
             from parsing.extract.image import extract_image
 
-            return extract_image(raw.content)
+            return extract_image(raw.content, limits=limits)
         from parsing.extract.office import extract_office
 
-        return extract_office(raw.content, fmt)
+        return extract_office(raw.content, fmt, limits=limits)
     except ImportError as exc:
         raise UnsupportedFormatError(f"no extractor for {fmt}: {exc}") from exc
 
 
-def source_blocks(raw: RawDocument) -> DocumentBlocks:
+def _body_text(text: str) -> str:
+    """Visible text of the page's ``<body>`` (scripts and styles left out)."""
+    root = parse_tree(text)
+    body = root.find(".//body")
+    if body is None:
+        return ""
+    parts = [
+        chunk
+        for el in body.iter()
+        if isinstance(el.tag, str) and el.tag not in ("script", "style", "noscript")
+        for chunk in (el.text, el.tail if el is not body else None)
+        if chunk
+    ]
+    return "".join(parts).strip()
+
+
+def source_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
     """The blocks values are read from (and ``xxgk audit`` re-reads): extraction plus tables
     typed as text regrouped; grid indices of the provenance count in this document."""
-    return regroup_text_tables(extract_blocks(raw))
+    return regroup_text_tables(extract_blocks(raw, limits))
 
 
-def _parse(raw: RawDocument) -> Report:
-    doc = source_blocks(raw)
+def _parse(raw: RawDocument, limits: Limits) -> Report:
+    doc = source_blocks(raw, limits)
     with own_hosts(raw.url):
         spam = strip_document(doc)
     sections, _owner = split_sections(doc)

@@ -276,13 +276,16 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def parse_tree(text: str) -> etree._Element:
     """Parse decoded HTML leniently (never raises on junk; empty input gives an empty body).
 
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
     """
-    cleaned = text.replace("\x00", "")
+    cleaned = _NOT_XML.sub("", text)  # lxml refuses to set text holding them (fuzz finding)
     if not cleaned.strip():
         cleaned = _EMPTY
     try:

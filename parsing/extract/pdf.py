@@ -19,7 +19,7 @@ import pdfplumber
 import pypdfium2 as pdfium
 
 from parsing.blocks import Block, DocumentBlocks, Paragraph, SpamRemovalRecord
-from parsing.errors import CorruptDocumentError, ParseError, UnsupportedFormatError
+from parsing.errors import CorruptDocumentError, ParseError, TooLargeError, UnsupportedFormatError
 from parsing.extract.doc_text import is_page_number, join_lines
 from parsing.extract.image import (
     blocks_from_ocr_lines,
@@ -28,6 +28,7 @@ from parsing.extract.image import (
     tesseract_languages,
 )
 from parsing.extract.limits import DEFAULT_LIMITS, Deadline, Limits, check_size
+from parsing.extract.pdf_caps import check_page, measure_streams
 from parsing.extract.pdf_columns import borderless_tables
 from parsing.extract.pdf_invisible import (
     background_boxes,
@@ -88,10 +89,11 @@ def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
 
 def _extract(data: bytes, limits: Limits) -> DocumentBlocks:
     deadline = Deadline(limits.max_seconds, "pdf")
+    sizes = measure_streams(data, limits)  # decompression caps before anything inflates
     document = _open_pdfium(data)
     try:
         if len(document) > limits.max_pages:
-            raise CorruptDocumentError(
+            raise TooLargeError(
                 f"pdf: {len(document)} pages exceeds the limit of {limits.max_pages}"
             )
         doc = DocumentBlocks(blocks=[], format="pdf")
@@ -99,6 +101,7 @@ def _extract(data: bytes, limits: Limits) -> DocumentBlocks:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for index, page in enumerate(pdf.pages):
                 deadline.check(f"page {index + 1}")
+                check_page(page.page_obj, index + 1, sizes, limits)
                 pages.append(_read_page(page, index, document, doc, limits))
                 page.close()
         _ocr_pages(pages, document, doc, limits, deadline)
@@ -120,7 +123,14 @@ def _read_page(
     number = index + 1
     chars: list[dict[str, Any]] = page.chars
     if len(chars) > limits.max_chars_per_page:
-        raise CorruptDocumentError(f"pdf: page {number} has {len(chars)} characters (limit)")
+        raise TooLargeError(
+            f"pdf: page {number} has {len(chars)} characters (limit {limits.max_chars_per_page})"
+        )
+    objects = sum(len(found) for found in page.objects.values())
+    if objects > limits.max_objects_per_page:
+        raise TooLargeError(
+            f"pdf: page {number} has {objects} objects (limit {limits.max_objects_per_page})"
+        )
     images = page.images
     ratio = image_area_ratio(images, float(page.width), float(page.height))
     hidden: list[dict[str, Any]] = []

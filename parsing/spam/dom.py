@@ -66,7 +66,10 @@ def _text(el: etree._Element) -> str:
 def _offsite(href: str | None) -> bool:
     if not href:
         return False
-    host = (urlsplit(href.strip()).hostname or "").lower()
+    try:
+        host = (urlsplit(href.strip()).hostname or "").lower()
+    except ValueError:  # 'http://[oops/': not a URL anyone can follow (fuzz finding)
+        return False
     return bool(host) and not (host.endswith(".gov.cn") or host == "gov.cn")
 
 

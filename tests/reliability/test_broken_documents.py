@@ -46,17 +46,19 @@ def test_every_broken_document_gives_a_report_or_a_typed_error(name):
     else:
         kind = None
     if kind is not None:
-        assert kind in {"not_a_report", "corrupt_document", "missing_year"}
+        assert kind in {"not_a_report", "corrupt_document", "missing_year", "empty_file"}
         return
     assert report.validation_status in {"valid", "warning", "invalid"}
     assert report.year in (2019, 2020, 2021)
 
 
-@pytest.mark.parametrize("name", ["empty.html", "junk.html"])
-def test_empty_and_junk_are_not_reports(name):
+@pytest.mark.parametrize(
+    ("name", "kind"), [("empty.html", "empty_file"), ("junk.html", "not_a_report")]
+)
+def test_empty_and_junk_are_not_reports(name, kind):
     with pytest.raises(ParseError) as info:
         _parse(name)
-    assert info.value.kind == "not_a_report"
+    assert info.value.kind == kind
 
 
 def test_duplicated_tables_are_read_once():

@@ -99,3 +99,42 @@ def test_xls_sheet(fx, build):
         ["规章", "0", "0", "0"],
         ["行政规范性文件", "5", "1", "32"],
     ]
+
+
+@needs_soffice
+def test_one_soffice_converts_a_batch_and_the_parse_is_unchanged(doc_2021, monkeypatch):
+    """``preconvert`` runs ONE LibreOffice for every DOC/WPS; parsing its output gives the very
+    report the per-document conversion gives, and starts no further soffice."""
+    import parsing.extract.office_convert as office_convert
+    from parsing import RawDocument
+    from parsing.pool import ParsePool, preconvert
+
+    docs = [
+        RawDocument(content=doc_2021, filename="a.doc", url="http://127.0.0.1/a.doc"),
+        RawDocument(content=doc_2021, filename="b.wps", url="http://127.0.0.1/b.wps"),
+        RawDocument(content=b"<html><body>x</body></html>", filename="c.html"),
+    ]
+    with ParsePool(workers=0) as pool:
+        one_by_one = [o.model_dump_json() for o in pool.map(docs[:2])]
+    calls: list[list[str]] = []
+    real = office_convert.run_bounded
+
+    def counting(cmd: list[str], **kwargs: object) -> bytes:
+        calls.append(cmd)
+        return real(cmd, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(office_convert, "run_bounded", counting)
+    converted = preconvert(docs)
+    assert len(calls) == 1  # one soffice for the batch (the same bytes twice: converted once)
+    assert set(converted) == {docs[0].sha256}
+    with ParsePool(workers=0) as pool:
+        batched = [o.model_dump_json() for o in pool.map(docs[:1], converted)]
+    assert len(calls) == 1  # the parse used the batch output
+    assert batched == one_by_one[:1]
+
+
+def test_empty_doc_is_empty_file():
+    from parsing.errors import EmptyDocumentError
+
+    with pytest.raises(EmptyDocumentError):
+        extract_office(b"", ".doc")
