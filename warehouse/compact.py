@@ -8,8 +8,8 @@ leaves gain files. Two compactions merge stems, through the same journal as a pu
   stems, the smallest tier holding at least :data:`FANIN` stems is merged into one, repeatedly.
   Each report is rewritten O(log n) times over the life of the warehouse.
 - :func:`compact` (``xxgk compact``): every year down to one stem, files written by an older
-  schema version upgraded, foreign files merged, stale temp files removed, a layout-1 warehouse
-  upgraded.
+  schema version upgraded, stale ``is_current`` flags re-marked, foreign files merged, stale
+  temp files removed, a layout-1 warehouse upgraded.
 """
 
 from __future__ import annotations
@@ -131,6 +131,12 @@ def _old_version(store: Store, path: str) -> bool:
     return meta.get(METADATA_VERSION_KEY) != str(SCHEMA_VERSION).encode()
 
 
+def _flags_hold(index: pa.Table) -> bool:
+    """Whether the stored ``is_current`` flags are what :func:`mark_current` gives (not so
+    after the grouping changed, e.g. flags stored before it went by ``publisher_key``)."""
+    return bool(mark_current(index)["is_current"].equals(index["is_current"]))
+
+
 def compact(
     root: str | os.PathLike[str], *, filesystem: pafs.FileSystem | None = None
 ) -> CompactResult:
@@ -156,6 +162,7 @@ def compact(
                 len(stems) <= 1
                 and set(old["stem"].to_pylist()) == stems
                 and not any(_old_version(store, f) for fs in files.values() for f in fs)
+                and _flags_hold(old)
             ):
                 continue
             tx = Transaction(store, run_id)

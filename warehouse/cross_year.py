@@ -1,5 +1,7 @@
 """Cross-year check ``cross_year.carry_over``: 上年结转 (row 2, year Y) must equal last year's
-结转下年度继续办理 (row 4, year Y-1) of the same publisher, column by column.
+结转下年度继续办理 (row 4, year Y-1) of the same publisher, column by column. A publisher is its
+series (:func:`warehouse.versions.series`: the ``publisher_key``, else the name), so a body whose
+title wording changed between the years is still paired.
 
 The comparison itself is ``parsing.validate.check_carry_over(prev_row4, cur_row2)`` (the rule
 the parser owns); this module finds the pairs in the warehouse. When a publisher has several
@@ -18,10 +20,12 @@ import pyarrow.compute as pc
 from parsing.models import APPLICANT_COLUMNS, ValidationIssue
 from parsing.validate import ITEM_COUNT_ARTICLES, check_carry_over, check_item_counts
 from warehouse.rows import CARRY_OVER_RULE, ITEM_COUNT_RULE, IssueRow
+from warehouse.versions import series
 
 Counts = list[int | None]
 CheckFn = Callable[[list[int | None], list[int | None]], ValidationIssue | None]
 REPORT_COLUMNS = ["report_id", "year", "publisher", "fetched_at", "spam_verdict"]
+"""Columns :func:`carry_over_issues` needs (plus ``publisher_key`` where present)."""
 _NO_TIME = -(2**63)
 
 
@@ -53,21 +57,23 @@ def _records(table: pa.Table) -> list[dict[str, Any]]:
         )
         for c in REPORT_COLUMNS
     }
+    cols["series"] = series(table).to_pylist()
     return [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
 
 
 def _pairs(
     reports: pa.Table, publishers: Iterable[str], years: Iterable[int]
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(previous-year report, report) for every report of ``publishers`` in ``years``.
+    """(previous-year report, report) for every report of the series ``publishers`` (publisher
+    keys, or names for rows without a key) in ``years``.
 
-    The previous report is the publisher's Y-1 report ranked first by :func:`_rank`.
+    The previous report is the series' Y-1 report ranked first by :func:`_rank`.
     """
     wanted_years = set(years)
     by_key: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    mine = pc.is_in(reports["publisher"], value_set=pa.array(sorted(set(publishers)), pa.string()))
+    mine = pc.is_in(series(reports), value_set=pa.array(sorted(set(publishers)), pa.string()))
     for rec in _records(reports.filter(mine)):
-        by_key.setdefault((rec["publisher"], rec["year"]), []).append(rec)
+        by_key.setdefault((rec["series"], rec["year"]), []).append(rec)
     for (publisher, year), current in sorted(by_key.items()):
         if year not in wanted_years or (publisher, year - 1) not in by_key:
             continue
@@ -96,10 +102,12 @@ def carry_over_issues(
     years: Iterable[int],
     check: CheckFn | None = None,
 ) -> list[IssueRow]:
-    """Issues for every report of ``publishers`` in ``years`` whose previous year is known.
+    """Issues for every report of the series ``publishers`` in ``years`` whose previous year
+    is known.
 
-    ``reports`` needs :data:`REPORT_COLUMNS` for years ``Y`` and ``Y-1``; ``applications``
-    needs ``report_id``, ``row_code`` and the count columns (other rows are ignored).
+    ``reports`` needs :data:`REPORT_COLUMNS` (and ``publisher_key`` where known) for years
+    ``Y`` and ``Y-1``; ``applications`` needs ``report_id``, ``row_code`` and the count
+    columns (other rows are ignored).
     """
     check = check or check_carry_over
     rows = _rows_by_report(applications)
@@ -135,7 +143,8 @@ def _item_values(active: pa.Table) -> dict[str, dict[str, list[float | None]]]:
 def item_count_issues(
     reports: pa.Table, active: pa.Table, publishers: Iterable[str], years: Iterable[int]
 ) -> list[IssueRow]:
-    """``cross_year.item_count`` issues (2019 template counts) for reports of ``publishers``.
+    """``cross_year.item_count`` issues (2019 template counts) for reports of the series
+    ``publishers``.
 
     ``active`` needs report_id, article, item, metric and value.
     """

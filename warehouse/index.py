@@ -4,7 +4,8 @@ decide ``is_current`` and the cross-year pairing, one Parquet file per year next
 
 It lets a publish skip unchanged reports by hash before reading any partition, and find the
 one stem whose files hold a report's rows, so a replacement rewrites only those files. It is
-rebuilt from the ``reports`` table when missing (warehouses written before it existed).
+rebuilt from the ``reports`` table when missing (warehouses written before it existed) or when
+it lacks a column that decides the grouping (``publisher_key``: indexes written before it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
 from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
+from warehouse.versions import series
 
 INDEX_DIR = "_index"
 ROWS_VERSION = 1
@@ -30,6 +32,7 @@ _REPORT_FIELDS = [
     "report_id",
     PARTITION_FIELD,
     "publisher",
+    "publisher_key",
     "title",
     "published_date",
     "fetched_at",
@@ -41,6 +44,8 @@ INDEX_SCHEMA = pa.schema(
     + [pa.field("stem", pa.string(), nullable=False), pa.field("row_hash", pa.binary(16))]
 )
 REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
+GROUPING_COLUMNS = ("publisher_key",)
+"""Index columns added after the index existed: a year's index without one is rebuilt."""
 
 
 def row_hash(report_json: bytes) -> bytes:
@@ -65,6 +70,22 @@ def index_years(store: Store) -> list[int]:
     return sorted(out)
 
 
+def outdated(store: Store, year: int) -> bool:
+    """Whether the index file of ``year`` lacks one of :data:`GROUPING_COLUMNS`."""
+    names = pq.read_schema(index_path(store, year), filesystem=store.fs).names
+    return any(c not in names for c in GROUPING_COLUMNS)
+
+
+def _conform(part: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``part`` with ``schema``'s columns; a column an older index lacks comes back null."""
+    for name in schema.names:
+        if name not in part.column_names:
+            part = part.append_column(
+                schema.field(name), pa.nulls(part.num_rows, schema.field(name).type)
+            )
+    return part.select(schema.names).cast(schema)
+
+
 def read_index(
     store: Store,
     years: Iterable[int] | None = None,
@@ -73,38 +94,44 @@ def read_index(
     publishers: pa.Array | None = None,
     columns: list[str] | None = None,
 ) -> pa.Table:
-    """Index rows of ``years`` (default all), optionally only ``ids`` / ``publishers`` and
-    ``columns``.
+    """Index rows of ``years`` (default all), optionally only ``ids`` / the series
+    ``publishers`` (publisher keys, or names for rows without a key) and ``columns``.
 
     Filters apply batch by batch while reading, so memory follows the matches, not the index.
+    An index written before ``publisher_key`` existed reads with that column null.
     """
     schema = (
         INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
     )
     needed = None
     if columns is not None:
-        extra = [c for c, v in (("report_id", ids), ("publisher", publishers)) if v is not None]
+        extra = ["report_id"] if ids is not None else []
+        if publishers is not None:
+            extra += ["publisher", "publisher_key"]
         needed = list(dict.fromkeys([*columns, *extra]))
     wanted = index_years(store) if years is None else sorted(set(years) & set(index_years(store)))
     parts = []
     for year in wanted:
         pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+        present = pf.schema_arrow.names
+        cols = None if needed is None else [c for c in needed if c in present]
         if ids is None and publishers is None:
-            parts.append(pf.read(columns=needed))
+            parts.append(pf.read(columns=cols))
             continue
-        for batch in pf.iter_batches(batch_size=65_536, columns=needed):
+        for batch in pf.iter_batches(batch_size=65_536, columns=cols):
             mask = None
             if ids is not None:
                 mask = pc.is_in(batch.column("report_id"), value_set=ids)
             if publishers is not None:
-                term = pc.is_in(batch.column("publisher"), value_set=publishers)
+                keyed = pa.Table.from_batches([batch])
+                term = pc.is_in(series(keyed), value_set=publishers)
                 mask = term if mask is None else pc.and_(mask, term)
             part = pa.Table.from_batches([batch]).filter(mask)
             if part.num_rows:
                 parts.append(part)
     if not parts:
         return schema.empty_table()
-    return pa.concat_tables([p.select(schema.names).cast(schema) for p in parts])
+    return pa.concat_tables([_conform(p, schema) for p in parts])
 
 
 def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:

@@ -17,7 +17,14 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from warehouse.index import index_path, index_years, rebuild_year, write_index
+from warehouse.index import (
+    index_path,
+    index_years,
+    outdated,
+    read_index,
+    rebuild_year,
+    write_index,
+)
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, TABLES, schema_json
 from warehouse.storage import FileStat, Store
 
@@ -126,12 +133,21 @@ def upgrade(store: Store) -> bool:
 
 def _repair_index(store: Store) -> None:
     """Rebuild the index of any year that has reports but no index file (deleted by hand):
-    without it, republished reports would be taken for new ones and duplicated."""
-    missing = sorted(set(store.years("reports")) - set(index_years(store)))
+    without it, republished reports would be taken for new ones and duplicated. An index
+    written before ``publisher_key`` existed is rebuilt too (content hashes kept), so
+    ``is_current`` and the cross-year pairing group by the key the reports carry."""
+    indexed = index_years(store)
+    missing = sorted(set(store.years("reports")) - set(indexed))
     for year in missing:
         log.warning("warehouse %s: index of %d missing, rebuilt from the reports", store.root, year)
         path = index_path(store, year)
         write_index(store, year, rebuild_year(store, year), path)
+    for year in [y for y in indexed if outdated(store, y)]:
+        log.warning(
+            "warehouse %s: index of %d outdated, rebuilt from the reports", store.root, year
+        )
+        path = index_path(store, year)
+        write_index(store, year, rebuild_year(store, year, read_index(store, [year])), path)
 
 
 def leaf_rel(table: str, year: int, name: str) -> str:

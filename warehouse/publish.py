@@ -45,7 +45,7 @@ from warehouse.publishers import write_publishers
 from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
-from warehouse.versions import mark_current
+from warehouse.versions import mark_current, series
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
-_STORED = ["report_id", PARTITION_FIELD, "publisher", "stem", "row_hash"]
+_STORED = ["report_id", PARTITION_FIELD, "publisher", "publisher_key", "stem", "row_hash"]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
@@ -156,10 +156,11 @@ class _Publisher:
 
     # -- 2. is_current -------------------------------------------------------------------
     def read_neighbours(self, stored: pa.Table) -> None:
-        """Index rows of the publishers concerned, in the years that their ``is_current`` flags
-        and cross-year checks depend on (one scan of those index years)."""
+        """Index rows of the publishers concerned (their series: publisher key, else name), in
+        the years that their ``is_current`` flags and cross-year checks depend on (one scan of
+        those index years)."""
         batch = self.batch
-        self.publishers = batch.publishers | set(stored["publisher"].to_pylist())
+        self.publishers = batch.publishers | set(series(stored).to_pylist())
         self.touched = batch.years | set(stored[PARTITION_FIELD].to_pylist())
         known = set(index_years(self.store)) | batch.years
         self.checked = self.touched | {y + 1 for y in self.touched if y + 1 in known}
@@ -262,7 +263,7 @@ class _Publisher:
 
     def _has_neighbours(self, entries: pa.Table) -> bool:
         pairs = set(
-            zip(entries["publisher"].to_pylist(), entries[PARTITION_FIELD].to_pylist(), strict=True)
+            zip(series(entries).to_pylist(), entries[PARTITION_FIELD].to_pylist(), strict=True)
         )
         return any((p, y - 1) in pairs for p, y in pairs)
 

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from parsing.models import Report
 from warehouse.index import row_hash
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
+from warehouse.versions import series
 
 CARRY_OVER_RULE = "cross_year.carry_over"
 ITEM_COUNT_RULE = "cross_year.item_count"
@@ -67,6 +68,7 @@ class Batch:
 
     tables: dict[str, pa.Table]
     publishers: set[str] = field(default_factory=set)
+    """The series of the reports (:func:`warehouse.versions.series`: key, else name)."""
     years: set[int] = field(default_factory=set)
     hashes: dict[str, bytes] = field(default_factory=dict)
     """report_id → content hash of the report's rows (:func:`warehouse.index.row_hash`)."""
@@ -156,7 +158,7 @@ def collect(
         flush()
     tables = {t: pa.concat_tables([p[1][t] for p in parts]) for t in TABLES}
     years = set(pc.unique(tables["reports"][PARTITION_FIELD]).to_pylist())
-    publishers = set(tables["reports"]["publisher"].to_pylist())
+    publishers = set(series(tables["reports"]).to_pylist())
     kept = {k: v for k, v in hashes.items() if k not in unchanged}
     return Batch(tables, publishers, years, kept, len(unchanged))
 
