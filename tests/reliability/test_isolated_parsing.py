@@ -110,7 +110,9 @@ def test_a_document_past_its_wall_time_kills_only_its_worker():
 def test_a_document_past_the_memory_limit_is_too_large_and_the_next_one_parses():
     good = _fixture_docs()[0]
     bomb = _hostile(h.stream_bomb_pdf(), "bomb.pdf")  # pdfminer inflates 120 MB at once
-    limits = PoolLimits(timeout=60, memory_bytes=200 * MB, parser=NO_STREAM_CAPS)
+    # 300 MB: a worker with every extractor imported parses a fixture report in 200–250 MB of
+    # address space, while pdfminer inflating the 120 MB stream needs far more
+    limits = PoolLimits(timeout=60, memory_bytes=300 * MB, parser=NO_STREAM_CAPS)
     with ParsePool(workers=1, limits=limits) as pool:
         err, report = list(pool.map([bomb, good]))
     assert isinstance(err, ParseError)
