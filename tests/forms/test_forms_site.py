@@ -220,7 +220,7 @@ def test_borderless_pdf_places_numbers_by_column_position(run):
         _rows(wh, "active_disclosure", key)["寅县教育局"]
         == _rows(wh, "active_disclosure", key)["乙县教育局"]
     )
-    rules = {r for (r,) in _rows(wh, "validation_issues", "rule")["寅县教育局"]}
+    rules = {r for (r,) in _rows(wh, "validation_issues", "rule").get("寅县教育局", [])}
     assert "table.rows_missing" not in rules
 
 
