@@ -180,15 +180,17 @@ def _label_texts(parts: list[tuple[float, list[dict[str, Any]]]], font: float) -
 def _build(lines: list[_Line], start: int, end: int, rows: list[int]) -> FoundTable:
     """The grid of lines ``start:end`` whose rows with numbers are ``rows``.
 
-    Label-only lines inside the table are of three kinds: a wrapped label (every word left of
-    the value columns) joins the nearest row with numbers; a header line (a label cell plus
-    words over the value columns, as each sub-table of table 二 repeats ``信息内容 | 本年处理决定
-    数量``) starts a new segment whose columns are its own header's; a section line (words over
-    the value columns only: ``第二十条第（五）项``) is a row of its own.
+    Label-only lines inside the table are of three kinds: a wrapped label (every word starting
+    inside the rows' label column) joins the nearest row with numbers; a header line (a label
+    cell plus words right of the label column, as each sub-table of table 二 repeats
+    ``信息内容 | 本年处理决定数量``) starts a new segment whose columns are its own header's; a
+    section line (words right of the label column only: ``第二十条第（五）项``) is a row of its own.
     """
     size = sorted(float(w["bottom"]) - float(w["top"]) for r in rows for w in lines[r].words)
     font = size[len(size) // 2] if size else 10.0
     value_left = min(float(w["x0"]) for r in rows for w in lines[r].numbers) - 1
+    # the label column: where the rows' own labels end (a narrow value column may sit far right)
+    label_right = max((float(w["x1"]) for r in rows for w in lines[r].labels), default=value_left)
     first = lines[start - 1] if start > 0 and not lines[start - 1].numbers else None
     row_set = set(rows)
     # segments: (header lines, rows, wrapped label lines, section lines)
@@ -197,7 +199,7 @@ def _build(lines: list[_Line], start: int, end: int, rows: list[int]) -> FoundTa
     ]
     for k in range(start, end):
         line = lines[k]
-        inside = [float(w["x1"]) <= value_left for w in line.words]
+        inside = [float(w["x0"]) < label_right for w in line.words]
         if k in row_set:
             segments[-1][1].append(k)
         elif all(inside):
@@ -213,19 +215,21 @@ def _build(lines: list[_Line], start: int, end: int, rows: list[int]) -> FoundTa
     out: list[tuple[float, list[str], list[str]]] = []  # top, label cells, value cells
     for n, (header, seg_rows, wrapped, sections) in enumerate(segments):
         for k in sections:
-            out.append((lines[k].top, [t for _c, t in _label_cells(lines[k].words, font * 1.5)], []))
-        if not seg_rows:
-            for k in wrapped:  # label lines with no row to join: rows of their own
-                out.append((lines[k].top, _label_texts([(lines[k].top, lines[k].labels)], font), []))
+            out.append(
+                (lines[k].top, [t for _c, t in _label_cells(lines[k].words, font * 1.5)], [])
+            )
+        if not seg_rows:  # label lines with no row to join: rows of their own
+            out += [
+                (lines[k].top, _label_texts([(lines[k].top, lines[k].labels)], font), [])
+                for k in wrapped
+            ]
             continue
         anchors = _anchors(lines, seg_rows, header, font)
         if n > 0:  # a header line inside the table is a grid row: its labels, then its columns
             words = [w for h in header for w in h.words]
-            labels = [w for w in words if float(w["x1"]) <= value_left]
-            heads = [w for w in words if float(w["x1"]) > value_left]
-            out.append(
-                (header[0].top, _label_texts([(header[0].top, labels)], font), _place(heads, anchors))
-            )
+            names = [w for w in words if float(w["x0"]) < label_right]
+            heads = _place([w for w in words if float(w["x0"]) >= label_right], anchors)
+            out.append((header[0].top, _label_texts([(header[0].top, names)], font), heads))
         extra: dict[int, list[tuple[float, list[dict[str, Any]]]]] = {r: [] for r in seg_rows}
         for k in wrapped:
             mid = (lines[k].top + lines[k].bottom) / 2

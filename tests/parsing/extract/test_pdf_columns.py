@@ -65,7 +65,9 @@ def test_borderless_pdf_reads_every_row_of_table_2(borderless, template):
         assert values[("行政事业性收费", "fee_amount")] == (12.5, "万元")
     else:  # 本年增/减 centred over two columns in 第（八）项: its own column, not 处理决定数量
         assert ("20.8", "行政事业性收费", "change", 0, None) in _tables(got)["active"]
-        assert ("20.9", "政府集中采购", "purchase_amount", 7540.77, "万元") in _tables(got)["active"]
+        assert ("20.9", "政府集中采购", "purchase_amount", 7540.77, "万元") in _tables(got)[
+            "active"
+        ]
     rules = {i.rule for i in got.validation_issues}
     assert "table.rows_missing" not in rules
     assert got.validation_status == want.validation_status
@@ -104,3 +106,26 @@ def test_contents_line_and_prose_are_not_one_number_rows():
     rows += [word("行政处罚", 60, 100, 120), word("65", 302, 312, 120)]
     found = pdf_columns.borderless_tables(rows)
     assert [t.table.texts() for t in found] == [[["行政许可", "1,038"], ["行政处罚", "65"]]]
+
+
+def test_page_of_one_number_rows_only_is_read_and_the_rest_warned(fx):
+    """Table 二 broken by a page break after 第二十条第（一）项: the page holding only the
+    one-number sub-tables (no line with two numbers) is still read by x position, and the
+    lost 第（一）项 rows are named in a ``table.rows_missing`` warning."""
+    spec = build_forms.spec_for("寅县教育局", "2021")
+    for i, block in enumerate(spec.blocks):
+        if hasattr(block, "rows") and "第二十条" in block.rows[0][0]:
+            cut = 4  # rows 0-3: 第（一）项, its header, 规章, 行政规范性文件
+            block.rows = block.rows[cut:]
+            block.spans = [(a - cut, b, c - cut, d) for a, b, c, d in block.spans if a >= cut]
+            spec.blocks[i] = block
+    report = _parse(build_forms.render_borderless_pdf(spec))
+    values = {(a.item, a.metric): (a.value, a.unit) for a in report.active_disclosure}
+    assert values == {
+        ("行政许可", "decisions"): (1038, None),
+        ("行政处罚", "decisions"): (65, None),
+        ("行政强制", "decisions"): (3, None),
+        ("行政事业性收费", "fee_amount"): (12.5, "万元"),
+    }
+    missing = [i.message for i in report.validation_issues if i.rule == "table.rows_missing"]
+    assert missing == ["table 二 (active_disclosure): template rows not read: 规章, 行政规范性文件"]
