@@ -187,9 +187,10 @@ _LABEL_NUMBER = re.compile(r"[\u4e00-\u9fff）)]\s+[+\-增减]?\d[\d,]*(?:\.\d+)
 def _borderless(items: list[_Line | PdfTable], view: Any, number: int) -> list[_Line | PdfTable]:
     """Replace the text lines of tables drawn without ruling lines by their grids."""
     texts = [it.text for it in items if isinstance(it, _Line)]
-    if not any(_SPACED_NUMBERS.search(t) for t in texts) and sum(
-        bool(_LABEL_NUMBER.search(t)) for t in texts
-    ) < MIN_ROWS:
+    if (
+        not any(_SPACED_NUMBERS.search(t) for t in texts)
+        and sum(bool(_LABEL_NUMBER.search(t)) for t in texts) < MIN_ROWS
+    ):
         return items  # no line with separate numbers: no unruled table (skip word boxes)
     found = borderless_tables(view.extract_words(x_tolerance=1.5))
     if not found:
