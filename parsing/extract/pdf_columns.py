@@ -11,7 +11,10 @@ middle one) breaks the row apart. Here the words keep their coordinates:
 - each number goes to the column whose centre is nearest (a merged or wide label never shifts
   a number, and the total column stays the total column);
 - label words left of the first value column are split into label cells at wide gaps, and a
-  line holding only label words (a wrapped label) joins the nearest row with numbers.
+  line holding only label words (a wrapped label) joins the nearest row with numbers;
+- a row may hold one number set far right of its label (table 二's ``行政许可 1,038``); a
+  header line inside the table (``信息内容 | 本年处理决定数量``) starts a segment whose columns
+  are that header's own, and a section line (``第二十条第（五）项``) is a row of its own.
 """
 
 from __future__ import annotations
