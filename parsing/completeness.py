@@ -19,6 +19,30 @@ _ITEMS = {  # items per article of table 二, per template
     "2021": {"20.1": 2, "20.5": 1, "20.6": 2, "20.8": 1},
 }
 _APPLICATION_ROWS = {"2019": 23, "2021": 25}  # 1, 2, 3.1–3.7 (3.6 or 3.6.1–3.6.3), 4
+ROWS_MISSING_RULE = "table.rows_missing"
+_TEMPLATE_ITEMS = {  # the rows of table 二 per template, in printed order
+    "2019": (
+        "规章",
+        "规范性文件",
+        "行政许可",
+        "其他对外管理服务事项",
+        "行政处罚",
+        "行政强制",
+        "行政事业性收费",
+        "政府集中采购",
+    ),
+    "2021": ("规章", "行政规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"),
+}
+_COMMON_CODES = (
+    ["1", "2", "3.1", "3.2"]
+    + [f"3.3.{i}" for i in range(1, 9)]
+    + [f"3.4.{i}" for i in range(1, 4)]
+    + [f"3.5.{i}" for i in range(1, 6)]
+)
+_TEMPLATE_CODES = {  # the rows of table 三 per template, in printed order
+    "2019": (*_COMMON_CODES, "3.6", "3.7", "4"),
+    "2021": (*_COMMON_CODES, "3.6.1", "3.6.2", "3.6.3", "3.7", "4"),
+}
 
 
 def expected_cells(template: str) -> dict[str, int | None]:
@@ -80,3 +104,30 @@ def ambiguous_cell_issues(tables: TableReadout) -> list[ValidationIssue]:
         )
         for where, src in tables.ambiguous
     ]
+
+
+def missing_row_issues(tables: TableReadout, template: str) -> list[ValidationIssue]:
+    """One ``table.rows_missing`` warning per template table that was found (some of its rows
+    were read) but lacks template rows: a row the extractor could not read is never silently
+    absent. A table with no row at all is ``report.tables_missing`` instead."""
+    if template not in _TEMPLATE_ITEMS:
+        return []
+    issues: list[ValidationIssue] = []
+    items = {a.item for a in tables.active_disclosure}
+    codes = {r.row_code for r in tables.applications}
+    for name, found, expected in (
+        ("table 二 (active_disclosure)", items, _TEMPLATE_ITEMS[template]),
+        ("table 三 (applications)", codes, _TEMPLATE_CODES[template]),
+    ):
+        missing = [x for x in expected if x not in found]
+        if found and missing:
+            issues.append(
+                ValidationIssue(
+                    rule=ROWS_MISSING_RULE,
+                    severity="warning",
+                    message=f"{name}: template rows not read: " + ", ".join(missing),
+                    expected=f"{len(expected)} rows of the {template} template",
+                    actual=str(len(expected) - len(missing)),
+                )
+            )
+    return issues

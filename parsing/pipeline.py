@@ -7,7 +7,7 @@ from datetime import date
 
 from parsing.blocks import DocumentBlocks, Paragraph
 from parsing.charset import decode_bytes
-from parsing.completeness import ambiguous_cell_issues, completeness
+from parsing.completeness import ambiguous_cell_issues, completeness, missing_row_issues
 from parsing.errors import (
     EmptyDocumentError,
     EmptyHtmlError,
@@ -439,4 +439,5 @@ def _table_issues(tables: TableReadout, template: str) -> list[ValidationIssue]:
                 actual=str(len(tables.unmatched)),
             )
         )
+    issues += missing_row_issues(tables, template)  # a table found with rows not read
     return issues

@@ -29,7 +29,7 @@ from parsing.extract.image import (
 )
 from parsing.extract.limits import DEFAULT_LIMITS, Deadline, Limits, check_size
 from parsing.extract.pdf_caps import check_page, measure_streams
-from parsing.extract.pdf_columns import borderless_tables
+from parsing.extract.pdf_columns import MIN_ROWS, borderless_tables
 from parsing.extract.pdf_invisible import (
     background_boxes,
     image_area_ratio,
@@ -180,12 +180,18 @@ def _read_page(
 
 
 _SPACED_NUMBERS = re.compile(r"(?<![\d.,])\d[\d,.]*\s+[-—－/]?\d")
+# a label then one number set apart at the end of the line (table 二's "行政许可 1,038")
+_LABEL_NUMBER = re.compile(r"[\u4e00-\u9fff）)]\s+[+\-增减]?\d[\d,]*(?:\.\d+)?(?:万元|%)?$")
 
 
 def _borderless(items: list[_Line | PdfTable], view: Any, number: int) -> list[_Line | PdfTable]:
     """Replace the text lines of tables drawn without ruling lines by their grids."""
-    if not any(isinstance(it, _Line) and _SPACED_NUMBERS.search(it.text) for it in items):
-        return items  # no line with two separate numbers: no unruled table (skip word boxes)
+    texts = [it.text for it in items if isinstance(it, _Line)]
+    if (
+        not any(_SPACED_NUMBERS.search(t) for t in texts)
+        and sum(bool(_LABEL_NUMBER.search(t)) for t in texts) < MIN_ROWS
+    ):
+        return items  # no line with separate numbers: no unruled table (skip word boxes)
     found = borderless_tables(view.extract_words(x_tolerance=1.5))
     if not found:
         return items

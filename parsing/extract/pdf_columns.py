@@ -11,7 +11,10 @@ middle one) breaks the row apart. Here the words keep their coordinates:
 - each number goes to the column whose centre is nearest (a merged or wide label never shifts
   a number, and the total column stays the total column);
 - label words left of the first value column are split into label cells at wide gaps, and a
-  line holding only label words (a wrapped label) joins the nearest row with numbers.
+  line holding only label words (a wrapped label) joins the nearest row with numbers;
+- a row may hold one number set far right of its label (table 二's ``行政许可 1,038``); a
+  header line inside the table (``信息内容 | 本年处理决定数量``) starts a segment whose columns
+  are that header's own, and a section line (``第二十条第（五）项``) is a row of its own.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from parsing.extract.doc_text import join_lines
 _NUMBER = re.compile(r"^[+\-增减]?\d[\d,]*(?:\.\d+)?(?:万元|%)?$|^[—\-－/]$")
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、)")
 MIN_ROWS = 2  # lines with numbers needed before words are read as a table
+_ONE_NUMBER_GAP = 4.0  # a one-number row: label and number at least this many font sizes apart
 
 
 @dataclass
@@ -68,10 +72,19 @@ def _lines(words: list[dict[str, Any]]) -> list[_Line]:
 
 def _is_row(line: _Line) -> bool:
     nums = [w for w in line.numbers if any(ch.isdigit() for ch in w["text"])]
-    if len(nums) < 2 or len(line.numbers) < 3 and not line.labels:
-        return False  # a page number "- 1 -"
-    first_num = min(float(w["x0"]) for w in nums)
-    return all(float(w["x1"]) <= first_num + 1 for w in line.labels) or not line.labels
+    if not nums:
+        return False
+    first_num = min(float(w["x0"]) for w in line.numbers)
+    if not all(float(w["x1"]) <= first_num + 1 for w in line.labels):
+        return False  # words after a number: prose, not a table row
+    if len(nums) >= 2:
+        return len(line.numbers) >= 3 or bool(line.labels)  # not a page number "- 1 -"
+    # one number (table 二's "行政许可 1,038"): a label, then the number far to its right
+    if not line.labels or _HEADING.match(line.words[0]["text"]):
+        return False  # a page number, a contents line "一、总体情况 1"
+    heights = sorted(float(w["bottom"]) - float(w["top"]) for w in line.words)
+    gap = first_num - max(float(w["x1"]) for w in line.labels)
+    return gap >= _ONE_NUMBER_GAP * heights[len(heights) // 2]
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:
@@ -134,43 +147,101 @@ def borderless_tables(words: list[dict[str, Any]]) -> list[FoundTable]:
     return found
 
 
+def _anchors(lines: list[_Line], rows: list[int], header: list[_Line], font: float) -> list[float]:
+    """Column centres of ``rows``: their number words clustered, plus the header words above the
+    numbers (a column blank in every row still has its header)."""
+    centres = [_centre(w) for r in rows for w in lines[r].numbers]
+    if centres:
+        low, high = min(centres) - font, max(centres) + font
+        centres += [_centre(w) for h in header for w in h.words if low <= _centre(w) <= high]
+    return _cluster(centres, font * 1.2)
+
+
+def _place(words: list[dict[str, Any]], anchors: list[float]) -> list[str]:
+    """Words placed in the column whose centre is nearest (never by counting cells)."""
+    values = [""] * len(anchors)
+    for w in words:
+        col = min(range(len(anchors)), key=lambda a: abs(anchors[a] - _centre(w)))
+        values[col] = (values[col] + w["text"]) if values[col] else w["text"]
+    return values
+
+
+def _label_texts(parts: list[tuple[float, list[dict[str, Any]]]], font: float) -> list[str]:
+    """The label cells of one row from its own words and its wrapped lines, left to right."""
+    cells: list[tuple[float, float, str]] = []  # x centre, top, text of each label cell
+    for top, ws in parts:
+        cells += [(centre, top, text) for centre, text in _label_cells(ws, font * 1.5)]
+    columns: list[list[tuple[float, float, str]]] = []
+    for cell in sorted(cells):
+        if columns and cell[0] - columns[-1][0][0] <= font * 2:
+            columns[-1].append(cell)
+        else:
+            columns.append([cell])
+    return [join_lines([c[2] for c in sorted(col, key=lambda c: c[1])]) for col in columns]
+
+
 def _build(lines: list[_Line], start: int, end: int, rows: list[int]) -> FoundTable:
+    """The grid of lines ``start:end`` whose rows with numbers are ``rows``.
+
+    Label-only lines inside the table are of three kinds: a wrapped label (every word starting
+    inside the rows' label column) joins the nearest row with numbers; a header line (a label
+    cell plus words right of the label column, as each sub-table of table 二 repeats
+    ``信息内容 | 本年处理决定数量``) starts a new segment whose columns are its own header's; a
+    section line (words right of the label column only: ``第二十条第（五）项``) is a row of its own.
+    """
     size = sorted(float(w["bottom"]) - float(w["top"]) for r in rows for w in lines[r].words)
     font = size[len(size) // 2] if size else 10.0
-    centres = [_centre(w) for r in rows for w in lines[r].numbers]
-    header = lines[start - 1] if start > 0 and not lines[start - 1].numbers else None
-    if header is not None:  # a column blank in every row still has its header
-        low, high = min(centres) - font, max(centres) + font
-        centres += [_centre(w) for w in header.words if low <= _centre(w) <= high]
-    anchors = _cluster(centres, font * 1.2)
-    # label-only lines join the nearest row with numbers
-    extra: dict[int, list[tuple[float, list[dict[str, Any]]]]] = {r: [] for r in rows}
+    value_left = min(float(w["x0"]) for r in rows for w in lines[r].numbers) - 1
+    # the label column: where the rows' own labels end (a narrow value column may sit far right)
+    label_right = max((float(w["x1"]) for r in rows for w in lines[r].labels), default=value_left)
+    first = lines[start - 1] if start > 0 and not lines[start - 1].numbers else None
+    row_set = set(rows)
+    # segments: (header lines, rows, wrapped label lines, section lines)
+    segments: list[tuple[list[_Line], list[int], list[int], list[int]]] = [
+        ([first] if first is not None else [], [], [], [])
+    ]
     for k in range(start, end):
-        if k in extra:
-            continue
-        mid = (lines[k].top + lines[k].bottom) / 2
-        nearest = min(rows, key=lambda r: abs((lines[r].top + lines[r].bottom) / 2 - mid))
-        extra[nearest].append((lines[k].top, lines[k].labels))
-    grid: list[tuple[list[str], list[str]]] = []
-    for r in rows:
-        parts = [(lines[r].top, lines[r].labels), *extra[r]]
-        cells: list[tuple[float, float, str]] = []  # x centre, top, text of each label cell
-        for top, ws in parts:
-            cells += [(centre, top, text) for centre, text in _label_cells(ws, font * 1.5)]
-        columns: list[list[tuple[float, float, str]]] = []
-        for cell in sorted(cells):
-            if columns and cell[0] - columns[-1][0][0] <= font * 2:
-                columns[-1].append(cell)
+        line = lines[k]
+        inside = [float(w["x0"]) < label_right for w in line.words]
+        if k in row_set:
+            segments[-1][1].append(k)
+        elif all(inside):
+            segments[-1][2].append(k)
+        elif any(inside):  # a header line: a new segment (consecutive header lines join)
+            seg = segments[-1]
+            if len(segments) > 1 and not (seg[1] or seg[2] or seg[3]):
+                seg[0].append(line)  # a header wrapped over two lines
             else:
-                columns.append([cell])
-        labels = [join_lines([c[2] for c in sorted(col, key=lambda c: c[1])]) for col in columns]
-        values = [""] * len(anchors)
-        for w in lines[r].numbers:
-            col = min(range(len(anchors)), key=lambda a: abs(anchors[a] - _centre(w)))
-            values[col] = (values[col] + w["text"]) if values[col] else w["text"]
-        grid.append((labels, values))
-    width = max(len(labels) for labels, _ in grid)
-    texts = [[""] * (width - len(labels)) + labels + values for labels, values in grid]
-    top = lines[start].top
-    bottom = lines[end - 1].bottom
-    return FoundTable(top, bottom, Table.from_strings(texts))
+                segments.append(([line], [], [], []))
+        else:
+            segments[-1][3].append(k)
+    out: list[tuple[float, list[str], list[str]]] = []  # top, label cells, value cells
+    for n, (header, seg_rows, wrapped, sections) in enumerate(segments):
+        for k in sections:
+            out.append(
+                (lines[k].top, [t for _c, t in _label_cells(lines[k].words, font * 1.5)], [])
+            )
+        if not seg_rows:  # label lines with no row to join: rows of their own
+            out += [
+                (lines[k].top, _label_texts([(lines[k].top, lines[k].labels)], font), [])
+                for k in wrapped
+            ]
+            continue
+        anchors = _anchors(lines, seg_rows, header, font)
+        if n > 0:  # a header line inside the table is a grid row: its labels, then its columns
+            words = [w for h in header for w in h.words]
+            names = [w for w in words if float(w["x0"]) < label_right]
+            heads = _place([w for w in words if float(w["x0"]) >= label_right], anchors)
+            out.append((header[0].top, _label_texts([(header[0].top, names)], font), heads))
+        extra: dict[int, list[tuple[float, list[dict[str, Any]]]]] = {r: [] for r in seg_rows}
+        for k in wrapped:
+            mid = (lines[k].top + lines[k].bottom) / 2
+            nearest = min(seg_rows, key=lambda r: abs((lines[r].top + lines[r].bottom) / 2 - mid))
+            extra[nearest].append((lines[k].top, lines[k].labels))
+        for r in seg_rows:
+            labels = _label_texts([(lines[r].top, lines[r].labels), *extra[r]], font)
+            out.append((lines[r].top, labels, _place(lines[r].numbers, anchors)))
+    out.sort(key=lambda t: t[0])
+    width = max(len(labels) for _t, labels, _v in out)
+    texts = [[""] * (width - len(labels)) + labels + values for _t, labels, values in out]
+    return FoundTable(lines[start].top, lines[end - 1].bottom, Table.from_strings(texts))

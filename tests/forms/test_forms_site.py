@@ -213,6 +213,15 @@ def test_borderless_pdf_places_numbers_by_column_position(run):
         _rows(wh, "review_litigation", key)["寅县教育局"]
         == _rows(wh, "review_litigation", key)["乙县教育局"]
     )
+    # table 二: its one-number rows (行政许可 1,038, 行政事业性收费 12.5 万元) under their own
+    # headers are read too, so nothing is missing and no row is silently dropped
+    key = "article, item, metric, value, unit"
+    assert (
+        _rows(wh, "active_disclosure", key)["寅县教育局"]
+        == _rows(wh, "active_disclosure", key)["乙县教育局"]
+    )
+    rules = {r for (r,) in _rows(wh, "validation_issues", "rule").get("寅县教育局", [])}
+    assert "table.rows_missing" not in rules
 
 
 def test_reparse_from_the_archive_rebuilds_the_multipage_article(run, forms_site):
