@@ -53,8 +53,32 @@ def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
             found.add(phrase)
     found |= {p for p in joiner_repeats(shadows) if p not in sig_set}
     found |= {p for p in extend_repeats(shadows, found) if p not in sig_set}
+    found = {p for p in found if not _inside_a_token(shadows, p)}
     phrases += [(p, "repeat") for p in sorted(found, key=len, reverse=True)]
     return phrases
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "@.-_")
+
+
+def _inside_a_token(shadows: Sequence[str], phrase: str) -> bool:
+    """A Latin/domain phrase that also occurs inside a longer e-mail, URL or word
+    (``hyxzfb@163.com`` when spam was glued to ``163.com`` in another paragraph) is not
+    stripped document-wide: the detector scored it where it was glued, not there."""
+    starts, ends = _latin(phrase[0]), _latin(phrase[-1])
+    if not (starts or ends):
+        return False
+    for text in shadows:
+        i = text.find(phrase)
+        while i >= 0:
+            j = i + len(phrase)
+            if (starts and i > 0 and _latin(text[i - 1])) or (
+                ends and j < len(text) and _latin(text[j])
+            ):
+                return True
+            i = text.find(phrase, i + 1)
+    return False
 
 
 def strip_text(text: str, *, location: str = "text") -> TextStripResult:

@@ -35,3 +35,23 @@ def test_report_with_latin_spam_in_body_parses_clean() -> None:
     )
     assert "kaiyun" not in (report.text_overall or "") + "".join(report.sections.values())
     assert any("xx88.vip" in r.removed_text for r in report.spam_removals)
+
+
+def test_a_domain_glued_to_spam_in_one_paragraph_is_not_stripped_from_an_email_elsewhere():
+    # found by the hypothesis property: spam glued before "163.com" in one paragraph made
+    # "163.com" a document-wide phrase, cutting the contact e-mail of an untouched paragraph
+    from parsing.blocks import DocumentBlocks, Paragraph
+    from parsing.spam import strip_document
+
+    contact = "监督电话0913-5521234，电子邮箱hyxzfb@163.com。"
+    doc = DocumentBlocks(
+        blocks=[
+            Paragraph(text="合阳县2020年政府信息公开工作年度报告"),
+            Paragraph(text=contact.replace("@", "@澳门金沙🎰")),
+            Paragraph(text=contact),
+        ],
+        format="text",
+    )
+    strip_document(doc)
+    assert doc.blocks[2].text == contact
+    assert "澳门金沙" not in doc.blocks[1].text
