@@ -227,22 +227,10 @@ def _run(
                 extra={"xxgk_progress": {"stage": "parse", "done": done_docs}},
             )
             if pending >= publish_every:
-                t = time.monotonic()
-                done_publish = _publish(spools, root)
-                summary.published += done_publish["reports"]
-                published_ids += done_publish.get("report_ids", [])
-                publish_s += time.monotonic() - t
-                mark_processed(data, keys)
-                _drop(spools)
+                publish_s += _publish_and_mark(spools, keys, root, data, summary, published_ids)
                 spools, keys, pending = [], [], 0
         if spools:
-            t = time.monotonic()
-            done_publish = _publish(spools, root)
-            summary.published += done_publish["reports"]
-            published_ids += done_publish.get("report_ids", [])
-            publish_s += time.monotonic() - t
-            mark_processed(data, keys)
-            _drop(spools)
+            publish_s += _publish_and_mark(spools, keys, root, data, summary, published_ids)
             spools = []
     except Exception as exc:  # noqa: BLE001 - only a full disk is handled here
         if not is_disk_full(exc):
@@ -285,6 +273,24 @@ def _run(
             summary.failed = summary.failed or f"disk full: {exc}"
             summary.notes.append(f"disk full: {len(errors)} error records could not be written")
     return _finish(summary, flow_name)
+
+
+def _publish_and_mark(
+    spools: list[str],
+    keys: list[str],
+    root: str,
+    data: Path,
+    summary: RunSummary,
+    published_ids: list[str],
+) -> float:
+    """Publish finished spools, mark their captures processed, drop them; seconds spent."""
+    started = time.monotonic()
+    done = _publish(spools, root)
+    summary.published += done["reports"]
+    published_ids += done.get("report_ids", [])
+    mark_processed(data, keys)
+    _drop(spools)
+    return time.monotonic() - started
 
 
 def _publish(spools: list[str], root: str) -> dict[str, Any]:
