@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import IO, Any
 from crawler.archive import Archive
 from crawler.article_pages import attach_pages, load_groups
 from crawler.registry import Site
-from crawler.runner import run_crawl
+from crawler.runner import run_crawl, run_group
 from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
@@ -74,6 +75,74 @@ def crawl_site(
     if crashes:  # raise so the flow's task retries apply; what was archived stays archived
         raise CrawlFailedError(f"crawl of {site} crashed: {crashes[0].message}")
     return summary.model_dump(mode="json")
+
+
+def crawl_groups(sites: list[str], concurrency: int, group_size: int) -> list[list[str]]:
+    """Sites split into crawl groups (one process each): at least ``concurrency`` groups so
+    every crawl slot is busy, at most ``group_size`` sites each, sizes differing by one at most."""
+    if not sites:
+        return []
+    n = max(min(max(1, concurrency), len(sites)), -(-len(sites) // max(1, group_size)))
+    size, extra = divmod(len(sites), n)
+    groups, start = [], 0
+    for i in range(n):
+        end = start + size + (1 if i < extra else 0)
+        groups.append(sites[start:end])
+        start = end
+    return groups
+
+
+def crawl_group(
+    sites: list[str],
+    sites_file: Path,
+    data_dir: Path,
+    years: list[int] | None,
+    timeout: float,
+    on_line: Callable[[str | None, str], None] | None = None,
+    retries: int = 2,
+    retry_delay: float = 2.0,
+) -> dict[str, dict[str, Any]]:
+    """Crawl a group of sites in one process; one summary dict per site, in ``sites`` order.
+
+    ``timeout`` bounds each site. Sites whose summary never came back (the process crashed) are
+    crawled again, up to ``retries`` times, the last time each in its own process so one site
+    that kills its process cannot take the others down; a site that still has no summary keeps
+    the ``crash`` error record. With ``on_line`` the crawl logs at INFO and each line is handed
+    over with the site it names.
+    """
+    settings = {"LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10.0} if on_line else None
+    out: dict[str, dict[str, Any]] = {}
+    pending = list(dict.fromkeys(sites))
+    for attempt in range(retries + 1):
+        if attempt == retries and attempt > 0:  # last try: one process per site
+            res: dict[str, CrawlSummary] = {}
+            for site in pending:
+                res |= run_group([site], sites_file, data_dir, years, settings, timeout, on_line)
+        else:
+            res = run_group(pending, sites_file, data_dir, years, settings, timeout, on_line)
+        crashed = [s for s, summary in res.items() if _crashed(summary)]
+        for site, summary in res.items():
+            if site not in crashed or attempt == retries:
+                out[site] = summary.model_dump(mode="json")
+        pending = crashed
+        if not pending:
+            break
+        log.warning(
+            "crawl: %d site(s) without a summary (%s), crawling them again",
+            len(pending),
+            ", ".join(pending[:5]),
+        )
+        time.sleep(retry_delay)
+    return {site: out[site] for site in dict.fromkeys(sites)}
+
+
+def _crashed(summary: CrawlSummary) -> bool:
+    return any(e.kind == "crash" for e in summary.errors)
+
+
+def crash_message(summary: dict[str, Any]) -> str | None:
+    """Why a site's crawl process died before it printed the site's summary (None: it did not)."""
+    return next((e["message"] for e in summary.get("errors", []) if e["kind"] == "crash"), None)
 
 
 class CrawlFailedError(RuntimeError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -45,6 +47,37 @@ _MAYBE_ATTACHMENT = re.compile(
     r"\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")\b|downfile", re.IGNORECASE
 )
 _META_DATE = ("PubDate", "pubdate", "firstpublishedtime", "publishdate")
+
+
+_SHARED: dict[Path, Archive] = {}
+"""Archives shared by the crawls of one process (a group of sites): one WARC writer, one index
+connection, one orphan-recovery scan, instead of one per site."""
+
+
+def _open_archive(data_dir: str | Path, settings: Any) -> Archive:
+    return Archive(
+        data_dir,
+        commit_every=settings.getint("XXGK_ARCHIVE_COMMIT_EVERY", 8),
+        commit_interval=settings.getfloat("XXGK_ARCHIVE_COMMIT_INTERVAL", 2.0),
+        max_file_bytes=settings.getint("XXGK_ARCHIVE_MAX_FILE_BYTES", 1 << 30),
+    )
+
+
+@contextlib.contextmanager
+def shared_archive(data_dir: str | Path, settings: Any) -> Iterator[Archive]:
+    """While open, every spider of this process writing to ``data_dir`` uses this one archive.
+
+    A spider that closes commits it (its captures are durable when its summary is printed); the
+    archive itself is closed when the block ends.
+    """
+    key = Path(data_dir).resolve()
+    archive = _open_archive(data_dir, settings)
+    _SHARED[key] = archive
+    try:
+        yield archive
+    finally:
+        _SHARED.pop(key, None)
+        archive.close()
 
 
 def parse_years(spec: str | None) -> set[int] | None:
@@ -102,12 +135,10 @@ class ReportSpider(scrapy.Spider):
         """Build the spider and open its archive with the run's settings."""
         spider: ReportSpider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.archive = Archive(
-            spider.data_dir,
-            commit_every=s.getint("XXGK_ARCHIVE_COMMIT_EVERY", 8),
-            commit_interval=s.getfloat("XXGK_ARCHIVE_COMMIT_INTERVAL", 2.0),
-            max_file_bytes=s.getint("XXGK_ARCHIVE_MAX_FILE_BYTES", 1 << 30),
-        )
+        shared = _SHARED.get(Path(spider.data_dir).resolve())
+        spider.archive = shared or _open_archive(spider.data_dir, s)
+        spider.owns_archive = shared is None
+        spider.site_timeout = s.getfloat("CLOSESPIDER_TIMEOUT", 0.0)
         spider.conditional = s.getbool("XXGK_CONDITIONAL", True)
         ov = spider.site.overrides
         if ov.page_limit is not None:  # the site's own bound wins, higher or lower
@@ -121,6 +152,8 @@ class ReportSpider(scrapy.Spider):
         return spider
 
     archive: Archive
+    owns_archive: bool = True
+    site_timeout: float = 0.0
     conditional: bool
     max_pages: int
     max_documents: int
@@ -550,7 +583,18 @@ class ReportSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Flush the archive; finish the summary (no link left unaccounted)."""
-        self.archive.close()
+        if self.owns_archive:
+            self.archive.close()
+        else:  # shared by the group: commit, so this site's captures are durable now
+            self.archive.commit()
+        if reason == "closespider_timeout":  # a bound like the others: what was archived stays
+            self.summary.add_error(
+                LIMIT_REACHED,
+                "",
+                f"crawl_timeout: crawl did not finish within {self.site_timeout:.0f}s "
+                f"({len(self._outstanding)} request(s) in flight, each recorded as not_completed)",
+                bound="crawl_timeout",
+            )
         for bound, index in self._limit_errors.items():
             cut = self._limit_counts.get(bound, 0)
             self.summary.errors[index].message += f" ({cut} link(s) not fetched in all)"
