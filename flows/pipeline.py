@@ -28,7 +28,7 @@ from crawler.registry import Site, load_sites
 from flows import steps
 from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
-from flows.ledger import capture_key, mark_processed, processed_keys
+from flows.ledger import mark_processed, processed_keys
 from flows.site_health import append_site_runs
 from flows.spools import claim, is_disk_full, publish_leftovers, release, write_keys
 from flows.summary import RunNeedsAttention, RunSummary, add_batch, add_crawl, mark_broken
@@ -178,10 +178,9 @@ def _run(
                     "" if summary.line(site).status == "ok" else f" ({summary.line(site).status})",
                     extra={"xxgk_progress": {"stage": "crawl", "site": site, "done": True}},
                 )
-        captures = steps.archived_captures(data, chosen, years)
-        if only_new:  # everything archived but not yet processed (new, or left by a killed run)
-            done = processed_keys(data)
-            captures = [c for c in captures if capture_key(c) not in done]
+        # with only_new: everything archived but not yet processed (new, or left by a killed run)
+        done = processed_keys(data) if only_new else None
+        captures = steps.archived_captures(data, chosen, years, skip=done)
     else:
         captures = steps.archived_captures(data, sites, years)
         for c in captures:

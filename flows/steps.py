@@ -150,19 +150,24 @@ class CrawlFailedError(RuntimeError):
 
 
 def archived_captures(
-    data_dir: Path, sites: list[str] | None, years: list[int] | None
+    data_dir: Path,
+    sites: list[str] | None,
+    years: list[int] | None,
+    skip: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Latest report captures in the archive for these sites (all if None).
 
     Captures whose link gave no year are included whatever ``years`` says; the parsed report's
-    year decides later.
+    year decides later. Captures whose ledger key is in ``skip`` (processed by an earlier run)
+    are left out, and so is the work for them (reading an attachment's article page for its
+    date): a nightly run costs what changed, not what is archived.
     """
     archive = Archive(data_dir)
     try:
         metas = list(archive.iter_captures(sites=sites))
         # Article pages whose report is attached: the page itself is not the report.
         with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
-        article_dates = _article_dates(archive, metas)
+        article_dates = _article_dates(archive, metas, skip or set())
         captures = [
             m.to_dict()
             | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
@@ -171,7 +176,9 @@ def archived_captures(
             if years is None or m.year is None or m.year in years
         ]
         # multi-page articles: page 1 carries the archive addresses of all its pages
-        return attach_pages(captures, load_groups(data_dir), archive.latest)
+        captures = attach_pages(captures, load_groups(data_dir), archive.latest)
+        # after attach_pages: an article's key hashes all its pages (a change on page 3 is new)
+        return [c for c in captures if capture_key(c) not in skip] if skip else captures
     finally:
         archive.close()
 
@@ -189,13 +196,16 @@ def read_batch_file(path: Path) -> list[dict[str, Any]]:
     return captures
 
 
-def _article_dates(archive: Archive, metas: list[Any]) -> dict[str, dict[str, str]]:
+def _article_dates(archive: Archive, metas: list[Any], skip: set[str]) -> dict[str, dict[str, str]]:
     """An attachment's date is its article page's own (meta, 索引号 table, 发布时间), when the
-    page is archived and states one; otherwise the attachment keeps the list date."""
+    page is archived and states one; otherwise the attachment keeps the list date. Attachments
+    whose key is in ``skip`` are not looked at."""
     by_url = {m.url: m for m in metas}
     seen: dict[str, date | None] = {}
     out: dict[str, dict[str, str]] = {}
     for m in metas:
+        if skip and capture_key({"sha256": m.sha256, "url": m.url}) in skip:
+            continue
         page = by_url.get(m.referer) if m.referer else None
         if page is None or not _is_attachment(m.to_dict()):
             continue
