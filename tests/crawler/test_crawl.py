@@ -296,3 +296,17 @@ def test_a_group_process_that_dies_leaves_no_site_silently_missing(tmp_path, mon
     res = crawl_group(["gen", "json-dept"], sites, tmp_path / "d", None, 60, retry_delay=0)
     assert list(res) == ["gen", "json-dept"]
     assert all("exit 70" in (crash_message(s) or "") for s in res.values())
+
+
+def test_the_site_timeout_is_a_reported_bound(make_server, tmp_path):
+    """A site slower than its bound ends ``incomplete`` with ``crawl_timeout``: what it archived
+    is kept and every link it met is still accounted for."""
+    srv = make_server(routes=gen_site_routes(30, delay=0.25))
+    sites = write_sites(tmp_path / "sites.toml", srv.base)
+    settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    summary = run_crawl("gen", sites, tmp_path / "data", settings=settings, timeout=1.5)
+    assert summary.status == "incomplete"
+    assert summary.limits_hit == ["crawl_timeout"]
+    assert 0 < summary.new < 30
+    links = summary.links
+    assert links.found == links.accounted
