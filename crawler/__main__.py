@@ -150,8 +150,8 @@ def run(
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     if not settings.get("XXGK_SPOOL_DIR"):  # report bodies stream here (crawler.spool)
         settings.set("XXGK_SPOOL_DIR", str(Path(args.data_dir) / "spool-crawl"), priority="cmdline")
-    if args.site_timeout > 0:  # per site: the CloseSpider extension ends it as "crawl_timeout"
-        settings.set("CLOSESPIDER_TIMEOUT", args.site_timeout, priority="cmdline")
+    if args.site_timeout > 0:  # per site: the spider ends itself with a crawl_timeout record
+        settings.set("XXGK_SITE_TIMEOUT", args.site_timeout, priority="cmdline")
     _tag_log_records()
     process = CrawlerProcess(settings)
     from twisted.internet import defer

@@ -12,10 +12,12 @@ from typing import Any
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler import article_pages
@@ -49,6 +51,7 @@ _MAYBE_ATTACHMENT = re.compile(
 _META_DATE = ("PubDate", "pubdate", "firstpublishedtime", "publishdate")
 
 
+_TIMED_OUT = "crawl_timeout: not fetched within the site's time bound"
 _SHARED: dict[Path, Archive] = {}
 """Archives shared by the crawls of one process (a group of sites): one WARC writer, one index
 connection, one orphan-recovery scan, instead of one per site."""
@@ -138,7 +141,9 @@ class ReportSpider(scrapy.Spider):
         shared = _SHARED.get(Path(spider.data_dir).resolve())
         spider.archive = shared or _open_archive(spider.data_dir, s)
         spider.owns_archive = shared is None
-        spider.site_timeout = s.getfloat("CLOSESPIDER_TIMEOUT", 0.0)
+        spider.site_timeout = s.getfloat("XXGK_SITE_TIMEOUT", 0.0)
+        if spider.site_timeout > 0:
+            crawler.signals.connect(spider._start_clock, signal=signals.spider_opened)
         spider.conditional = s.getbool("XXGK_CONDITIONAL", True)
         ov = spider.site.overrides
         if ov.page_limit is not None:  # the site's own bound wins, higher or lower
@@ -154,10 +159,34 @@ class ReportSpider(scrapy.Spider):
     archive: Archive
     owns_archive: bool = True
     site_timeout: float = 0.0
+    timed_out: bool = False
+    _clock: Any = None
     conditional: bool
     max_pages: int
     max_documents: int
     max_url_length: int
+
+    # ---- the site's time bound ---------------------------------------------------------------
+    def _start_clock(self) -> None:
+        from twisted.internet import reactor
+
+        loop: Any = reactor
+        self._clock = loop.callLater(self.site_timeout, self._time_out)
+
+    def _time_out(self) -> None:
+        """The site used its time: drop what waits for a download slot, close the spider.
+
+        Requests queued in the downloader would otherwise all be fetched before the close;
+        each dropped one ends in ``on_error`` as ``not_completed``, and requests still in the
+        scheduler are recorded the same way by ``closed``.
+        """
+        self.timed_out = True
+        engine: Any = self.crawler.engine
+        for slot in list(engine.downloader.slots.values()):
+            while slot.queue:
+                _request, waiting = slot.queue.popleft()
+                waiting.errback(Failure(IgnoreRequest(_TIMED_OUT)))  # type: ignore[no-untyped-call]
+        deferred_from_coro(engine.close_spider_async(reason="crawl_timeout"))
 
     # ---- link accounting -----------------------------------------------------------------
     def _limit(self, bound: str, url: str, message: str) -> None:
@@ -557,7 +586,9 @@ class ReportSpider(scrapy.Spider):
         elif isinstance(exc, IgnoreRequest):
             text = str(exc)
             low = text.lower()
-            if "robots" in low:
+            if text == _TIMED_OUT:
+                kind = "not_completed"
+            elif "robots" in low:
                 kind = "robots_forbidden"
             elif "maxsize" in low:  # a decompression bomb, cut at DOWNLOAD_MAXSIZE
                 kind = "too_large"
@@ -587,12 +618,14 @@ class ReportSpider(scrapy.Spider):
             self.archive.close()
         else:  # shared by the group: commit, so this site's captures are durable now
             self.archive.commit()
-        if reason == "closespider_timeout":  # a bound like the others: what was archived stays
+        if self._clock is not None and self._clock.active():
+            self._clock.cancel()
+        if reason == "crawl_timeout":  # a bound like the others: what was archived stays
             self.summary.add_error(
                 LIMIT_REACHED,
                 "",
                 f"crawl_timeout: crawl did not finish within {self.site_timeout:.0f}s "
-                f"({len(self._outstanding)} request(s) in flight, each recorded as not_completed)",
+                "(requests not yet fetched are recorded as not_completed)",
                 bound="crawl_timeout",
             )
         for bound, index in self._limit_errors.items():
