@@ -154,6 +154,9 @@ def run(
         settings.set("XXGK_SITE_TIMEOUT", args.site_timeout, priority="cmdline")
     _tag_log_records()
     process = CrawlerProcess(settings)
+    if not settings.getbool("XXGK_LOG_BOILERPLATE", True):  # ~90 lines per site otherwise
+        for name in _BOILERPLATE:
+            logging.getLogger(name).setLevel(logging.WARNING)
     from twisted.internet import defer
     from twisted.python.failure import Failure
 
@@ -207,6 +210,10 @@ def run(
             done(results[name])
     failed = [n for n in valid if any(e.kind == "crawl_failed" for e in results[n].errors)]
     return (EXIT_FAILED if len(failed) == len(valid) else EXIT_OK), [results[n] for n in names]
+
+
+_BOILERPLATE = ("scrapy.addons", "scrapy.middleware", "scrapy.crawler", "scrapy.statscollectors")
+"""Loggers of each crawler's start-up lists and stats dump (the summary line says what matters)."""
 
 
 def _stop(reactor: Any) -> None:

@@ -68,3 +68,4 @@ XXGK_SPOOL_BYTES = 4 * 1024 * 1024  # report bodies above this go to disk as the
 XXGK_MAX_LIST_PAGES = 500  # list pages per site per run (site: overrides.page_limit)
 XXGK_MAX_DOCUMENTS = 5000  # documents + attachments per site per run (overrides.max_documents)
 XXGK_SITES_AT_ONCE = 8  # site crawls running at once in one crawl process (a group of sites)
+XXGK_LOG_BOILERPLATE = True  # False: no per-crawler middleware lists / stats dump at INFO

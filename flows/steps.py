@@ -110,7 +110,11 @@ def crawl_group(
     the ``crash`` error record. With ``on_line`` the crawl logs at INFO and each line is handed
     over with the site it names.
     """
-    settings = {"LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10.0} if on_line else None
+    settings = (
+        {"LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10.0, "XXGK_LOG_BOILERPLATE": False}
+        if on_line
+        else None
+    )
     out: dict[str, dict[str, Any]] = {}
     pending = list(dict.fromkeys(sites))
     for attempt in range(retries + 1):
