@@ -177,6 +177,7 @@ def run(
             summary.add_error("crawl_failed", "", "the spider did not start (see stderr)")
         if started:
             write_state(Path(args.data_dir), summary)
+            _log_outcome(spider, summary)
         results[name] = done(summary)
 
     def stop_all(_: object) -> None:
@@ -210,6 +211,23 @@ def run(
             done(results[name])
     failed = [n for n in valid if any(e.kind == "crawl_failed" for e in results[n].errors)]
     return (EXIT_FAILED if len(failed) == len(valid) else EXIT_OK), [results[n] for n in names]
+
+
+def _log_outcome(spider: Any, summary: CrawlSummary) -> None:
+    """One INFO line per site when its crawl ends (and its first error records)."""
+    errors = "; ".join(f"{e.kind} {e.message} {e.url}".strip() for e in summary.errors[:3])
+    more = f" (+{len(summary.errors) - 3} more)" if len(summary.errors) > 3 else ""
+    logging.getLogger("crawler").info(
+        "crawl %s: %d list pages, %d documents (%d new), %d error record(s)%s%s",
+        summary.finish_reason or "ended",
+        summary.pages,
+        summary.documents_found,
+        summary.new,
+        len(summary.errors),
+        f": {errors}" if errors else "",
+        more,
+        extra={"spider": spider},
+    )
 
 
 _BOILERPLATE = ("scrapy.addons", "scrapy.middleware", "scrapy.crawler", "scrapy.statscollectors")
