@@ -8,6 +8,11 @@ soffice instances. The whole process group is killed on timeout (soffice forks s
 files: one start instead of one per document). Its results can be handed to another process
 (the isolated parse workers) with ``preconverted``; ``soffice_convert`` then uses them instead
 of starting LibreOffice.
+
+Word targets (DOCX, DOC) go through the profile's converter macro (``office_macro``: bare
+models, no layout, a tenth of the CPU of ``--convert-to``); a document the macro cannot convert
+is retried with ``--convert-to``, so nothing LibreOffice could convert before is lost.
+Spreadsheets and other targets use ``--convert-to``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,14 @@ import threading
 from pathlib import Path
 
 from parsing.errors import CorruptDocumentError
+from parsing.extract.office_macro import (
+    WRITER_FILTERS,
+    Job,
+    install_macro,
+    macro_installed,
+    read_status,
+    write_list,
+)
 
 _LOCK = threading.Lock()
 _PRECONVERTED: dict[tuple[str, str], bytes] = {}  # (sha256 of the input, target) -> output
@@ -50,11 +63,85 @@ def antiword_path() -> str | None:
     return shutil.which("antiword")
 
 
+class ConverterTimeoutError(CorruptDocumentError):
+    """A converter ran past its time limit and was killed (kind ``corrupt_document``)."""
+
+
 @functools.lru_cache(maxsize=1)
 def _profile_dir() -> Path:
     path = Path(tempfile.mkdtemp(prefix=f"xxgk-lo-profile-{os.getpid()}-"))
     atexit.register(shutil.rmtree, path, True)
     return path
+
+
+def _start_flags(exe: str) -> list[str]:
+    return [
+        exe,
+        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--nologo",
+        "--nodefault",
+    ]
+
+
+def _macro_profile(exe: str, timeout: float) -> bool:
+    """Make sure this process's profile exists and holds the converter macro (caller locks).
+
+    The first call starts LibreOffice once to create the profile (about 3 s, paid once per
+    process, as the first conversion paid it before). False if that fails.
+    """
+    profile = _profile_dir()
+    if macro_installed(profile):
+        return True
+    try:
+        if not (profile / "user" / "basic" / "Standard" / "script.xlb").is_file():
+            with tempfile.TemporaryDirectory(prefix="xxgk-office-init-") as tmp:
+                cmd = [*_start_flags(exe), "--terminate_after_init"]
+                run_bounded(
+                    cmd, timeout=max(timeout, 60.0), cwd=Path(tmp), what="LibreOffice start"
+                )
+        install_macro(profile)
+    except (OSError, CorruptDocumentError):
+        return False
+    return True
+
+
+def _macro_convert(
+    items: list[tuple[bytes, str]], target: str, *, timeout: float
+) -> tuple[list[bytes | None], list[str | None], bool]:
+    """Convert with the macro in ONE soffice run (caller locks): (outputs, why not, timed out).
+
+    Documents converted before a timeout or crash keep their output.
+    """
+    exe = soffice_path()
+    failed: list[str | None] = ["LibreOffice macro unavailable"] * len(items)
+    if exe is None or not _macro_profile(exe, timeout):
+        return [None] * len(items), failed, False
+    with tempfile.TemporaryDirectory(prefix="xxgk-office-batch-") as tmp:
+        work = Path(tmp)
+        jobs = []
+        for i, (data, suffix) in enumerate(items):
+            src = work / f"in{i:05}{suffix}"
+            src.write_bytes(data)
+            jobs.append(Job(src, work / f"out{i:05}.{target}"))
+        listing = work / "jobs.txt"
+        url = write_list(listing, jobs, target)
+        timed_out = False
+        try:
+            run_bounded([*_start_flags(exe), url], timeout=timeout, cwd=work, what="LibreOffice")
+        except ConverterTimeoutError:
+            timed_out = True
+        except CorruptDocumentError:
+            pass  # a crash: whatever the status file lists as done is still good
+        status = read_status(listing, len(jobs))
+        outputs: list[bytes | None] = []
+        for i, job in enumerate(jobs):
+            if status[i] is None and not job.output.is_file():
+                status[i] = "no output written"
+            outputs.append(job.output.read_bytes() if status[i] is None else None)
+        return outputs, status, timed_out
 
 
 def _memory_limited() -> bool:
@@ -90,7 +177,7 @@ def run_bounded(cmd: list[str], *, timeout: float, cwd: Path, what: str) -> byte
     except subprocess.TimeoutExpired as exc:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise CorruptDocumentError(f"{what}: gave up after {timeout:.0f} s (time limit)") from exc
+        raise ConverterTimeoutError(f"{what}: gave up after {timeout:.0f} s (time limit)") from exc
     if proc.returncode != 0:
         message = err.decode("utf-8", "replace").strip()[-300:]
         raise CorruptDocumentError(f"{what}: exit status {proc.returncode}: {message}")
@@ -105,6 +192,16 @@ def soffice_convert(data: bytes, suffix: str, target: str, *, timeout: float) ->
     exe = soffice_path()
     if exe is None:
         raise FileNotFoundError("soffice")
+    if target in WRITER_FILTERS:
+        with _LOCK:
+            [out], [why], timed_out = _macro_convert([(data, suffix)], target, timeout=timeout)
+        if out is not None:
+            return out
+        if timed_out:
+            raise ConverterTimeoutError(
+                f"LibreOffice conversion: gave up after {timeout:.0f} s (time limit)"
+            )
+        del why  # not convertible as a bare model: let --convert-to try (and say why not)
     with _LOCK, tempfile.TemporaryDirectory(prefix="xxgk-office-") as tmp:
         work = Path(tmp)
         src = work / f"input{suffix}"
@@ -137,12 +234,16 @@ def soffice_convert_many(
 ) -> list[bytes | None]:
     """Convert every ``(data, suffix)`` with ONE LibreOffice process; None where it failed.
 
-    A failure of the whole run (timeout, crash) gives None for every item, so each document
-    can still be converted on its own, under its own limits.
+    Word targets use the converter macro: documents finished before a timeout or crash keep
+    their output. Otherwise a failure of the whole run gives None for every item. Either way
+    each None can still be converted on its own, under its own limits.
     """
     exe = soffice_path()
     if exe is None or not items:
         return [None] * len(items)
+    if target in WRITER_FILTERS:
+        with _LOCK:
+            return _macro_convert(items, target, timeout=timeout)[0]
     with _LOCK, tempfile.TemporaryDirectory(prefix="xxgk-office-batch-") as tmp:
         work = Path(tmp)
         out_dir = work / "out"
