@@ -12,7 +12,10 @@ of starting LibreOffice.
 Word targets (DOCX, DOC) go through the profile's converter macro (``office_macro``: bare
 models, no layout, a tenth of the CPU of ``--convert-to``); a document the macro cannot convert
 is retried with ``--convert-to``, so nothing LibreOffice could convert before is lost.
-Spreadsheets and other targets use ``--convert-to``.
+Spreadsheets and other targets use ``--convert-to``. A batch (``soffice_convert_many``) goes to
+this process's resident soffice (``office_server``: started once, not once per batch);
+``XXGK_SOFFICE_RESIDENT=0`` runs one soffice per batch, ``XXGK_SOFFICE_MACRO=0`` turns the
+macro off (``--convert-to`` only, the path of release 0.1).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from parsing.extract.office_macro import (
     read_status,
     write_list,
 )
+from parsing.extract.office_server import ResidentConverter
 
 _LOCK = threading.Lock()
 _PRECONVERTED: dict[tuple[str, str], bytes] = {}  # (sha256 of the input, target) -> output
@@ -74,6 +78,11 @@ def _profile_dir() -> Path:
     return path
 
 
+def macro_enabled() -> bool:
+    """The converter macro is used unless ``XXGK_SOFFICE_MACRO=0`` (then ``--convert-to`` only)."""
+    return os.environ.get("XXGK_SOFFICE_MACRO", "1").strip() != "0"
+
+
 def _start_flags(exe: str) -> list[str]:
     return [
         exe,
@@ -108,11 +117,55 @@ def _macro_profile(exe: str, timeout: float) -> bool:
     return True
 
 
-def _macro_convert(
-    items: list[tuple[bytes, str]], target: str, *, timeout: float
-) -> tuple[list[bytes | None], list[str | None], bool]:
-    """Convert with the macro in ONE soffice run (caller locks): (outputs, why not, timed out).
+def start_only(*, timeout: float = 120.0) -> None:
+    """One converter-macro run on an empty list: the fixed cost of a batch (start, Basic, exit).
 
+    The first call in a process also makes the profile (not part of a batch's fixed cost).
+    """
+    exe = soffice_path()
+    if exe is None:
+        raise FileNotFoundError("soffice")
+    with _LOCK, tempfile.TemporaryDirectory(prefix="xxgk-office-init-") as tmp:
+        if not _macro_profile(exe, timeout):
+            raise CorruptDocumentError("LibreOffice: the profile could not be made")
+        url = write_list(Path(tmp) / "jobs.txt", [], "docx")
+        run_bounded([*_start_flags(exe), url], timeout=timeout, cwd=Path(tmp), what="LibreOffice")
+
+
+def resident_enabled() -> bool:
+    """Batches go to a resident soffice unless ``XXGK_SOFFICE_RESIDENT=0`` (one run per batch)."""
+    return os.environ.get("XXGK_SOFFICE_RESIDENT", "1").strip() != "0"
+
+
+_RESIDENT: list[ResidentConverter] = []
+
+
+def _resident(exe: str) -> ResidentConverter:
+    """This process's resident converter (made on first use, stopped at exit)."""
+    if not _RESIDENT:
+        root = Path(tempfile.mkdtemp(prefix=f"xxgk-lo-resident-{os.getpid()}-"))
+        converter = ResidentConverter(
+            _start_flags(exe), root, preexec=_lift_memory_limit if _memory_limited() else None
+        )
+        atexit.register(shutil.rmtree, root, True)
+        atexit.register(converter.stop)  # runs first (atexit is last in, first out)
+        _RESIDENT.append(converter)
+    return _RESIDENT[0]
+
+
+def stop_resident() -> None:
+    """Stop the resident soffice, if any (it is started again by the next batch)."""
+    with _LOCK:
+        for converter in _RESIDENT:
+            converter.stop()
+
+
+def _macro_convert(
+    items: list[tuple[bytes, str]], target: str, *, timeout: float, resident: bool = False
+) -> tuple[list[bytes | None], list[str | None], bool]:
+    """Convert with the macro (caller locks): (outputs, why not, timed out).
+
+    ONE soffice run for the items, or with ``resident`` a list handed to the resident soffice.
     Documents converted before a timeout or crash keep their output.
     """
     exe = soffice_path()
@@ -126,22 +179,31 @@ def _macro_convert(
             src = work / f"in{i:05}{suffix}"
             src.write_bytes(data)
             jobs.append(Job(src, work / f"out{i:05}.{target}"))
-        listing = work / "jobs.txt"
-        url = write_list(listing, jobs, target)
-        timed_out = False
-        try:
-            run_bounded([*_start_flags(exe), url], timeout=timeout, cwd=work, what="LibreOffice")
-        except ConverterTimeoutError:
-            timed_out = True
-        except CorruptDocumentError:
-            pass  # a crash: whatever the status file lists as done is still good
-        status = read_status(listing, len(jobs))
+        if resident:
+            status, timed_out = _resident(exe).convert(jobs, target, timeout=timeout)
+        else:
+            status, timed_out = _run_once(exe, jobs, target, work, timeout)
         outputs: list[bytes | None] = []
         for i, job in enumerate(jobs):
             if status[i] is None and not job.output.is_file():
                 status[i] = "no output written"
             outputs.append(job.output.read_bytes() if status[i] is None else None)
         return outputs, status, timed_out
+
+
+def _run_once(
+    exe: str, jobs: list[Job], target: str, work: Path, timeout: float
+) -> tuple[list[str | None], bool]:
+    listing = work / "jobs.txt"
+    url = write_list(listing, jobs, target)
+    timed_out = False
+    try:
+        run_bounded([*_start_flags(exe), url], timeout=timeout, cwd=work, what="LibreOffice")
+    except ConverterTimeoutError:
+        timed_out = True
+    except CorruptDocumentError:
+        pass  # a crash: whatever the status file lists as done is still good
+    return read_status(listing, len(jobs)), timed_out
 
 
 def _memory_limited() -> bool:
@@ -192,7 +254,7 @@ def soffice_convert(data: bytes, suffix: str, target: str, *, timeout: float) ->
     exe = soffice_path()
     if exe is None:
         raise FileNotFoundError("soffice")
-    if target in WRITER_FILTERS:
+    if target in WRITER_FILTERS and macro_enabled():
         with _LOCK:
             [out], [why], timed_out = _macro_convert([(data, suffix)], target, timeout=timeout)
         if out is not None:
@@ -241,9 +303,9 @@ def soffice_convert_many(
     exe = soffice_path()
     if exe is None or not items:
         return [None] * len(items)
-    if target in WRITER_FILTERS:
+    if target in WRITER_FILTERS and macro_enabled():
         with _LOCK:
-            return _macro_convert(items, target, timeout=timeout)[0]
+            return _macro_convert(items, target, timeout=timeout, resident=resident_enabled())[0]
     with _LOCK, tempfile.TemporaryDirectory(prefix="xxgk-office-batch-") as tmp:
         work = Path(tmp)
         out_dir = work / "out"

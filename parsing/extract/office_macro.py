@@ -69,16 +69,38 @@ class Job:
 
 
 def write_list(path: Path, jobs: list[Job], target: str) -> str:
-    """Write the macro's list file; return the ``macro:///`` URL that converts it."""
+    """Write the macro's list file; return the ``macro:///`` URL that converts it.
+
+    The file appears complete or not at all (written aside, then renamed), as the resident
+    converter may be polling for it.
+    """
     export = WRITER_FILTERS[target]
     lines = [
         f"{i}\t{job.source.as_uri()}\t{job.output.as_uri()}\t{export}\n"
         for i, job in enumerate(jobs)
     ]
-    path.write_text("".join(lines), encoding="ascii")  # file URLs are percent-encoded ASCII
+    aside = path.with_name("writing-" + path.stem)  # no .jobs suffix: the poller skips it
+    aside.write_text("".join(lines), encoding="ascii")  # file URLs are percent-encoded ASCII
+    aside.replace(path)
     if '"' in str(path) or ")" in str(path):
         raise ValueError(f"unusable list path for a macro URL: {path}")
     return f'macro:///Standard.{_MODULE}.ConvertList("{path}")'
+
+
+def serve_url(directory: Path, parent_pid: int) -> str:
+    """The ``macro:///`` URL of a resident converter polling ``directory`` for ``*.jobs`` lists."""
+    if '"' in str(directory) or ")" in str(directory):
+        raise ValueError(f"unusable directory for a macro URL: {directory}")
+    return f'macro:///Standard.{_MODULE}.Serve("{directory}","{parent_pid}")'
+
+
+def finished(path: Path) -> bool:
+    """True once the macro has written the end line of list ``path`` (or failed on it)."""
+    try:
+        with path.with_name(path.name + ".done").open("rb") as done:
+            return any(line.startswith(b"*\t") for line in done)
+    except OSError:
+        return False
 
 
 def read_status(path: Path, count: int) -> list[str | None]:
@@ -93,7 +115,9 @@ def read_status(path: Path, count: int) -> list[str | None]:
         parts = line.split("\t", 2)
         if len(parts) < 2:
             continue
-        if parts[0] == "*":  # the macro itself failed (the list could not be read)
+        if parts[0] == "*":  # the end of the list, or the macro itself failed
+            if parts[1] == "end":
+                break
             detail = parts[2] if len(parts) > 2 else ""
             return [s if s is None else f"macro failed: {detail}" for s in status]
         if not parts[0].isdigit() or int(parts[0]) >= count:

@@ -1,7 +1,43 @@
 REM xxgk: convert a list of documents, each loaded as a bare model (no view, no layout).
 REM ConvertList(list): each line of the list file is  id TAB input-URL TAB output-URL TAB filter.
 REM After each document one line  id TAB ok|error|nofilter TAB detail  is appended to list.done
-REM (the file is closed after every line, so a killed run still tells what it finished).
+REM (the file is closed after every line, so a killed run still tells what it finished), and
+REM after the last one the line  * TAB end.
+REM Serve(dir, pid): a resident converter. Converts every dir/*.jobs list that appears (the
+REM caller renames a finished list into place), deletes it, and polls again; stops when
+REM dir/stop appears, when process pid is gone (/proc/pid), or after 10 idle minutes.
+
+Sub Serve(sDir As String, sParent As String)
+    Dim sName As String, iIdle As Long
+    iIdle = 0
+    Do
+        If FileExists(sDir & "/stop") Then Exit Do
+        sName = Dir(sDir & "/*.jobs")
+        If sName <> "" And Right(sName, 5) = ".jobs" Then
+            ServeOne(sDir & "/" & sName)
+            iIdle = 0
+        Else
+            Wait 20
+            iIdle = iIdle + 20
+            If iIdle Mod 1000 = 0 Then
+                If Not FileExists("/proc/" & sParent & "/stat") Then Exit Do
+            End If
+            If iIdle > 600000 Then Exit Do
+        End If
+    Loop
+    StarDesktop.terminate()
+End Sub
+
+Sub ServeOne(sList As String)
+    On Error GoTo Failed
+    ConvertList(sList)
+    Kill sList
+    Exit Sub
+Failed:
+    On Error Resume Next
+    Report(sList, "*" & Chr(9) & "error" & Chr(9) & Error$)
+    Kill sList
+End Sub
 
 Sub ConvertList(sList As String)
     On Error GoTo Failed
@@ -17,6 +53,7 @@ Sub ConvertList(sList As String)
         End If
     Loop
     Close #iIn
+    Report(sList, "*" & Chr(9) & "end")
     Exit Sub
 Failed:
     Report(sList, "*" & Chr(9) & "error" & Chr(9) & Error$)
