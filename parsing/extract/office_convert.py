@@ -83,10 +83,10 @@ def macro_enabled() -> bool:
     return os.environ.get("XXGK_SOFFICE_MACRO", "1").strip() != "0"
 
 
-def _start_flags(exe: str) -> list[str]:
+def _start_flags(exe: str, profile: Path | None = None) -> list[str]:
     return [
         exe,
-        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        f"-env:UserInstallation={(profile or _profile_dir()).as_uri()}",
         "--headless",
         "--norestore",
         "--nolockcheck",
@@ -141,11 +141,20 @@ _RESIDENT: list[ResidentConverter] = []
 
 
 def _resident(exe: str) -> ResidentConverter:
-    """This process's resident converter (made on first use, stopped at exit)."""
+    """This process's resident converter (made on first use, stopped at exit).
+
+    It has a copy of the profile: a second soffice on the same profile would hand its work to
+    the running one (and a macro run handed over is not run), so one-off conversions of this
+    process (spreadsheets, retries) keep their own.
+    """
     if not _RESIDENT:
         root = Path(tempfile.mkdtemp(prefix=f"xxgk-lo-resident-{os.getpid()}-"))
+        profile = root / "profile"
+        shutil.copytree(_profile_dir(), profile, ignore=shutil.ignore_patterns(".lock"))
         converter = ResidentConverter(
-            _start_flags(exe), root, preexec=_lift_memory_limit if _memory_limited() else None
+            _start_flags(exe, profile),
+            root,
+            preexec=_lift_memory_limit if _memory_limited() else None,
         )
         atexit.register(shutil.rmtree, root, True)
         atexit.register(converter.stop)  # runs first (atexit is last in, first out)
