@@ -23,6 +23,7 @@ from __future__ import annotations
 import atexit
 import functools
 import hashlib
+import logging
 import os
 import shutil
 import signal
@@ -42,6 +43,7 @@ from parsing.extract.office_macro import (
 )
 from parsing.extract.office_server import ResidentConverter
 
+log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _PRECONVERTED: dict[tuple[str, str], bytes] = {}  # (sha256 of the input, target) -> output
 
@@ -78,9 +80,13 @@ def _profile_dir() -> Path:
     return path
 
 
+_MACRO_BROKEN: list[str] = []  # why the macro cannot run in this LibreOffice, once seen
+
+
 def macro_enabled() -> bool:
-    """The converter macro is used unless ``XXGK_SOFFICE_MACRO=0`` (then ``--convert-to`` only)."""
-    return os.environ.get("XXGK_SOFFICE_MACRO", "1").strip() != "0"
+    """The converter macro is used unless ``XXGK_SOFFICE_MACRO=0`` (then ``--convert-to`` only)
+    or a run of it ended normally without a word (a LibreOffice without Basic)."""
+    return not _MACRO_BROKEN and os.environ.get("XXGK_SOFFICE_MACRO", "1").strip() != "0"
 
 
 def _start_flags(exe: str, profile: Path | None = None) -> list[str]:
@@ -212,6 +218,10 @@ def _run_once(
         timed_out = True
     except CorruptDocumentError:
         pass  # a crash: whatever the status file lists as done is still good
+    else:
+        if not listing.with_name(listing.name + ".done").exists():
+            _MACRO_BROKEN.append("soffice ran the converter macro without output")
+            log.warning("LibreOffice did not run the converter macro: using --convert-to")
     return read_status(listing, len(jobs)), timed_out
 
 

@@ -50,6 +50,7 @@ class ResidentConverter:
         self.starts = 0  # soffice starts so far (restarts included)
         self.served = 0  # documents sent to the current soffice
         self.batches = 0
+        self.owner = os.getpid()  # a forked child must not stop its parent's soffice
 
     def running(self) -> bool:
         """True while the resident soffice is alive."""
@@ -104,6 +105,8 @@ class ResidentConverter:
 
     def stop(self, *, kill: bool = False) -> None:
         """Ask soffice to finish (or kill it at once); kill its group if it has not in 10 s."""
+        if os.getpid() != self.owner:
+            return
         proc, self.proc = self.proc, None
         if proc is None:
             return
