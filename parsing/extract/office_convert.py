@@ -195,7 +195,7 @@ def _macro_convert(
             src.write_bytes(data)
             jobs.append(Job(src, work / f"out{i:05}.{target}"))
         if resident:
-            status, timed_out = _resident(exe).convert(jobs, target, timeout=timeout)
+            status, timed_out = _resident_batch(exe, jobs, target, timeout)
         else:
             status, timed_out = _run_once(exe, jobs, target, work, timeout)
         outputs: list[bytes | None] = []
@@ -204,6 +204,31 @@ def _macro_convert(
                 status[i] = "no output written"
             outputs.append(job.output.read_bytes() if status[i] is None else None)
         return outputs, status, timed_out
+
+
+RESIDENT_RETRIES = 3  # fresh starts after a timeout, for the documents behind the one that hung
+
+
+def _resident_batch(
+    exe: str, jobs: list[Job], target: str, timeout: float
+) -> tuple[list[str | None], bool]:
+    """Convert with the resident soffice. When a run passes its time limit, the document it was
+    on is given up (its worker converts it under its own limits and reports the timeout) and
+    the documents behind it go to a fresh soffice, a few times at most."""
+    converter = _resident(exe)
+    status, timed_out = converter.convert(jobs, target, timeout=timeout)
+    pending = [i for i, why in enumerate(status) if why is not None and "not reached" in why]
+    for _ in range(RESIDENT_RETRIES):
+        if not timed_out or len(pending) < 2:
+            break
+        stuck, rest = pending[0], pending[1:]
+        status[stuck] = f"LibreOffice: gave up after {timeout:.0f} s (time limit)"
+        share = timeout * len(rest) / len(jobs)
+        again, timed_out = converter.convert([jobs[i] for i in rest], target, timeout=share + 30)
+        for i, why in zip(rest, again, strict=True):
+            status[i] = why
+        pending = [i for i in rest if status[i] is not None and "not reached" in str(status[i])]
+    return status, timed_out
 
 
 def _run_once(

@@ -206,3 +206,43 @@ def test_empty_doc_is_empty_file():
 
     with pytest.raises(EmptyDocumentError):
         extract_office(b"", ".doc")
+
+
+FAKE_SOFFICE = """
+import pathlib, re, sys, time
+inbox = pathlib.Path(re.search(r'Serve\\("([^"]+)"', sys.argv[-1]).group(1))
+while not (inbox / "stop").exists():
+    for listing in sorted(inbox.glob("*.jobs")):
+        for line in listing.read_text().splitlines():
+            number, source = line.split("\\t")[:2]
+            if "hang" in source:
+                time.sleep(60)
+            with open(str(listing) + ".done", "a") as done:
+                done.write(number + "\\tok\\tfake\\n")
+        with open(str(listing) + ".done", "a") as done:
+            done.write("*\\tend\\n")
+        listing.unlink()
+    time.sleep(0.01)
+"""
+
+
+def test_documents_behind_a_hung_one_go_to_a_fresh_soffice(tmp_path, monkeypatch):
+    """A batch run that hangs on one document is killed; that document is given up (its worker
+    converts it under the pool's limits) and the ones behind it are converted by a fresh
+    resident process."""
+    import sys
+
+    import parsing.extract.office_convert as office_convert
+    from parsing.extract.office_macro import Job
+    from parsing.extract.office_server import ResidentConverter
+
+    fake = ResidentConverter([sys.executable, "-c", FAKE_SOFFICE], tmp_path)
+    monkeypatch.setattr(office_convert, "_RESIDENT", [fake])
+    names = ["a", "b", "hang", "c", "d"]
+    jobs = [Job(tmp_path / f"{n}.doc", tmp_path / f"{n}.docx") for n in names]
+    status, timed_out = office_convert._resident_batch("soffice", jobs, "docx", 1.0)
+    fake.stop()
+    assert not timed_out
+    assert [s is None for s in status] == [True, True, False, True, True]
+    assert "time limit" in str(status[2])
+    assert fake.starts == 2
