@@ -123,13 +123,14 @@ def _split_row(
         texts = [c.text for c in row]
     # Labels come first in every template row; once the first number is seen, a later
     # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
-    first_number = next(
-        (i for i, t in enumerate(texts) if flagged[i] or (t.strip() and parse_cell_number(t).ok)),
-        len(row),
-    )
     last_label = -1
-    for i, text in enumerate(texts[:first_number]):
-        if _is_label(text):
+    for i, text in enumerate(texts):
+        if flagged[i]:
+            break
+        kind = _cell_kind(text)
+        if kind == _NUMBER:
+            break
+        if kind == _LABEL:
             last_label = i
     labels: list[str] = []
     for text in texts[: last_label + 1]:
@@ -137,8 +138,8 @@ def _split_row(
             labels.append(text)
     kept = [
         i
-        for i, c in enumerate(row)
-        if i > last_label and not c.pad and not (c.origin is not None and c.origin[0] == r)
+        for i in range(last_label + 1, len(row))
+        if not (c := row[i]).pad and not (c.origin is not None and c.origin[0] == r)
     ]
     sources = [
         Source(block, table, page, *(row[i].origin or (r, i)), _raw(row[i]), flagged[i])
@@ -152,6 +153,17 @@ def _raw(cell: Cell) -> str:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+_OTHER, _LABEL, _NUMBER = 0, 1, 2
+
+
+@lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
+def _cell_kind(text: str) -> int:
+    """``_NUMBER`` (a non-blank number), ``_LABEL`` (``_is_label``) or ``_OTHER``."""
+    if text.strip() and parse_cell_number(text).ok:
+        return _NUMBER
+    return _LABEL if _is_label(text) else _OTHER
 
 
 @lru_cache(maxsize=16384)  # labels repeat in every report: classify each text once
