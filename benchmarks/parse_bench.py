@@ -202,7 +202,9 @@ def main() -> None:
         prof = cProfile.Profile()
         for _ in range(20):
             prof.runcall(parse_all, raws)
-        pstats.Stats(prof).sort_stats(os.environ.get("PSORT","tottime")).print_stats(int(os.environ.get("PN","30")))
+        pstats.Stats(prof).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(
+            int(os.environ.get("PN", "30"))
+        )
         return
     print(f"{'format':7} {'docs':>4} {'reports/s':>10} {'ms/report':>10}")
     html_per = None

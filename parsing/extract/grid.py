@@ -39,24 +39,26 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Table:
         for text, rowspan, colspan in row:
             while c in line:
                 c += 1
+            line[c] = Cell(text)
             if rowspan <= 1 and colspan <= 1:
-                line[c] = Cell(text)
                 c += 1
                 continue
             rs = max(1, min(rowspan, MAX_SPAN))
             cs = max(1, min(colspan, MAX_SPAN))
-            line[c] = Cell(text)
+            origin = (r, c)
             for dr in range(min(rs, n - r)):
                 target = grid[r + dr]
                 for dc in range(cs):
-                    if dr or dc:
-                        target.setdefault(c + dc, Cell(text, (r, c)))
+                    if (dr or dc) and c + dc not in target:  # an earlier span keeps its place
+                        target[c + dc] = Cell(text, origin)
             c += cs
         width = max(width, c)
     height = n
     while height and not grid[height - 1]:
         height -= 1
-    return Table([[line.get(c) or Cell("") for c in range(width)] for line in grid[:height]])
+    return Table(
+        [[line[c] if c in line else Cell("") for c in range(width)] for line in grid[:height]]
+    )
 
 
 def split_text_row(line: str) -> list[str] | None:

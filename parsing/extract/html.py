@@ -92,9 +92,14 @@ def _table(el: etree._Element) -> Table:
             if tag != "td" and tag != "th":
                 continue
             rs, cs = td.get("rowspan"), td.get("colspan")
+            if len(td) == 0:  # a leaf (most cells): ``_text`` inlined
+                text = td.text
+                text = "" if not text else text if text.isalnum() else collapse_ws(text)
+            else:
+                text = _cell_text(td)
             cells.append(
                 (
-                    _text(td) if len(td) == 0 else _cell_text(td),
+                    text,
                     1 if rs is None else _span_value(rs),
                     1 if cs is None else _span_value(cs),
                 )

@@ -74,7 +74,7 @@ def strip_table(table: Table, index: int, tally: TableTally) -> None:
                 continue
             text = cell.text
             tally.total_chars += len(text)
-            res = cell_result(text, tally)
+            res = None if text.isdecimal() else cell_result(text, tally)  # numbers: nothing to do
             if res is not None and (res.quarantine or res.removals or res.flag):
                 _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
                 if res.quarantine:
