@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -58,6 +58,9 @@ class Source(NamedTuple):
     col: int
     text: str
     ambiguous: bool = False
+
+
+_new_source = partial(tuple.__new__, Source)  # a Source from a full tuple (no argument parsing)
 
 
 @dataclass
@@ -136,20 +139,21 @@ def _split_row(
     for text in texts[: last_label + 1]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    kept = [
-        i
-        for i in range(last_label + 1, len(row))
-        if not (c := row[i]).pad and not (c.origin is not None and c.origin[0] == r)
-    ]
-    sources = [
-        Source(block, table, page, *(row[i].origin or (r, i)), _raw(row[i]), flagged[i])
-        for i in kept
-    ]
-    return _Row(labels, [texts[i] for i in kept], sources)
-
-
-def _raw(cell: Cell) -> str:
-    return cell.raw if cell.raw is not None else cell.text
+    values: list[str] = []
+    sources: list[Source] = []
+    for i in range(last_label + 1, len(row)):
+        cell = row[i]
+        if cell.pad:
+            continue
+        origin = cell.origin
+        if origin is None:
+            origin = (r, i)
+        elif origin[0] == r:
+            continue  # a colspan copy in its own row: the number counts once
+        raw = cell.raw if cell.raw is not None else cell.text
+        values.append(texts[i])
+        sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flagged[i])))
+    return _Row(labels, values, sources)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
