@@ -271,13 +271,20 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        counts = [_as_count(n, f"applications:{code}:{i}", out) for i, n in enumerate(cells)]
+        counts = [
+            n.as_int
+            if n.ok and n.value is not None and n.value == int(n.value)
+            # (a bad or empty cell: ``_as_count`` records it; the label is built only then)
+            else _as_count(n, f"applications:{code}:{i}", out)
+            for i, n in enumerate(cells)
+        ]
         counts += [None] * (7 - len(counts))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
         srcs = (srcs[:7] + [None] * 7)[:7]
         for col, src in zip(APPLICANT_COLUMNS, srcs, strict=True):
-            out.note(src, f"表三 row {code} column {col}")
+            if src is not None and src.ambiguous:  # (the label is built only when needed)
+                out.note(src, f"表三 row {code} column {col}")
         first = next((x for x in srcs if x is not None), None)
         seen[code] = ApplicationRow(
             row_code=code,
@@ -296,7 +303,12 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
 
 
 def _known_elsewhere(labels: list[str]) -> bool:
-    last = labels[-1]
+    return _known_label(labels[-1])
+
+
+@lru_cache(maxsize=16384)  # template labels repeat in every report
+def _known_label(last: str) -> bool:
+    """A label of table 二 or 四 (or a column header): not an unmatched table 三 row."""
     return bool(
         disclosure_item(last) or proceeding_of(last) or metric_of(last) or "信息内容" in last
     )
@@ -371,7 +383,8 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
                 continue
             n = it.values[i] if i < len(it.values) else CellNumber(None)
             src = it.sources[i] if i < len(it.sources) else None
-            out.note(src, f"表二 {it.item} column {metric}")
+            if src is not None and src.ambiguous:
+                out.note(src, f"表二 {it.item} column {metric}")
             if not n.ok:
                 out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
             unit = n.unit if n.ok else None
@@ -415,7 +428,12 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
             continue
         if not row.labels or all(proceeding_of(x) or "复议" in x for x in row.labels):
             nums = _nums(row.values[:15])  # by position: a bad cell is recorded, never skipped
-            vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums)]
+            vals = [
+                n.as_int
+                if n.ok and n.value is not None and n.value == int(n.value)
+                else _as_count(n, f"review_litigation:{i}", out)
+                for i, n in enumerate(nums)
+            ]
             if all(v is None for v in vals):
                 out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
@@ -444,7 +462,8 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
 def _review(
     out: TableReadout, proc: str, outcome: str, value: int | None, src: Source | None
 ) -> ReviewLitigation:
-    out.note(src, f"表四 {proc} column {outcome}")
+    if src is not None and src.ambiguous:
+        out.note(src, f"表四 {proc} column {outcome}")
     return ReviewLitigation(
         proceeding=proc,
         outcome=outcome,
