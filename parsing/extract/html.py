@@ -131,8 +131,8 @@ class _Walker:
             self.lines = []
 
     def walk(self, el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP_TAGS or not tag:
+        tag = el.tag
+        if not isinstance(tag, str) or not tag or tag in _SKIP_TAGS:
             if el.tail:
                 self.buf.append(el.tail)
             return
@@ -176,8 +176,10 @@ class _Walker:
 
 def _div_row(el: etree._Element) -> list[str] | None:
     """Cells of a ``<div class=row><span>…</span>…`` grid row, or None."""
+    if len(el) < 3 or (el.text and el.text.strip()):  # cheap tests first (no child proxies)
+        return None
     kids = [k for k in el if isinstance(k.tag, str)]
-    if len(kids) < 3 or (el.text and el.text.strip()):
+    if len(kids) < 3:
         return None
     if any(k.tag not in ("span", "div", "em", "i", "b", "strong", "font", "label") for k in kids):
         return None

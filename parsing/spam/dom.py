@@ -42,7 +42,8 @@ _JS_SIGNALS = {
     "spider_cloaking": re.compile(r"baiduspider|sogou web spider"),
 }
 _CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
-_STYLES = etree.XPath(".//@style", smart_strings=False)
+_STYLES = etree.XPath("descendant::*/@style", smart_strings=False)
+_ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
 _CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
 _MAX_SOFT_TEXT = 200
@@ -204,8 +205,8 @@ class _Cleaner:
         rules = self.rule_keys
         found = _STYLES(start)
         styles = found if isinstance(found, list) else []
-        suspicious = {str(s) for s in styles if style_may_hide(str(s))}
-        if not rules and not suspicious and start.find(".//*[@hidden]") is None:
+        suspicious = {s for s in set(map(str, styles)) if style_may_hide(s)}  # distinct ones
+        if not rules and not suspicious and not _ANY_HIDDEN(start):
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
         out: list[etree._Element] = []
         for el in start.iterdescendants():
