@@ -9,6 +9,7 @@ from parsing.normalize import collapse_ws
 from parsing.numbers import is_numberish
 
 MAX_SPAN = 60
+_SEPARATORS = ("|", " ", "\t", "\u00a0", "\u3000")  # what can split a line into cells
 _SPLIT_WIDE = re.compile(r"\t|[ \u00a0\u3000]{2,}|\u3000")
 
 
@@ -68,6 +69,8 @@ def split_text_row(line: str) -> list[str] | None:
     separated by tabs or runs of spaces when at least two cells are numbers.
     """
     stripped = line.strip()
+    if not any(sep in stripped for sep in _SEPARATORS):
+        return None  # one token, no cell boundary: a line of prose
     if stripped.count("|") >= 1 and not stripped.startswith("http"):
         cells = [c.strip() for c in stripped.split("|")]
         if stripped.startswith("|"):

@@ -292,7 +292,8 @@ def parse_tree(text: str) -> etree._Element:
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
     """
-    cleaned = _NOT_XML.sub("", text)  # lxml refuses to set text holding them (fuzz finding)
+    # lxml refuses to set text holding them (fuzz finding); most pages have none: no copy
+    cleaned = _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
     if not cleaned.strip():
         cleaned = _EMPTY
     try:
