@@ -67,6 +67,8 @@ def _text(el: etree._Element) -> str:
 def _offsite(href: str | None) -> bool:
     if not href:
         return False
+    if "//" not in href and not any(c in href for c in "\t\r\n"):  # urlsplit drops those
+        return False  # no authority part: a relative link has no host
     try:
         host = (urlsplit(href.strip()).hostname or "").lower()
     except ValueError:  # 'http://[oops/': not a URL anyone can follow (fuzz finding)
