@@ -227,22 +227,27 @@ _CONTAINER_TESTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _is_container(tag: str, cls: str, id_: str | None, test: tuple[str, str]) -> bool:
-    kind, value = test
-    if kind == "tag":
-        return tag == value
-    if tag != "div":
-        return False
-    return value in cls if kind == "class" else id_ == value
+_CLASS_TESTS = tuple((k, v) for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "class")
+_ID_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "id"}
+_TAG_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "tag"}
 
 
 def _container(root: etree._Element) -> etree._Element:
     found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
     for el in root.iter("div", "article"):
-        tag, cls, id_ = str(el.tag), el.get("class") or "", el.get("id")
-        for k, test in enumerate(_CONTAINER_TESTS):
-            if _is_container(tag, cls, id_, test):
-                found[k].append(el)
+        tag = el.tag
+        if tag == "div":  # class and id tests apply to <div> only
+            cls = el.get("class")
+            if cls:
+                for k, value in _CLASS_TESTS:
+                    if value in cls:
+                        found[k].append(el)
+            k_id = _ID_TESTS.get(el.get("id") or "")
+            if k_id is not None:
+                found[k_id].append(el)
+        k_tag = _TAG_TESTS.get(str(tag))
+        if k_tag is not None:
+            found[k_tag].append(el)
     for candidates in found:
         best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
