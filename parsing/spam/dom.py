@@ -241,11 +241,19 @@ class _Cleaner:
         for el in self.candidates(start):
             if removed and not _attached(el, self.root):
                 continue  # inside a subtree dropped earlier
-            reason = self.hidden_reason(el, partial(self.background, el, start, bg))
-            if reason is not None and self.handle_hidden(el, reason, _in_cell(el, start)):
-                removed = True
-                continue
-            if el.tag == "a" and _offsite(el.get("href")):
+            tag = el.tag
+            plain_link = (
+                tag == "a"
+                and not el.get("style")
+                and el.get("hidden") is None
+                and id(el) not in self.rule_keys
+            )  # nothing can hide it (``hidden_reason`` is None): skip the test
+            if not plain_link:
+                reason = self.hidden_reason(el, partial(self.background, el, start, bg))
+                if reason is not None and self.handle_hidden(el, reason, _in_cell(el, start)):
+                    removed = True
+                    continue
+            if tag == "a" and _offsite(el.get("href")):
                 text = _text(el)
                 if _splits_number(el) and _in_cell(el, start):
                     continue  # dropping it would join two numbers: the cell pass decides
