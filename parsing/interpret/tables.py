@@ -101,6 +101,7 @@ class _Row:
     labels: list[str]
     values: list[str]
     sources: list[Source] = field(default_factory=list)
+    filled: int = 0  # how many of ``values`` are not blank (counted once, read by each table)
 
 
 def _split_row(
@@ -153,7 +154,7 @@ def _split_row(
         raw = cell.raw if cell.raw is not None else cell.text
         values.append(texts[i])
         sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flagged[i])))
-    return _Row(labels, values, sources)
+    return _Row(labels, values, sources, sum(1 for v in values if v.strip()))
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -248,7 +249,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         if not row.labels:
             continue
         code, group = application_code(row.labels, group)
-        filled = [v for v in row.values if v.strip()]
+        filled = row.filled
         if code is None and filled and not _known_elsewhere(row.labels):
             out.unmatched.append(row.labels[-1])
         if code is None or len(row.values) < 3:
@@ -339,7 +340,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
     found: list[_ItemRow] = []
     hints: set[str] = set()
     for row in rows:
-        filled = [v for v in row.values if v.strip()]
+        filled = row.filled
         if row.labels and not filled:
             metrics = [metric_of(x) for x in row.labels[1:]]
             if any(metrics):
@@ -420,7 +421,7 @@ def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
 def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
-        filled = sum(1 for v in row.values if v.strip())
+        filled = row.filled
         header_seen = header_seen or any("复议" in x for x in row.labels)
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
