@@ -27,6 +27,7 @@ _BLOCK_TAGS = frozenset(
         *("fieldset", "address", "figure", "figcaption", "main", "aside", "nav"),
     }
 )
+_BLOCKISH = _BLOCK_TAGS | {"td", "th"}  # a line break before and after
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "select", "button"})
 _HEADINGS = (
     "//meta[@name='ArticleTitle']/@content",
@@ -121,8 +122,9 @@ class _Walker:
         text = "".join(self.buf)
         self.buf = []
         for line in text.split("\n"):
-            if line.strip():
-                self.lines.append(line.strip())
+            line = line.strip()
+            if line:
+                self.lines.append(line)
 
     def flush_lines(self) -> None:
         self.flush()
@@ -133,45 +135,49 @@ class _Walker:
     def walk(self, el: etree._Element) -> None:
         tag = el.tag
         if not isinstance(tag, str) or not tag or tag in _SKIP_TAGS:
-            if el.tail:
-                self.buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
         if tag == "table":
             if el.find(".//table") is not None:  # layout table: read its cells as content
-                self._children(el)
+                for child in el:
+                    self.walk(child)
             else:
                 self.flush_lines()
                 table = _table(el)
                 if table.rows:
                     self.blocks.append(table)
-            if el.tail:
-                self.buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
         if tag == "br":
             self.buf.append("\n")
-            if el.tail:
-                self.buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
-        block = tag in _BLOCK_TAGS or tag in ("td", "th")
+        block = tag in _BLOCKISH
         if block:
             self.buf.append("\n")
             row = _div_row(el)
             if row is not None:
                 self.buf.append(" | ".join(row) + "\n")
-                if el.tail:
-                    self.buf.append(el.tail)
+                tail = el.tail
+                if tail:
+                    self.buf.append(tail)
                 return
-        if el.text:
-            self.buf.append(el.text)
-        self._children(el)
-        if block:
-            self.buf.append("\n")
-        if el.tail:
-            self.buf.append(el.tail)
-
-    def _children(self, el: etree._Element) -> None:
+        text = el.text
+        if text:
+            self.buf.append(text)
         for child in el:
             self.walk(child)
+        if block:
+            self.buf.append("\n")
+        tail = el.tail
+        if tail:
+            self.buf.append(tail)
 
 
 def _div_row(el: etree._Element) -> list[str] | None:
