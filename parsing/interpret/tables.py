@@ -116,6 +116,7 @@ def _split_row(
     copies made by a colspan in the same row are dropped so a number counts once.
     """
     block, table, page = where
+    flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
@@ -123,13 +124,12 @@ def _split_row(
         ]
         texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
     else:
-        flagged = [False] * len(row)
         texts = [c.text for c in row]
     # Labels come first in every template row; once the first number is seen, a later
     # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
     last_label = -1
     for i, text in enumerate(texts):
-        if flagged[i]:
+        if flagged is not None and flagged[i]:
             break
         kind = _cell_kind(text)
         if kind == _NUMBER:
@@ -152,8 +152,10 @@ def _split_row(
         elif origin[0] == r:
             continue  # a colspan copy in its own row: the number counts once
         raw = cell.raw if cell.raw is not None else cell.text
-        values.append(texts[i])
-        sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flagged[i])))
+        text = texts[i]
+        values.append(text)
+        flag = flagged is not None and flagged[i]
+        sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flag)))
     return _Row(labels, values, sources, sum(1 for v in values if v.strip()))
 
 
