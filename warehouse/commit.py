@@ -48,6 +48,7 @@ class Transaction:
     written: dict[str, FileStat] = field(default_factory=dict)
     index_written: dict[str, FileStat] = field(default_factory=dict)
     index_deleted: list[str] = field(default_factory=list)
+    side: bool = False
 
     def _rel(self, path: str) -> str:
         root = self.store.root.rstrip("/")
@@ -65,6 +66,12 @@ class Transaction:
         del table, year
         body = sort_rows(rows).drop_columns([PARTITION_FIELD])
         self.written[self._rel(final)] = self.store.write_parquet(body, self._target(final))
+
+    def write_side(self, final: str, rows: pa.Table) -> None:
+        """Stage a file outside the partitioned tables (the ``publishers`` dimension), swapped
+        in with this commit; not listed in the manifest."""
+        self.store.write_parquet(rows, self._target(final))
+        self.side = True
 
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)

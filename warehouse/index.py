@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from parsing.publishers import identify
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
 from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
 from warehouse.versions import series
@@ -38,13 +39,22 @@ _REPORT_FIELDS = [
     "fetched_at",
     "spam_verdict",
     "is_current",
+    "region_code",
+    "site",
 ]
+DIM_KEY = "dim_key"
+"""The report's row in the ``publishers`` dimension: ``publisher_key``, else the key
+:func:`parsing.publishers.identify` gives (reports written before the key existed)."""
 INDEX_SCHEMA = pa.schema(
     [SCHEMAS["reports"].field(c) for c in _REPORT_FIELDS]
-    + [pa.field("stem", pa.string(), nullable=False), pa.field("row_hash", pa.binary(16))]
+    + [
+        pa.field("stem", pa.string(), nullable=False),
+        pa.field("row_hash", pa.binary(16)),
+        pa.field(DIM_KEY, pa.string()),
+    ]
 )
 REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
-GROUPING_COLUMNS = ("publisher_key",)
+GROUPING_COLUMNS = ("publisher_key", "region_code", "site", DIM_KEY)
 """Index columns added after the index existed: a year's index without one is rebuilt."""
 
 
@@ -160,8 +170,24 @@ def entries_from_reports(
     stems = pa.array([stem] * n, pa.string()) if isinstance(stem, str) else stem
     if hashes is None:
         hashes = pa.nulls(n, pa.binary(16))
-    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes]
+    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports)]
     return pa.Table.from_arrays(cols, schema=INDEX_SCHEMA)
+
+
+def dim_keys(reports: pa.Table) -> pa.Array:
+    """The ``publishers`` key of every row (needs ``publisher``, ``publisher_key``,
+    ``region_code``): the stored key, computed only for rows without one."""
+    keys = reports["publisher_key"].combine_chunks()
+    missing = pc.fill_null(pc.equal(keys, ""), True)
+    if not pc.any(missing).as_py():
+        return keys
+    names = reports["publisher"].to_pylist()
+    regions = reports["region_code"].to_pylist()
+    out = keys.to_pylist()
+    for i, gap in enumerate(missing.to_pylist()):
+        if gap:
+            out[i] = identify(names[i], regions[i]).publisher_key
+    return pa.array(out, pa.string())
 
 
 def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Table:

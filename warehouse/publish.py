@@ -10,8 +10,10 @@ Reports are keyed by ``report_id``. A publish
    table, possibly with 0 rows);
 4. rewrites only the old stems that held replaced reports (their rows removed), whose
    ``is_current`` flags changed, or whose ``cross_year.*`` issues changed;
-5. commits the data files, the index and the manifest in one journal (:mod:`warehouse.commit`);
-6. compacts a year whose leaves passed :data:`MAX_FILES` files (:mod:`warehouse.compact`).
+5. rebuilds the ``publishers`` rows of the publishers concerned (from the index);
+6. commits the data files, the index, the publishers file and the manifest in one journal
+   (:mod:`warehouse.commit`);
+7. compacts a year whose leaves passed :data:`MAX_FILES` files (:mod:`warehouse.compact`).
 
 Rows of a leaf are a pure function of the reports published into it, so re-running a backfill
 changes nothing (and writes nothing).
@@ -38,10 +40,16 @@ from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.compact import auto_compact
 from warehouse.cross_year import carry_over_issues, item_count_issues
-from warehouse.index import INDEX_SCHEMA, entries_from_reports, index_years, read_index
+from warehouse.index import (
+    DIM_KEY,
+    INDEX_SCHEMA,
+    entries_from_reports,
+    index_years,
+    read_index,
+)
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
-from warehouse.publishers import write_publishers
+from warehouse.publishers import stage_publishers
 from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
@@ -109,7 +117,7 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
-_STORED = ["report_id", PARTITION_FIELD, "publisher", "publisher_key", "stem", "row_hash"]
+_STORED = ["report_id", PARTITION_FIELD, "publisher", "publisher_key", "stem", "row_hash", DIM_KEY]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
@@ -408,10 +416,11 @@ def publish(
             job.write_new_stems()
             index = job.write_index(stored, entries)
             job.rewrite_old_stems(index)
+            keys = set(entries[DIM_KEY].to_pylist()) | set(stored[DIM_KEY].to_pylist())
+            stage_publishers(job.tx, index, {k for k in keys if k is not None})
             job.tx.commit()
             for year in sorted(batch.years):
                 compacted += auto_compact(store, year, index[year], run_id)
-            write_publishers(store.root, filesystem=store.fs)  # the publishers dimension
         else:
             rows = {t: 0 for t in TABLES}
         finished_at = time.time()

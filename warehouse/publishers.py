@@ -8,7 +8,8 @@ sites the publisher appears on. Reports written before ``publisher_key`` existed
 computed here from ``publisher`` and ``region_code``.
 
 Stored as one Parquet file ``<root>/publishers/part-0.parquet`` (no partitions, nothing else in
-the directory), replaced atomically.
+the directory), replaced atomically in the publish's commit. A publish rebuilds only the rows of
+the publishers it concerns, from the report index (:func:`stage_publishers`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from parsing.publishers import identify
+from warehouse.commit import Transaction
+from warehouse.index import DIM_KEY, index_path, index_years
 from warehouse.read import read_table
-from warehouse.storage import open_store
+from warehouse.storage import Store, open_store
 
 TABLE = "publishers"
 FILE = "part-0.parquet"
@@ -109,6 +113,68 @@ def build(reports: pa.Table) -> pa.Table:
         for f in SCHEMA:
             rows[f.name].append(values[f.name])
     return pa.table(rows, schema=SCHEMA)
+
+
+_INDEX_COLUMNS = ["report_id", "publisher", DIM_KEY, "region_code", "site"]
+
+
+def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | None) -> pa.Table:
+    """Index rows (``_COLUMNS``, the dimension key as ``publisher_key``) of the publishers
+    ``keys`` (all when None), in the reports table's order (year, then report_id): the years in
+    ``updated`` from memory, the others from their index files (a few columns)."""
+    parts = []
+    for year in sorted(set(index_years(store)) | set(updated)):
+        if year in updated:
+            rows = updated[year].select(_INDEX_COLUMNS)
+        else:
+            rows = pq.read_table(
+                index_path(store, year), columns=_INDEX_COLUMNS, filesystem=store.fs
+            )
+        if keys is not None:
+            rows = rows.filter(pc.is_in(rows[DIM_KEY], value_set=keys))
+        if rows.num_rows == 0:
+            continue
+        rows = rows.take(pc.sort_indices(rows, sort_keys=[("report_id", "ascending")]))
+        parts.append(
+            pa.table(
+                {
+                    "publisher": rows["publisher"],
+                    "publisher_key": rows[DIM_KEY],
+                    "region_code": rows["region_code"],
+                    "site": rows["site"],
+                    "year": pa.array([year] * rows.num_rows, pa.int16()),
+                }
+            )
+        )
+    if not parts:
+        return pa.table({c: pa.array([], pa.string()) for c in _COLUMNS[:-1]}).append_column(
+            "year", pa.array([], pa.int16())
+        )
+    return pa.concat_tables(parts)
+
+
+def stage_publishers(tx: Transaction, updated: dict[int, pa.Table], keys: set[str]) -> int:
+    """Stage the publishers dimension in ``tx``: the rows of the publishers ``keys`` rebuilt
+    from the report index (``updated``: the index of the years this commit rewrites), the other
+    rows kept from the current file (rebuilt whole when there is none); returns its rows.
+
+    Work follows the publishers concerned (one scan of a few index columns), not the
+    reports table."""
+    store = tx.store
+    final = f"{store.path(TABLE)}/{FILE}"
+    old = None
+    if store.fs.get_file_info(final).type == pafs.FileType.File:
+        old = pq.read_table(final, filesystem=store.fs, schema=SCHEMA)
+    if old is None:
+        table = build(_index_rows(store, updated, None))
+    else:
+        wanted = pa.array(sorted(keys), pa.string())
+        fresh = build(_index_rows(store, updated, wanted))
+        kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=wanted)))
+        table = pa.concat_tables([kept, fresh])
+        table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
+    tx.write_side(final, table)
+    return int(table.num_rows)
 
 
 def write_publishers(
