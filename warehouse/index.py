@@ -88,12 +88,13 @@ def outdated(store: Store, year: int) -> bool:
 
 def _conform(part: pa.Table, schema: pa.Schema) -> pa.Table:
     """``part`` with ``schema``'s columns; a column an older index lacks comes back null."""
-    for name in schema.names:
-        if name not in part.column_names:
-            part = part.append_column(
-                schema.field(name), pa.nulls(part.num_rows, schema.field(name).type)
-            )
-    return part.select(schema.names).cast(schema)
+    missing = [n for n in schema.names if n not in part.column_names]
+    for name in missing:
+        part = part.append_column(name, pa.nulls(part.num_rows, schema.field(name).type))
+    target = pa.schema(
+        [f.with_nullable(True) if f.name in missing else f for f in schema], schema.metadata
+    )
+    return part.select(schema.names).cast(target)
 
 
 def read_index(
@@ -127,6 +128,12 @@ def read_index(
         cols = None if needed is None else [c for c in needed if c in present]
         if ids is None and publishers is None:
             parts.append(pf.read(columns=cols))
+            continue
+        if publishers is None:  # by id: the id column first, the others only on a hit
+            assert ids is not None
+            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=ids)
+            if pc.any(hit).as_py():
+                parts.append(pf.read(columns=cols).filter(hit))
             continue
         for batch in pf.iter_batches(batch_size=65_536, columns=cols):
             mask = None

@@ -50,7 +50,7 @@ from warehouse.index import (
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
 from warehouse.publishers import stage_publishers
-from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
+from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, gc_paused, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
 from warehouse.versions import mark_current, series
@@ -390,8 +390,9 @@ def publish(
     store = open_store(root, filesystem)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     compacted: list[str] = []
-    # the lookup of stored hashes and the commit must see the same warehouse: both locked
-    with file_lock(store, WRITE_LOCK, exclusive=True):
+    # the lookup of stored hashes and the commit must see the same warehouse: both locked;
+    # the cyclic GC paused (it rescans every live report object at each collection)
+    with file_lock(store, WRITE_LOCK, exclusive=True), gc_paused():
         locked_at = time.time()
         recovered = journal.recover(store) if store.is_local else 0
         upgrade(store)

@@ -192,17 +192,21 @@ class Store:
         if SORT_KEY in table.column_names:
             index = table.schema.get_field_index(SORT_KEY)
             kwargs["sorting_columns"] = [pq.SortingColumn(index)]
+        sink = pa.BufferOutputStream()  # encoded once in memory: size and sha256 without a re-read
+        pq.write_table(table, sink, **kwargs)
+        body = sink.getvalue()
         if self.is_local:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, **kwargs)
+                fh.write(body)
                 fh.flush()
                 os.fsync(fh.fileno())
             Path(path).chmod(FILE_MODE)
         else:
             with self.fs.open_output_stream(path) as out:
-                pq.write_table(table, out, **kwargs)
-        return FileStat(rows=table.num_rows, bytes=self.size(path), sha256=self.sha256(path))
+                out.write(body)
+        digest = hashlib.sha256(memoryview(body)).hexdigest()
+        return FileStat(rows=table.num_rows, bytes=body.size, sha256=digest)
 
     def write_bytes(self, path: str, data: bytes, *, atomic: bool = True) -> None:
         """Write a small file (JSON side files); ``atomic`` stages it and renames it on."""
