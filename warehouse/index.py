@@ -20,7 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from parsing.models import APPLICANT_COLUMNS
 from parsing.publishers import identify
+from parsing.validate import ITEM_COUNT_ARTICLES
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
 from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
 from warehouse.versions import series
@@ -45,6 +47,22 @@ _REPORT_FIELDS = [
 DIM_KEY = "dim_key"
 """The report's row in the ``publishers`` dimension: ``publisher_key``, else the key
 :func:`parsing.publishers.identify` gives (reports written before the key existed)."""
+XY_APPLICATIONS = "xy_applications"
+XY_ACTIVE = "xy_active"
+_XY_FIELDS = {
+    XY_APPLICATIONS: ("applications", ["row_code", *APPLICANT_COLUMNS]),
+    XY_ACTIVE: ("active_disclosure", ["article", "item", "metric", "value"]),
+}
+"""The cross-year checks' inputs kept in the index, so a publish pairs a report with the year
+before without reading that year's data files: rows 2 and 4 of table 三 and the 20.5/20.6/20.8
+``prev_count``/``change`` values of table 二 (:mod:`warehouse.cross_year`)."""
+
+
+def _xy_type(column: str) -> pa.DataType:
+    table, fields = _XY_FIELDS[column]
+    return pa.list_(pa.struct([SCHEMAS[table].field(f).with_nullable(True) for f in fields]))
+
+
 INDEX_SCHEMA = pa.schema(
     [SCHEMAS["reports"].field(c) for c in _REPORT_FIELDS]
     + [
@@ -52,9 +70,10 @@ INDEX_SCHEMA = pa.schema(
         pa.field("row_hash", pa.binary(16)),
         pa.field(DIM_KEY, pa.string()),
     ]
+    + [pa.field(c, _xy_type(c)) for c in _XY_FIELDS]
 )
 REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
-GROUPING_COLUMNS = ("publisher_key", "region_code", "site", DIM_KEY)
+GROUPING_COLUMNS = ("publisher_key", "region_code", "site", DIM_KEY, XY_APPLICATIONS, XY_ACTIVE)
 """Index columns added after the index existed: a year's index without one is rebuilt."""
 
 
@@ -170,15 +189,78 @@ def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
 
 
 def entries_from_reports(
-    reports: pa.Table, stem: str | pa.Array, hashes: pa.Array | None = None
+    reports: pa.Table,
+    stem: str | pa.Array,
+    hashes: pa.Array | None = None,
+    children: dict[str, pa.Table] | None = None,
 ) -> pa.Table:
-    """Index rows for ``reports`` (rows of the reports table) stored under ``stem``."""
+    """Index rows for ``reports`` (rows of the reports table) stored under ``stem``;
+    ``children`` (``applications`` and ``active_disclosure`` rows of these reports) give the
+    cross-year inputs (null without)."""
     n = reports.num_rows
     stems = pa.array([stem] * n, pa.string()) if isinstance(stem, str) else stem
     if hashes is None:
         hashes = pa.nulls(n, pa.binary(16))
-    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports)]
+    xy = [
+        pa.nulls(n, _xy_type(c))
+        if children is None
+        else _nest(reports["report_id"], _xy_source(c, children[_XY_FIELDS[c][0]]), c)
+        for c in _XY_FIELDS
+    ]
+    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports), *xy]
     return pa.Table.from_arrays(cols, schema=INDEX_SCHEMA)
+
+
+def _xy_source(column: str, rows: pa.Table) -> pa.Table:
+    """The rows of a child table that the cross-year checks read."""
+    if column == XY_APPLICATIONS:
+        mask = pc.is_in(rows["row_code"], value_set=pa.array(["2", "4"]))
+    else:
+        mask = pc.and_(
+            pc.is_in(rows["article"], value_set=pa.array(list(ITEM_COUNT_ARTICLES))),
+            pc.is_in(rows["metric"], value_set=pa.array(["prev_count", "change"])),
+        )
+    return rows.filter(mask)
+
+
+def cross_year_source(table: str, rows: pa.Table) -> pa.Table | None:
+    """The rows of ``table`` that the index keeps for the cross-year checks (None: none)."""
+    for column, (name, _) in _XY_FIELDS.items():
+        if name == table:
+            return _xy_source(column, rows)
+    return None
+
+
+def _nest(ids: pa.ChunkedArray | pa.Array, rows: pa.Table, column: str) -> pa.Array:
+    """``rows`` (with ``report_id``) as one list per id of ``ids``, in their order."""
+    at: dict[str, list[int]] = {}
+    for i, rid in enumerate(rows["report_id"].to_pylist()):
+        at.setdefault(rid, []).append(i)
+    order: list[int] = []
+    offsets = [0]
+    for rid in ids.to_pylist():
+        order += at.get(rid, [])
+        offsets.append(len(order))
+    kind = _xy_type(column).value_type
+    take = pa.array(order, pa.int64())
+    values = pa.StructArray.from_arrays(
+        [rows[f.name].combine_chunks().take(take).cast(f.type) for f in kind], fields=list(kind)
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def cross_year_rows(entries: pa.Table, column: str) -> pa.Table:
+    """The cross-year input rows kept in index rows ``entries`` (``report_id`` plus the
+    fields of ``column``), as a flat table."""
+    lists = entries[column].combine_chunks()
+    flat = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists)
+    ids = entries["report_id"].combine_chunks().take(parents)
+    kind = _xy_type(column).value_type
+    return pa.Table.from_arrays(
+        [ids, *(flat.field(i) for i in range(kind.num_fields))],
+        names=["report_id", *(f.name for f in kind)],
+    )
 
 
 def dim_keys(reports: pa.Table) -> pa.Array:
@@ -203,7 +285,12 @@ def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Tab
     parts = []
     for path in store.data_files("reports", year):
         data = store.read_partition("reports", year, REPORT_COLUMNS, files=[path])
-        parts.append(entries_from_reports(data, stem_of(path)))
+        children = {}
+        for column, (table, fields) in _XY_FIELDS.items():
+            part = store.part_path(table, year, stem_of(path))
+            rows = store.read_partition(table, year, ["report_id", *fields], files=[part])
+            children[table] = _xy_source(column, rows)
+        parts.append(entries_from_reports(data, stem_of(path), children=children))
     rows = pa.concat_tables(parts) if parts else INDEX_SCHEMA.empty_table()
     if old is not None and old.num_rows and rows.num_rows:
         known = dict(zip(old["report_id"].to_pylist(), old["row_hash"].to_pylist(), strict=True))

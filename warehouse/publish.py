@@ -35,7 +35,6 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from parsing.models import Report
-from parsing.validate import ITEM_COUNT_ARTICLES
 from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.compact import auto_compact
@@ -43,6 +42,9 @@ from warehouse.cross_year import carry_over_issues, item_count_issues
 from warehouse.index import (
     DIM_KEY,
     INDEX_SCHEMA,
+    XY_ACTIVE,
+    XY_APPLICATIONS,
+    cross_year_rows,
     entries_from_reports,
     index_years,
     read_index,
@@ -57,10 +59,6 @@ from warehouse.versions import mark_current, series
 
 log = logging.getLogger(__name__)
 
-_ACTIVE_COLUMNS = ["report_id", PARTITION_FIELD, "article", "item", "metric", "value"]
-_APP_COLUMNS = ["report_id", PARTITION_FIELD, "row_code"] + [
-    f.name for f in SCHEMAS["applications"]
-][4:]
 _ISSUE_KEY = ["report_id", "rule", "severity", "message", "expected", "actual"]
 
 __all__ = ["PublishResult", "partitioned_tables", "publish", "sort_rows"]
@@ -240,20 +238,10 @@ class _Publisher:
         if old.num_rows == 0 and not self._has_neighbours(new_entries):
             return  # no publisher has two years: nothing to pair
         ctx = pa.concat_tables([old, new_entries])
-        codes = {"row_code": pa.array(["2", "4"])}
-        active_match = {
-            "article": pa.array(list(ITEM_COUNT_ARTICLES)),
-            "metric": pa.array(["prev_count", "change"]),
-        }
-        new_apps = batch.tables["applications"].select(_APP_COLUMNS)
-        new_apps = new_apps.filter(pc.is_in(new_apps["row_code"], value_set=codes["row_code"]))
-        apps = pa.concat_tables(
-            [self._stored_rows("applications", old, _APP_COLUMNS, codes), new_apps]
-        )
-        new_active = batch.tables["active_disclosure"].select(_ACTIVE_COLUMNS)
-        active = pa.concat_tables(
-            [self._stored_rows("active_disclosure", old, _ACTIVE_COLUMNS, active_match), new_active]
-        )
+        # rows 2/4 and the item counts of every report concerned, from the index (no data file
+        # of another year is read)
+        apps = cross_year_rows(ctx, XY_APPLICATIONS)
+        active = cross_year_rows(ctx, XY_ACTIVE)
         issues = issues_table(
             carry_over_issues(ctx, apps, publishers, years)
             + item_count_issues(ctx, active, publishers, years)
@@ -408,7 +396,9 @@ def publish(
                 [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
                 pa.binary(16),
             )
-            entries = entries_from_reports(batch.tables["reports"], run_id, hashes)
+            entries = entries_from_reports(
+                batch.tables["reports"], run_id, hashes, children=batch.tables
+            )
             rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
             job.plan_removals(stored)
             job.read_neighbours(stored)
