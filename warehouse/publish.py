@@ -115,7 +115,16 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
-_STORED = ["report_id", PARTITION_FIELD, "publisher", "publisher_key", "stem", "row_hash", DIM_KEY]
+_STORED = [
+    "report_id",
+    PARTITION_FIELD,
+    "publisher",
+    "publisher_key",
+    "stem",
+    "row_hash",
+    DIM_KEY,
+    "region_code",
+]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
@@ -408,7 +417,9 @@ def publish(
             index = job.write_index(stored, entries)
             job.rewrite_old_stems(index)
             keys = set(entries[DIM_KEY].to_pylist()) | set(stored[DIM_KEY].to_pylist())
-            stage_publishers(job.tx, index, {k for k in keys if k is not None})
+            new_ids = set(entries["report_id"].to_pylist())
+            keys.discard(None)
+            stage_publishers(job.tx, index, keys, new_ids, stored)
             job.tx.commit()
             for year in sorted(batch.years):
                 compacted += auto_compact(store, year, index[year], run_id)

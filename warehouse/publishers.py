@@ -67,9 +67,44 @@ class _Acc:
     reports: int = 0
 
 
-def build(reports: pa.Table) -> pa.Table:
+_IDENTITY = [
+    "region_code",
+    "region_code_source",
+    "province_code",
+    "province_name",
+    "prefecture_code",
+    "prefecture_name",
+    "county_code",
+    "county_name",
+    "level",
+    "parent",
+]
+"""The columns :func:`parsing.publishers.identify` decides (from the latest wording and the
+first region seen)."""
+Known = dict[str, tuple[str, str | None, dict[str, object]]]
+"""publisher key → (wording, region) identified before, and the identity columns it gave."""
+
+
+def _identity(name: str, region: str | None) -> dict[str, object]:
+    who = identify(name, region)
+    return {
+        "region_code": who.region_code or region,
+        "region_code_source": who.region_source or ("site" if region else None),
+        "province_code": who.province.code if who.province else None,
+        "province_name": who.province.name if who.province else None,
+        "prefecture_code": who.prefecture.code if who.prefecture else None,
+        "prefecture_name": who.prefecture.name if who.prefecture else None,
+        "county_code": who.county.code if who.county else None,
+        "county_name": who.county.name if who.county else None,
+        "level": who.level,
+        "parent": who.parent,
+    }
+
+
+def build(reports: pa.Table, known: Known | None = None) -> pa.Table:
     """The publishers table from ``reports`` rows (needs ``publisher``, ``region_code``,
-    ``site``, ``year``; ``publisher_key`` where present)."""
+    ``site``, ``year``; ``publisher_key`` where present). ``known`` saves the identification
+    of a publisher whose latest wording and first region did not change."""
     cols = {c: reports[c].to_pylist() if c in reports.column_names else None for c in _COLUMNS}
     n = reports.num_rows
     keys = cols["publisher_key"] or [None] * n
@@ -90,21 +125,16 @@ def build(reports: pa.Table) -> pa.Table:
     for key in sorted(acc):
         a = acc[key]
         name = a.latest[1]
-        who = identify(name, a.region)
+        seen = (known or {}).get(key)
+        if seen is not None and seen[0] == name and seen[1] == a.region:
+            ident = seen[2]
+        else:
+            ident = _identity(name, a.region)
         values: dict[str, object] = {
             "publisher_key": key,
             "publisher": name,
             "names": sorted(a.names),
-            "region_code": who.region_code or a.region,
-            "region_code_source": who.region_source or ("site" if a.region else None),
-            "province_code": who.province.code if who.province else None,
-            "province_name": who.province.name if who.province else None,
-            "prefecture_code": who.prefecture.code if who.prefecture else None,
-            "prefecture_name": who.prefecture.name if who.prefecture else None,
-            "county_code": who.county.code if who.county else None,
-            "county_name": who.county.name if who.county else None,
-            "level": who.level,
-            "parent": who.parent,
+            **ident,
             "first_year": min(a.years),
             "last_year": max(a.years),
             "reports": a.reports,
@@ -113,6 +143,42 @@ def build(reports: pa.Table) -> pa.Table:
         for f in SCHEMA:
             rows[f.name].append(values[f.name])
     return pa.table(rows, schema=SCHEMA)
+
+
+def _known(old: pa.Table, rows: pa.Table, new_ids: set[str], removed: pa.Table) -> Known:
+    """The identification the current file holds for the publishers in ``rows``, with the
+    (wording, first region) it was made from: the region is recomputed from the rows stored
+    before this publish (``rows`` less ``new_ids``, plus the ``removed`` index rows)."""
+    first: dict[str, tuple[int, str, str]] = {}
+
+    def see(key: str, year: int, rid: str, region: str | None) -> None:
+        if region is not None and (key not in first or (year, rid) < first[key][:2]):
+            first[key] = (year, rid, region)
+
+    for rid, key, year, region in zip(
+        rows["report_id"].to_pylist(),
+        rows["publisher_key"].to_pylist(),
+        rows["year"].to_pylist(),
+        rows["region_code"].to_pylist(),
+        strict=True,
+    ):
+        if rid not in new_ids:
+            see(key, year, rid, region)
+    for rid, key, year, region in zip(
+        removed["report_id"].to_pylist(),
+        removed[DIM_KEY].to_pylist(),
+        removed["year"].to_pylist(),
+        removed["region_code"].to_pylist(),
+        strict=True,
+    ):
+        see(key, year, rid, region)
+    mine = old.filter(pc.is_in(old["publisher_key"], value_set=pc.unique(rows["publisher_key"])))
+    out: Known = {}
+    for row in mine.select(["publisher_key", "publisher", *_IDENTITY]).to_pylist():
+        key = str(row.pop("publisher_key"))
+        region = first[key][2] if key in first else None
+        out[key] = (str(row.pop("publisher")), region, row)
+    return out
 
 
 _INDEX_COLUMNS = ["report_id", "publisher", DIM_KEY, "region_code", "site"]
@@ -127,9 +193,8 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
         if year in updated:
             rows = updated[year].select(_INDEX_COLUMNS)
         else:
-            rows = pq.read_table(
-                index_path(store, year), columns=_INDEX_COLUMNS, filesystem=store.fs
-            )
+            path = index_path(store, year)  # ParquetFile: no dataset machinery
+            rows = pq.ParquetFile(path, filesystem=store.fs).read(columns=_INDEX_COLUMNS)
         if keys is not None:
             rows = rows.filter(pc.is_in(rows[DIM_KEY], value_set=keys))
         if rows.num_rows == 0:
@@ -138,6 +203,7 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
         parts.append(
             pa.table(
                 {
+                    "report_id": rows["report_id"],
                     "publisher": rows["publisher"],
                     "publisher_key": rows[DIM_KEY],
                     "region_code": rows["region_code"],
@@ -147,16 +213,23 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
             )
         )
     if not parts:
-        return pa.table({c: pa.array([], pa.string()) for c in _COLUMNS[:-1]}).append_column(
-            "year", pa.array([], pa.int16())
-        )
+        names = ["report_id", *_COLUMNS[:-1]]
+        empty = pa.table({c: pa.array([], pa.string()) for c in names})
+        return empty.append_column("year", pa.array([], pa.int16()))
     return pa.concat_tables(parts)
 
 
-def stage_publishers(tx: Transaction, updated: dict[int, pa.Table], keys: set[str]) -> int:
+def stage_publishers(
+    tx: Transaction,
+    updated: dict[int, pa.Table],
+    keys: set[str],
+    new_ids: set[str],
+    removed: pa.Table,
+) -> int:
     """Stage the publishers dimension in ``tx``: the rows of the publishers ``keys`` rebuilt
-    from the report index (``updated``: the index of the years this commit rewrites), the other
-    rows kept from the current file (rebuilt whole when there is none); returns its rows.
+    from the report index (``updated``: the index of the years this commit rewrites; ``new_ids``
+    the reports it adds, ``removed`` the index rows it replaces), the other rows kept from the
+    current file (rebuilt whole when there is none); returns its rows.
 
     Work follows the publishers concerned (one scan of a few index columns), not the
     reports table."""
@@ -164,12 +237,13 @@ def stage_publishers(tx: Transaction, updated: dict[int, pa.Table], keys: set[st
     final = f"{store.path(TABLE)}/{FILE}"
     old = None
     if store.fs.get_file_info(final).type == pafs.FileType.File:
-        old = pq.read_table(final, filesystem=store.fs, schema=SCHEMA)
+        old = pq.ParquetFile(final, filesystem=store.fs).read().cast(SCHEMA)
     if old is None:
         table = build(_index_rows(store, updated, None))
     else:
         wanted = pa.array(sorted(keys), pa.string())
-        fresh = build(_index_rows(store, updated, wanted))
+        rows = _index_rows(store, updated, wanted)
+        fresh = build(rows, _known(old, rows, new_ids, removed))
         kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=wanted)))
         table = pa.concat_tables([kept, fresh])
         table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
