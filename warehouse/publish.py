@@ -416,10 +416,7 @@ def publish(
             job.write_new_stems()
             index = job.write_index(stored, entries)
             job.rewrite_old_stems(index)
-            keys = set(entries[DIM_KEY].to_pylist()) | set(stored[DIM_KEY].to_pylist())
-            new_ids = set(entries["report_id"].to_pylist())
-            keys.discard(None)
-            stage_publishers(job.tx, index, keys, new_ids, stored)
+            stage_publishers(job.tx, index, entries, stored)
             job.tx.commit()
             for year in sorted(batch.years):
                 compacted += auto_compact(store, year, index[year], run_id)

@@ -219,34 +219,121 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
     return pa.concat_tables(parts)
 
 
-def stage_publishers(
-    tx: Transaction,
-    updated: dict[int, pa.Table],
-    keys: set[str],
-    new_ids: set[str],
-    removed: pa.Table,
-) -> int:
-    """Stage the publishers dimension in ``tx``: the rows of the publishers ``keys`` rebuilt
-    from the report index (``updated``: the index of the years this commit rewrites; ``new_ids``
-    the reports it adds, ``removed`` the index rows it replaces), the other rows kept from the
-    current file (rebuilt whole when there is none); returns its rows.
+def _first_regions(store: Store, keys: set[str]) -> dict[str, tuple[int, str, str]]:
+    """The first stored report with a region of each publisher ``keys``, as (year, report_id,
+    region): the index files on disk (this commit's are still staged) scanned from the oldest
+    year, a few columns, stopping once every publisher is found."""
+    found: dict[str, tuple[int, str, str]] = {}
+    pending = set(keys)
+    for year in index_years(store):
+        if not pending:
+            break
+        pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+        rows = pf.read(columns=["report_id", DIM_KEY, "region_code"])
+        mask = pc.and_(
+            pc.is_in(rows[DIM_KEY], value_set=pa.array(sorted(pending), pa.string())),
+            pc.fill_null(pc.not_equal(rows["region_code"], ""), False),
+        )
+        hit = rows.filter(mask)
+        for rid, key, region in zip(
+            hit["report_id"].to_pylist(),
+            hit[DIM_KEY].to_pylist(),
+            hit["region_code"].to_pylist(),
+            strict=True,
+        ):
+            if key not in found or rid < found[key][1]:
+                found[key] = (year, rid, region)
+        pending -= set(found)
+    return found
 
-    Work follows the publishers concerned (one scan of a few index columns), not the
-    reports table."""
+
+def _added(old: dict[str, dict[str, object]], new: pa.Table, store: Store) -> pa.Table:
+    """Rows of publishers that only gained reports (``new``: their new index rows): each
+    stored row merged with the new reports, exactly what :func:`build` gives over all of them;
+    identified again only when the latest wording or the first region changed."""
+    firsts = _first_regions(store, set(old))
+    by_key: dict[str, list[tuple[int, str, str, str | None, str]]] = {}
+    for rid, year, name, key, region, site in zip(
+        *(new[c].to_pylist() for c in ["report_id", "year", "publisher", DIM_KEY]),
+        new["region_code"].to_pylist(),
+        new["site"].to_pylist(),
+        strict=True,
+    ):
+        by_key.setdefault(key, []).append((int(year), rid, name, region, site))
+    out: dict[str, list[object]] = {f.name: [] for f in SCHEMA}
+    for key in sorted(by_key):
+        rows = sorted(by_key[key], key=lambda r: (r[0], r[1]))
+        was = old.get(key)
+        first = firsts.get(key)
+        before = first[2] if first else None
+        for year, rid, _, region, _ in rows:
+            if region and (first is None or (year, rid) < first[:2]):
+                first = (year, rid, region)
+        region = first[2] if first else None
+        latest = max((r[0], r[2]) for r in rows)
+        names = {r[2] for r in rows}
+        sites = {r[4] for r in rows}
+        years = {r[0] for r in rows}
+        count = len(rows)
+        if was is not None:
+            latest = max(latest, (int(str(was["last_year"])), str(was["publisher"])))
+            names |= set(was["names"])  # type: ignore[call-overload]
+            sites |= set(was["sites"])  # type: ignore[call-overload]
+            years |= {int(str(was["first_year"])), int(str(was["last_year"]))}
+            count += int(str(was["reports"]))
+        if was is not None and latest[1] == was["publisher"] and region == before:
+            ident = {c: was[c] for c in _IDENTITY}
+        else:
+            ident = _identity(latest[1], region)
+        values: dict[str, object] = {
+            "publisher_key": key,
+            "publisher": latest[1],
+            "names": sorted(names),
+            **ident,
+            "first_year": min(years),
+            "last_year": max(years),
+            "reports": count,
+            "sites": sorted(sites),
+        }
+        for f in SCHEMA:
+            out[f.name].append(values[f.name])
+    return pa.table(out, schema=SCHEMA)
+
+
+def stage_publishers(
+    tx: Transaction, updated: dict[int, pa.Table], entries: pa.Table, removed: pa.Table
+) -> int:
+    """Stage the publishers dimension in ``tx`` for a commit that adds the index rows
+    ``entries`` and replaces the stored index rows ``removed`` (``updated``: the index of the
+    years it rewrites); returns its rows.
+
+    A publisher that only gains reports has its stored row merged with them (no scan of its
+    history); one that loses a replaced report is rebuilt from the index rows of all its years;
+    the other rows are kept. Without a file yet, the whole dimension is built from the index.
+    Work follows the publishers concerned, not the reports table."""
     store = tx.store
     final = f"{store.path(TABLE)}/{FILE}"
-    old = None
-    if store.fs.get_file_info(final).type == pafs.FileType.File:
-        old = pq.ParquetFile(final, filesystem=store.fs).read().cast(SCHEMA)
-    if old is None:
-        table = build(_index_rows(store, updated, None))
-    else:
-        wanted = pa.array(sorted(keys), pa.string())
+    if store.fs.get_file_info(final).type != pafs.FileType.File:
+        tx.write_side(final, table := build(_index_rows(store, updated, None)))
+        return int(table.num_rows)
+    old = pq.ParquetFile(final, filesystem=store.fs).read().cast(SCHEMA)
+    lost = {k for k in removed[DIM_KEY].to_pylist() if k is not None}
+    gained = {k for k in entries[DIM_KEY].to_pylist() if k is not None} - lost
+    parts = []
+    if lost:
+        wanted = pa.array(sorted(lost), pa.string())
         rows = _index_rows(store, updated, wanted)
-        fresh = build(rows, _known(old, rows, new_ids, removed))
-        kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=wanted)))
-        table = pa.concat_tables([kept, fresh])
-        table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
+        new_ids = set(entries["report_id"].to_pylist())
+        parts.append(build(rows, _known(old, rows, new_ids, removed)))
+    if gained:
+        mine = pc.is_in(entries[DIM_KEY], value_set=pa.array(sorted(gained), pa.string()))
+        stored = old.filter(pc.is_in(old["publisher_key"], value_set=pa.array(sorted(gained))))
+        was = {str(r["publisher_key"]): r for r in stored.to_pylist()}
+        parts.append(_added(was, entries.filter(mine), store))
+    touched = pa.array(sorted(lost | gained), pa.string())
+    kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=touched)))
+    table = pa.concat_tables([kept, *parts])
+    table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
     tx.write_side(final, table)
     return int(table.num_rows)
 
