@@ -316,7 +316,7 @@ def stage_publishers(
     if store.fs.get_file_info(final).type != pafs.FileType.File:
         tx.write_side(final, table := build(_index_rows(store, updated, None)))
         return int(table.num_rows)
-    old = pq.ParquetFile(final, filesystem=store.fs).read().cast(SCHEMA)
+    old = pq.ParquetFile(final, filesystem=store.fs).read(use_threads=False).cast(SCHEMA)
     lost = {k for k in removed[DIM_KEY].to_pylist() if k is not None}
     gained = {k for k in entries[DIM_KEY].to_pylist() if k is not None} - lost
     parts = []
