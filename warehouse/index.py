@@ -170,8 +170,11 @@ def read_index(
     return pa.concat_tables([_conform(p, schema) for p in parts])
 
 
-def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
-    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path``."""
+def write_index(
+    store: Store, year: int, rows: pa.Table, path: str, *, sync: bool = True
+) -> FileStat:
+    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path`` (``sync=False``:
+    the caller fsyncs it)."""
     store.makedirs(path.rpartition("/")[0])
     data = sort_rows(rows.cast(INDEX_SCHEMA))
     kwargs = {"compression": "zstd", "write_statistics": True}
@@ -180,7 +183,8 @@ def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(data, fh, **kwargs)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         Path(path).chmod(FILE_MODE)  # not world-writable whatever the umask
     else:
         with store.fs.open_output_stream(path) as out:

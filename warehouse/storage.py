@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,10 +179,10 @@ class Store:
         head, _, base = final.rpartition("/")
         return f"{head}/.{base}{TEMP_MARK}{run_id}"
 
-    def write_parquet(self, table: pa.Table, path: str) -> FileStat:
+    def write_parquet(self, table: pa.Table, path: str, *, sync: bool = True) -> FileStat:
         """Write ``table`` (already in file schema, sorted by ``report_id``) to ``path``: field
         descriptions from the data dictionary, ``sorting_columns`` declared; local files are
-        fsynced."""
+        fsynced (``sync=False``: the caller fsyncs them, see :func:`fsync_paths`)."""
         self.makedirs(path.rpartition("/")[0])
         table = table.cast(with_descriptions(table.schema))
         kwargs: dict[str, Any] = {
@@ -200,7 +202,8 @@ class Store:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
             Path(path).chmod(FILE_MODE)
         else:
             with self.fs.open_output_stream(path) as out:
@@ -309,6 +312,26 @@ def fsync_dir(directory: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_paths(paths: Iterable[str]) -> None:
+    """fsync local files and directories, concurrently: the filesystem folds concurrent
+    fsyncs into few journal commits, so a commit waits about as long as for one."""
+    todo = list(dict.fromkeys(paths))
+    if len(todo) <= 1:
+        for path in todo:
+            _fsync_path(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
+        list(pool.map(_fsync_path, todo))
 
 
 def open_store(root: str | os.PathLike[str], filesystem: pafs.FileSystem | None = None) -> Store:
