@@ -75,6 +75,11 @@ class Transaction:
         self.store.write_parquet(rows, self._target(final), sync=False)
         self.side = True
 
+    def write_side_ipc(self, final: str, rows: pa.Table) -> None:
+        """Stage a writer's side file in Arrow IPC (local warehouses only)."""
+        if self.store.is_local:
+            self.store.write_ipc(rows, self._target(final))
+
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)
         self.written.pop(self._rel(final), None)

@@ -219,6 +219,22 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
     return pa.concat_tables(parts)
 
 
+STATE = "_index/publishers.arrow"
+"""The writer's copy of the dimension (Arrow IPC, uncompressed, committed with the Parquet
+file): memory-mapped by the next publish instead of decoding the Parquet file."""
+
+
+def _read_state(store: Store, final: str) -> pa.Table:
+    """The current dimension: the writer's Arrow copy when it is there (local), else the file."""
+    state = store.path(STATE)
+    if store.is_local and store.fs.get_file_info(state).type == pafs.FileType.File:
+        with pa.memory_map(state) as source:
+            table = pa.ipc.open_file(source).read_all()
+        if table.schema.equals(SCHEMA, check_metadata=False):
+            return table
+    return pq.ParquetFile(final, filesystem=store.fs).read(use_threads=False).cast(SCHEMA)
+
+
 def _first_regions(store: Store, keys: set[str]) -> dict[str, tuple[int, str, str]]:
     """The first stored report with a region of each publisher ``keys``, as (year, report_id,
     region): the index files on disk (this commit's are still staged) scanned from the oldest
@@ -315,8 +331,9 @@ def stage_publishers(
     final = f"{store.path(TABLE)}/{FILE}"
     if store.fs.get_file_info(final).type != pafs.FileType.File:
         tx.write_side(final, table := build(_index_rows(store, updated, None)))
+        tx.write_side_ipc(store.path(STATE), table)
         return int(table.num_rows)
-    old = pq.ParquetFile(final, filesystem=store.fs).read(use_threads=False).cast(SCHEMA)
+    old = _read_state(store, final)
     lost = {k for k in removed[DIM_KEY].to_pylist() if k is not None}
     gained = {k for k in entries[DIM_KEY].to_pylist() if k is not None} - lost
     parts = []
@@ -335,6 +352,7 @@ def stage_publishers(
     table = pa.concat_tables([kept, *parts])
     table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
     tx.write_side(final, table)
+    tx.write_side_ipc(store.path(STATE), table)
     return int(table.num_rows)
 
 

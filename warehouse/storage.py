@@ -211,6 +211,13 @@ class Store:
         digest = hashlib.sha256(memoryview(body)).hexdigest()
         return FileStat(rows=table.num_rows, bytes=body.size, sha256=digest)
 
+    def write_ipc(self, table: pa.Table, path: str) -> None:
+        """Write ``table`` as an uncompressed Arrow IPC file (local; the caller fsyncs it)."""
+        self.makedirs(path.rpartition("/")[0])
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        Path(path).chmod(FILE_MODE)
+
     def write_bytes(self, path: str, data: bytes, *, atomic: bool = True) -> None:
         """Write a small file (JSON side files); ``atomic`` stages it and renames it on."""
         self.makedirs(path.rpartition("/")[0])

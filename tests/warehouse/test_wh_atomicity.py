@@ -50,10 +50,11 @@ def test_sigkill_after_staging_keeps_previous_version(wh: Path, snap: Any, write
     temps = list(wh.rglob(".*.tmp-*"))
     data = [t for t in temps if t.name.startswith(".part-") and t.parent.name != "publishers"]
     # every report changed: one new stem per year in every table, the 4 index years, the
-    # publishers dimension and the manifest staged; nothing swapped yet
+    # publishers dimension (Parquet and the writer's Arrow copy) and the manifest staged;
+    # nothing swapped yet
     assert len(data) == len(TABLES) * 4
     assert len([t for t in temps if t.parent.name == "publishers"]) == 1
-    assert len(temps) == len(data) + 4 + 1 + 1
+    assert len(temps) == len(data) + 4 + 2 + 1
     _kill(proc)
     assert _equal(snap(wh), v1)
     n = duck(
