@@ -69,16 +69,16 @@ class Transaction:
             body, self._target(final), sync=False
         )
 
-    def write_side(self, final: str, rows: pa.Table) -> None:
-        """Stage a file outside the partitioned tables (the ``publishers`` dimension), swapped
-        in with this commit; not listed in the manifest."""
-        self.store.write_parquet(rows, self._target(final), sync=False)
+    def write_side(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
+        """Stage a file outside the partitioned tables (the ``publishers`` dimension; rows in
+        ``order`` if given), swapped in with this commit; not listed in the manifest."""
+        self.store.write_parquet(rows, self._target(final), sync=False, order=order)
         self.side = True
 
-    def write_side_ipc(self, final: str, rows: pa.Table) -> None:
+    def write_side_ipc(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
         """Stage a writer's side file in Arrow IPC (local warehouses only)."""
         if self.store.is_local:
-            self.store.write_ipc(rows, self._target(final))
+            self.store.write_ipc(rows, self._target(final), order)
 
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)

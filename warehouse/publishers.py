@@ -350,9 +350,9 @@ def stage_publishers(
     touched = pa.array(sorted(lost | gained), pa.string())
     kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=touched)))
     table = pa.concat_tables([kept, *parts])
-    table = table.take(pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")]))
-    tx.write_side(final, table)
-    tx.write_side_ipc(store.path(STATE), table)
+    order = pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")])
+    tx.write_side(final, table, order)  # sorted slice by slice: no sorted copy of the whole
+    tx.write_side_ipc(store.path(STATE), table, order)
     return int(table.num_rows)
 
 

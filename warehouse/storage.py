@@ -41,6 +41,7 @@ DIR_MODE = 0o755
 ROW_GROUP_SIZE = 250_000
 _PARTITION_RE = re.compile(rf"^{PARTITION_FIELD}=(\d{{4}})$")
 TEMP_MARK = ".tmp-"
+_SLICE = 4096
 Match = dict[str, pa.Array]
 """A read filter: column → the values to keep (all columns must match)."""
 
@@ -179,10 +180,13 @@ class Store:
         head, _, base = final.rpartition("/")
         return f"{head}/.{base}{TEMP_MARK}{run_id}"
 
-    def write_parquet(self, table: pa.Table, path: str, *, sync: bool = True) -> FileStat:
+    def write_parquet(
+        self, table: pa.Table, path: str, *, sync: bool = True, order: pa.Array | None = None
+    ) -> FileStat:
         """Write ``table`` (already in file schema, sorted by ``report_id``) to ``path``: field
         descriptions from the data dictionary, ``sorting_columns`` declared; local files are
-        fsynced (``sync=False``: the caller fsyncs them, see :func:`fsync_paths`)."""
+        fsynced (``sync=False``: the caller fsyncs them, see :func:`fsync_paths`). ``order``
+        (row indices) writes the rows in that order, slice by slice (no sorted copy)."""
         self.makedirs(path.rpartition("/")[0])
         table = table.cast(with_descriptions(table.schema))
         kwargs: dict[str, Any] = {
@@ -195,7 +199,13 @@ class Store:
             index = table.schema.get_field_index(SORT_KEY)
             kwargs["sorting_columns"] = [pq.SortingColumn(index)]
         sink = pa.BufferOutputStream()  # encoded once in memory: size and sha256 without a re-read
-        pq.write_table(table, sink, **kwargs)
+        if order is None:
+            pq.write_table(table, sink, **kwargs)
+        else:
+            size = kwargs.pop("row_group_size")
+            with pq.ParquetWriter(sink, table.schema, **kwargs) as writer:
+                for start in range(0, len(order), _SLICE):
+                    writer.write_table(table.take(order[start : start + _SLICE]), size)
         body = sink.getvalue()
         if self.is_local:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -211,11 +221,16 @@ class Store:
         digest = hashlib.sha256(memoryview(body)).hexdigest()
         return FileStat(rows=table.num_rows, bytes=body.size, sha256=digest)
 
-    def write_ipc(self, table: pa.Table, path: str) -> None:
-        """Write ``table`` as an uncompressed Arrow IPC file (local; the caller fsyncs it)."""
+    def write_ipc(self, table: pa.Table, path: str, order: pa.Array | None = None) -> None:
+        """Write ``table`` (rows in ``order`` if given) as an uncompressed Arrow IPC file
+        (local; the caller fsyncs it)."""
         self.makedirs(path.rpartition("/")[0])
         with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
+            if order is None:
+                writer.write_table(table)
+            else:
+                for start in range(0, len(order), _SLICE):
+                    writer.write_table(table.take(order[start : start + _SLICE]))
         Path(path).chmod(FILE_MODE)
 
     def write_bytes(self, path: str, data: bytes, *, atomic: bool = True) -> None:
