@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsing.models import ActiveDisclosure, ApplicationRow, Report
@@ -242,6 +243,11 @@ def main() -> None:
     base.mkdir(parents=True)
     sizes = [int(s) for s in args.bases.split(",") if s]
     print(f"machine: {os.cpu_count()} cores, shared with other jobs (figures are noisy)")
+    print(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())};"
+        f" Arrow memory pool {pa.default_memory_pool().backend_name} (floor and project alike);"
+        " the floor neither fsyncs nor keeps an index, the project does both"
+    )
     for size in sizes:
         t = time.perf_counter()
         run("build", base / f"base-{size}", reports=size)
@@ -299,7 +305,10 @@ def main() -> None:
             f"memory: peak RSS publishing {args.new:,} into {hi:,} vs {lo:,}:"
             f" {peaks[hi]:.0f} / {peaks[lo]:.0f} MB = {peaks[hi] / peaks[lo]:.3f}x (target ≤ 1.10)"
         )
-    print(f"(tables: {', '.join(TABLES)})")
+    print(
+        f"(tables: {', '.join(TABLES)}; load average at end:"
+        f" {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
     if args.dir is None:
         shutil.rmtree(base, ignore_errors=True)
 
