@@ -15,6 +15,10 @@ Cases (each timed run in a fresh process; runs interleaved; medians quoted):
 - **memory**: peak RSS of the process publishing ``--new`` into each base (imports and the
   generation of the new reports included, identical in both) and the ratio between bases.
 
+Each case prints wall and CPU medians, their ratios to the floor and the median of the per-round
+wall ratios (a round runs the floor and every case back to back). Reports carry the
+``publisher_key`` the parser gives them.
+
 Reports come from ``warehouse.synthetic`` reshaped to realistic sizes (14–19 table 二 numbers,
 28–30 table 三 rows, 15 table 四 numbers). Bases are built once (streamed in chunks of 10k,
 then ``compact``); building is not timed.
