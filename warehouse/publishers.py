@@ -366,6 +366,7 @@ def write_publishers(
     store = open_store(root, filesystem)
     table = build(read_table("reports", root, columns=_COLUMNS, filesystem=filesystem))
     final = f"{store.path(TABLE)}/{FILE}"
+    store.remove(store.path(STATE))  # the writer's copy would be stale: the next publish reads this
     if store.is_local:  # same modes, fsync and rename as every leaf (warehouse.storage)
         temp = store.temp_path(final, uuid.uuid4().hex[:8])
         store.write_parquet(table, temp)
