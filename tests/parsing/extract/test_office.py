@@ -103,8 +103,9 @@ def test_xls_sheet(fx, build):
 
 @needs_soffice
 def test_one_soffice_converts_a_batch_and_the_parse_is_unchanged(doc_2021, monkeypatch):
-    """``preconvert`` runs ONE LibreOffice for every DOC/WPS; parsing its output gives the very
-    report the per-document conversion gives, and starts no further soffice."""
+    """``preconvert`` hands every DOC/WPS to ONE resident LibreOffice; parsing its output gives
+    the very report of the per-document conversion and of ``--convert-to`` (the previous path:
+    merged cells, text box, hidden spam), and starts no further soffice."""
     import parsing.extract.office_convert as office_convert
     from parsing import RawDocument
     from parsing.pool import ParsePool, preconvert
@@ -116,6 +117,9 @@ def test_one_soffice_converts_a_batch_and_the_parse_is_unchanged(doc_2021, monke
     ]
     with ParsePool(workers=0) as pool:
         one_by_one = [o.model_dump_json() for o in pool.map(docs[:2])]
+        monkeypatch.setenv("XXGK_SOFFICE_MACRO", "0")  # soffice --convert-to docx, with layout
+        assert [o.model_dump_json() for o in pool.map(docs[:2])] == one_by_one
+        monkeypatch.delenv("XXGK_SOFFICE_MACRO")
     calls: list[list[str]] = []
     real = office_convert.run_bounded
 
@@ -124,13 +128,77 @@ def test_one_soffice_converts_a_batch_and_the_parse_is_unchanged(doc_2021, monke
         return real(cmd, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(office_convert, "run_bounded", counting)
+    office_convert.stop_resident()
     converted = preconvert(docs)
-    assert len(calls) == 1  # one soffice for the batch (the same bytes twice: converted once)
-    assert set(converted) == {docs[0].sha256}
+    [resident] = office_convert._RESIDENT
+    starts = resident.starts
+    assert resident.running()
+    assert not calls
+    assert set(converted) == {docs[0].sha256}  # the same bytes twice: converted once
+    again = preconvert([RawDocument(content=doc_2021 + b"\0", filename="d.doc")])
+    assert len(again) == 1
+    assert resident.starts == starts
     with ParsePool(workers=0) as pool:
         batched = [o.model_dump_json() for o in pool.map(docs[:1], converted)]
-    assert len(calls) == 1  # the parse used the batch output
+    assert not calls  # the parse used the batch output
     assert batched == one_by_one[:1]
+    office_convert.stop_resident()
+    assert not resident.running()
+
+
+@needs_soffice
+def test_a_batch_keeps_the_documents_it_could_convert(doc_2021):
+    """A damaged file in a batch is None (converted again, on its own, by its worker); the
+    others in the same soffice run are converted."""
+    from parsing.extract.office_convert import soffice_convert_many
+
+    sheet = b"PK\x03\x04 not a package"
+    out = soffice_convert_many(
+        [(doc_2021, ".doc"), (sheet, ".doc"), (doc_2021, ".wps")], "docx", timeout=120
+    )
+    assert [o is not None and o.startswith(b"PK") for o in out] == [True, False, True]
+
+
+def test_a_hung_resident_converter_is_killed_and_restarted(tmp_path):
+    """The resident soffice's batch has a time limit: past it the process group is killed,
+    every unfinished document is reported, and the next batch starts a fresh process."""
+    import sys
+    import time
+
+    from parsing.extract.office_macro import Job
+    from parsing.extract.office_server import ResidentConverter
+
+    never = [sys.executable, "-c", "import sys, time; time.sleep(60)"]  # never answers its inbox
+    converter = ResidentConverter(never, tmp_path)
+    jobs = [Job(tmp_path / f"in{i}.doc", tmp_path / f"out{i}.docx") for i in range(3)]
+    started = time.monotonic()
+    status, timed_out = converter.convert(jobs, "docx", timeout=0.5)
+    assert timed_out
+    assert time.monotonic() - started < 30  # killed at its limit, not after the 60 s sleep
+    assert all(s and "not reached" in s for s in status)
+    assert not converter.running()
+    status, timed_out = converter.convert(jobs[:1], "docx", timeout=0.2)
+    assert timed_out
+    assert converter.starts == 2
+    converter.stop()
+
+
+def test_status_lines_of_the_converter_macro(tmp_path):
+    from parsing.extract.office_macro import finished, read_status
+
+    listing = tmp_path / "b.jobs"
+    assert read_status(listing, 2) == ["not reached (the run stopped before it)"] * 2
+    done = tmp_path / "b.jobs.done"
+    done.write_text("1\tok\tMS Word 97\n0\terror\tAn exception occurred\n")
+    assert not finished(listing)
+    assert read_status(listing, 3) == [
+        "error: An exception occurred",
+        None,
+        "not reached (the run stopped before it)",
+    ]
+    done.write_text("0\tok\tMS Word 97\n*\terror\tcannot open the list\n")
+    assert finished(listing)
+    assert read_status(listing, 2) == [None, "macro failed: cannot open the list"]
 
 
 def test_empty_doc_is_empty_file():
@@ -138,3 +206,43 @@ def test_empty_doc_is_empty_file():
 
     with pytest.raises(EmptyDocumentError):
         extract_office(b"", ".doc")
+
+
+FAKE_SOFFICE = """
+import pathlib, re, sys, time
+inbox = pathlib.Path(re.search(r'Serve\\("([^"]+)"', sys.argv[-1]).group(1))
+while not (inbox / "stop").exists():
+    for listing in sorted(inbox.glob("*.jobs")):
+        for line in listing.read_text().splitlines():
+            number, source = line.split("\\t")[:2]
+            if "hang" in source:
+                time.sleep(60)
+            with open(str(listing) + ".done", "a") as done:
+                done.write(number + "\\tok\\tfake\\n")
+        with open(str(listing) + ".done", "a") as done:
+            done.write("*\\tend\\n")
+        listing.unlink()
+    time.sleep(0.01)
+"""
+
+
+def test_documents_behind_a_hung_one_go_to_a_fresh_soffice(tmp_path, monkeypatch):
+    """A batch run that hangs on one document is killed; that document is given up (its worker
+    converts it under the pool's limits) and the ones behind it are converted by a fresh
+    resident process."""
+    import sys
+
+    import parsing.extract.office_convert as office_convert
+    from parsing.extract.office_macro import Job
+    from parsing.extract.office_server import ResidentConverter
+
+    fake = ResidentConverter([sys.executable, "-c", FAKE_SOFFICE], tmp_path)
+    monkeypatch.setattr(office_convert, "_RESIDENT", [fake])
+    names = ["a", "b", "hang", "c", "d"]
+    jobs = [Job(tmp_path / f"{n}.doc", tmp_path / f"{n}.docx") for n in names]
+    status, timed_out = office_convert._resident_batch("soffice", jobs, "docx", 1.0)
+    fake.stop()
+    assert not timed_out
+    assert [s is None for s in status] == [True, True, False, True, True]
+    assert "time limit" in str(status[2])
+    assert fake.starts == 2
