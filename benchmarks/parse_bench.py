@@ -12,7 +12,9 @@ CPU time of this process and its subprocesses by default (``--clock wall`` for e
 parsing is single-threaded, and on a shared machine CPU time does not count the time other
 processes held the cores. Scanned reports (format ``image``): ms per page of OCR for a 2-page
 scanned article against one plain tesseract run per page (``--skip-images`` leaves them out).
-``--profile FORMAT`` prints the cProfile top functions of one format instead.
+``--profile FORMAT`` prints the cProfile top functions of one format instead (``--profile-sort
+cumulative`` for the callers' view). ``benchmarks/parse_equality.py`` checks a speed-up changed
+no output.
 """
 
 from __future__ import annotations
@@ -190,6 +192,7 @@ def main() -> None:
         help="cpu: CPU time of this process and its subprocesses (steady on a shared machine)",
     )
     ap.add_argument("--profile", metavar="FORMAT", help="profile one format instead")
+    ap.add_argument("--profile-sort", default="tottime", help="pstats key (tottime, cumulative)")
     ap.add_argument("--skip-images", action="store_true", help="no OCR figures (slow: ~10 s)")
     args = ap.parse_args()
     global _clock
@@ -202,7 +205,7 @@ def main() -> None:
         prof = cProfile.Profile()
         for _ in range(20):
             prof.runcall(parse_all, raws)
-        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        pstats.Stats(prof).sort_stats(args.profile_sort).print_stats(30)
         return
     print(f"{'format':7} {'docs':>4} {'reports/s':>10} {'ms/report':>10}")
     html_per = None

@@ -172,6 +172,7 @@ def _application_code(labels: tuple[str, ...], group: str | None) -> tuple[str |
     return None, new_group
 
 
+@lru_cache(maxsize=16384)  # template labels repeat in every report
 def disclosure_item(label: str) -> tuple[str, str] | None:
     """Map a table 二 row label to ``(article, canonical item)``."""
     key = match_key(label)
@@ -181,6 +182,7 @@ def disclosure_item(label: str) -> tuple[str, str] | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # template labels repeat in every report
 def metric_of(header: str) -> str | None:
     """Map a table 二 column header to a metric name."""
     key = match_key(header)
@@ -190,6 +192,7 @@ def metric_of(header: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)  # template labels repeat in every report
 def proceeding_of(label: str) -> str | None:
     """Map a table 四 row label (row-per-proceeding layouts) to a proceeding."""
     key = match_key(label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 from parsing.normalize import collapse_ws, nfkc, to_simplified
 from parsing.spam import strip_text
@@ -117,9 +118,15 @@ def year_from_title(title: str) -> int | None:
     return int(found[0].group(1)) if found else None
 
 
+@lru_cache(maxsize=4)  # period_year and year_from_text read the same body: normalised once
+def _year_text(text: str) -> str:
+    """The first 20,000 characters of ``text``, NFKC-folded, years in Arabic digits."""
+    return arabic_years(nfkc(text[:20000]))
+
+
 def year_from_text(text: str) -> int | None:
     """The year from a 统计期限 sentence, else the most frequent plausible ``20xx年``."""
-    t = arabic_years(nfkc(text[:20000]))
+    t = _year_text(text)
     m = _PERIOD.search(t)
     if m:
         return int(m.group(1))
@@ -291,7 +298,7 @@ def choose_publisher(
 
 def period_year(text: str) -> int | None:
     """The statistics period printed in the body (``统计期限自2022年1月1日起``), else None."""
-    m = _PERIOD.search(arabic_years(nfkc(text[:20000])))
+    m = _PERIOD.search(_year_text(text))
     return int(m.group(1)) if m else None
 
 

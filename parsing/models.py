@@ -7,6 +7,7 @@ without renaming.
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,9 @@ APPLICANT_COLUMNS: tuple[str, ...] = (
 )
 PROCEEDINGS: tuple[str, ...] = ("review", "litigation_direct", "litigation_after_review")
 OUTCOMES: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+
+
+_APPLICANT_VALUES = attrgetter(*APPLICANT_COLUMNS)
 
 
 class _Row(BaseModel):
@@ -79,7 +83,7 @@ class ApplicationRow(_Row):
 
     def values(self) -> list[int | None]:
         """The seven counts in column order."""
-        return [getattr(self, c) for c in APPLICANT_COLUMNS]
+        return list(_APPLICANT_VALUES(self))
 
 
 class ReviewLitigation(_Row):

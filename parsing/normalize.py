@@ -28,12 +28,15 @@ _S = (
     "频顾显风飞养余馆马发斗鱼鸟麦黄"
 )
 _T2S = str.maketrans(_T + "減覆", _S + "减复")
+_TRADITIONAL = re.compile("[" + "".join(sorted(set(_T + "減覆"))) + "]")
 _WS = re.compile(r"[\s\u3000\u00a0\u200b-\u200f\u2060\ufeff]+")
 _ZW = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 
 
 def to_simplified(text: str) -> str:
     """Map the report vocabulary's traditional characters to simplified (others untouched)."""
+    if not _TRADITIONAL.search(text):  # most text holds none: a C scan, no per-character map
+        return text
     return text.translate(_T2S)
 
 

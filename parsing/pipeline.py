@@ -196,7 +196,8 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
-    vocabulary = to_simplified(body).count("信息公开")
+    simple_body = to_simplified(body)  # a character map: simplified once, reused below
+    vocabulary = simple_body.count("信息公开")
     looks_like_report = len(sections) >= 3 or (
         is_report_title(title) and len(body) > 300 and vocabulary >= 2
     )
@@ -223,12 +224,14 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
         prose = active_from_prose(sections.get("active") or body, template)
         tables.active_disclosure = prose.rows
     issuer = publisher_from_title(title, None) if title else None
+    sha256 = raw.sha256  # hashed once
     publisher, publisher_source, publisher_notes = choose_publisher(
-        meta, issuer, raw.publisher, to_simplified(body_text)
+        meta, issuer, raw.publisher, to_simplified(sections.get("overall", "")) + "\n" + simple_body
     )
     issues = _table_issues(tables, template)
     issues += _metadata_issues(publisher_notes, year_note)
-    who = identify(to_simplified(publisher), raw.region_code)
+    simple_publisher = to_simplified(publisher)
+    who = identify(simple_publisher, raw.region_code)
     region_warnings = []
     if who.ambiguous:
         region_warnings.append(
@@ -236,9 +239,9 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
             f"the site's region {raw.region_code} does not settle it, region_code left null"
         )
     report = Report(
-        report_id=make_report_id(raw.url, raw.sha256),
+        report_id=make_report_id(raw.url, sha256),
         year=year,
-        publisher=to_simplified(publisher),
+        publisher=simple_publisher,
         publisher_source=publisher_source,
         year_source=year_source,
         publisher_key=who.publisher_key,
@@ -252,7 +255,7 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
         published_date=published,
         published_date_source=published_source,
         fetched_at=raw.fetched_at,
-        content_sha256=raw.sha256,
+        content_sha256=sha256,
         archive_uri=raw.archive_uri or "",
         parser_version=PARSER_VERSION,
         spam_detected=bool(removals) or spam.verdict != "clean",

@@ -90,12 +90,16 @@ def labelled_date(text: str) -> date | None:
     return best[1] if best else None
 
 
+_WITH_SUO = etree.XPath("descendant-or-self::*[text()[contains(., '索')]]")
+
+
 def index_table_date(root: etree._Element) -> date | None:
     """The date in the 索引号 table (the metadata block of 信息公开 article pages)."""
+    hits = _WITH_SUO(root)  # elements with a text node holding 索: a superset, in order
     cells = [
         el
-        for el in root.iter()
-        if isinstance(el.tag, str) and el.text and "索引号" in _SPACES.sub("", el.text)
+        for el in (hits if isinstance(hits, list) else [])
+        if isinstance(el, etree._Element) and el.text and "索引号" in _SPACES.sub("", el.text)
     ]
     for cell in cells:
         block = cell
@@ -121,7 +125,7 @@ def page_date(root: etree._Element | None, page_text: str) -> tuple[date | None,
         found = meta_date(root)
         if found:
             return found, "meta"
-        found = index_table_date(root)
+        found = index_table_date(root) if "索" in page_text else None  # all text is in it
         if found:
             return found, "index_table"
     found = labelled_date(page_text[:20000])

@@ -52,6 +52,10 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
                     )
                 )
     values = {code: row.values() for code, row in by.items()}  # each row read once
+    result_codes = [k for k in by if k.startswith("3.") and k != "3.7"]
+    # 3.6 (2019) or 3.6.x (2021), never both counted
+    if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
+        result_codes = [k for k in result_codes if not k.startswith("3.6.")]
     for i, col in enumerate(_COLS):
 
         def v(code: str, col_index: int = i) -> int | None:
@@ -68,10 +72,6 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
                     c + d,
                 )
             )
-        result_codes = [k for k in by if k.startswith("3.") and k != "3.7"]
-        # 3.6 (2019) or 3.6.x (2021), never both counted
-        if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
-            result_codes = [k for k in result_codes if not k.startswith("3.6.")]
         parts_vals = [v(k) for k in result_codes]
         if c is not None and result_codes and all(x is not None for x in parts_vals):
             s = sum(x for x in parts_vals if x is not None)

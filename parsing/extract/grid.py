@@ -9,6 +9,7 @@ from parsing.normalize import collapse_ws
 from parsing.numbers import is_numberish
 
 MAX_SPAN = 60
+_SEPARATORS = ("|", " ", "\t", "\u00a0", "\u3000")  # what can split a line into cells
 _SPLIT_WIDE = re.compile(r"\t|[ \u00a0\u3000]{2,}|\u3000")
 
 
@@ -39,24 +40,26 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Table:
         for text, rowspan, colspan in row:
             while c in line:
                 c += 1
+            line[c] = Cell(text)
             if rowspan <= 1 and colspan <= 1:
-                line[c] = Cell(text)
                 c += 1
                 continue
             rs = max(1, min(rowspan, MAX_SPAN))
             cs = max(1, min(colspan, MAX_SPAN))
-            line[c] = Cell(text)
+            origin = (r, c)
             for dr in range(min(rs, n - r)):
                 target = grid[r + dr]
                 for dc in range(cs):
-                    if dr or dc:
-                        target.setdefault(c + dc, Cell(text, (r, c)))
+                    if (dr or dc) and c + dc not in target:  # an earlier span keeps its place
+                        target[c + dc] = Cell(text, origin)
             c += cs
         width = max(width, c)
     height = n
     while height and not grid[height - 1]:
         height -= 1
-    return Table([[line.get(c) or Cell("") for c in range(width)] for line in grid[:height]])
+    return Table(
+        [[line[c] if c in line else Cell("") for c in range(width)] for line in grid[:height]]
+    )
 
 
 def split_text_row(line: str) -> list[str] | None:
@@ -66,6 +69,8 @@ def split_text_row(line: str) -> list[str] | None:
     separated by tabs or runs of spaces when at least two cells are numbers.
     """
     stripped = line.strip()
+    if not any(sep in stripped for sep in _SEPARATORS):
+        return None  # one token, no cell boundary: a line of prose
     if stripped.count("|") >= 1 and not stripped.startswith("http"):
         cells = [c.strip() for c in stripped.split("|")]
         if stripped.startswith("|"):

@@ -27,6 +27,7 @@ _BLOCK_TAGS = frozenset(
         *("fieldset", "address", "figure", "figcaption", "main", "aside", "nav"),
     }
 )
+_BLOCKISH = _BLOCK_TAGS | {"td", "th"}  # a line break before and after
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "select", "button"})
 _HEADINGS = (
     "//meta[@name='ArticleTitle']/@content",
@@ -92,9 +93,14 @@ def _table(el: etree._Element) -> Table:
             if tag != "td" and tag != "th":
                 continue
             rs, cs = td.get("rowspan"), td.get("colspan")
+            if len(td) == 0:  # a leaf (most cells): ``_text`` inlined
+                text = td.text
+                text = "" if not text else text if text.isalnum() else collapse_ws(text)
+            else:
+                text = _cell_text(td)
             cells.append(
                 (
-                    _text(td) if len(td) == 0 else _cell_text(td),
+                    text,
                     1 if rs is None else _span_value(rs),
                     1 if cs is None else _span_value(cs),
                 )
@@ -116,8 +122,9 @@ class _Walker:
         text = "".join(self.buf)
         self.buf = []
         for line in text.split("\n"):
-            if line.strip():
-                self.lines.append(line.strip())
+            line = line.strip()
+            if line:
+                self.lines.append(line)
 
     def flush_lines(self) -> None:
         self.flush()
@@ -126,53 +133,59 @@ class _Walker:
             self.lines = []
 
     def walk(self, el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIP_TAGS or not tag:
-            if el.tail:
-                self.buf.append(el.tail)
+        tag = el.tag
+        if not isinstance(tag, str) or not tag or tag in _SKIP_TAGS:
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
         if tag == "table":
             if el.find(".//table") is not None:  # layout table: read its cells as content
-                self._children(el)
+                for child in el:
+                    self.walk(child)
             else:
                 self.flush_lines()
                 table = _table(el)
                 if table.rows:
                     self.blocks.append(table)
-            if el.tail:
-                self.buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
         if tag == "br":
             self.buf.append("\n")
-            if el.tail:
-                self.buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                self.buf.append(tail)
             return
-        block = tag in _BLOCK_TAGS or tag in ("td", "th")
+        block = tag in _BLOCKISH
         if block:
             self.buf.append("\n")
             row = _div_row(el)
             if row is not None:
                 self.buf.append(" | ".join(row) + "\n")
-                if el.tail:
-                    self.buf.append(el.tail)
+                tail = el.tail
+                if tail:
+                    self.buf.append(tail)
                 return
-        if el.text:
-            self.buf.append(el.text)
-        self._children(el)
-        if block:
-            self.buf.append("\n")
-        if el.tail:
-            self.buf.append(el.tail)
-
-    def _children(self, el: etree._Element) -> None:
+        text = el.text
+        if text:
+            self.buf.append(text)
         for child in el:
             self.walk(child)
+        if block:
+            self.buf.append("\n")
+        tail = el.tail
+        if tail:
+            self.buf.append(tail)
 
 
 def _div_row(el: etree._Element) -> list[str] | None:
     """Cells of a ``<div class=row><span>…</span>…`` grid row, or None."""
+    if len(el) < 3 or (el.text and el.text.strip()):  # cheap tests first (no child proxies)
+        return None
     kids = [k for k in el if isinstance(k.tag, str)]
-    if len(kids) < 3 or (el.text and el.text.strip()):
+    if len(kids) < 3:
         return None
     if any(k.tag not in ("span", "div", "em", "i", "b", "strong", "font", "label") for k in kids):
         return None
@@ -220,22 +233,27 @@ _CONTAINER_TESTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _is_container(tag: str, cls: str, id_: str | None, test: tuple[str, str]) -> bool:
-    kind, value = test
-    if kind == "tag":
-        return tag == value
-    if tag != "div":
-        return False
-    return value in cls if kind == "class" else id_ == value
+_CLASS_TESTS = tuple((k, v) for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "class")
+_ID_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "id"}
+_TAG_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "tag"}
 
 
 def _container(root: etree._Element) -> etree._Element:
     found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
     for el in root.iter("div", "article"):
-        tag, cls, id_ = str(el.tag), el.get("class") or "", el.get("id")
-        for k, test in enumerate(_CONTAINER_TESTS):
-            if _is_container(tag, cls, id_, test):
-                found[k].append(el)
+        tag = el.tag
+        if tag == "div":  # class and id tests apply to <div> only
+            cls = el.get("class")
+            if cls:
+                for k, value in _CLASS_TESTS:
+                    if value in cls:
+                        found[k].append(el)
+            k_id = _ID_TESTS.get(el.get("id") or "")
+            if k_id is not None:
+                found[k_id].append(el)
+        k_tag = _TAG_TESTS.get(str(tag))
+        if k_tag is not None:
+            found[k_tag].append(el)
     for candidates in found:
         best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
@@ -285,7 +303,8 @@ def parse_tree(text: str) -> etree._Element:
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
     """
-    cleaned = _NOT_XML.sub("", text)  # lxml refuses to set text holding them (fuzz finding)
+    # lxml refuses to set text holding them (fuzz finding); most pages have none: no copy
+    cleaned = _NOT_XML.sub("", text) if _NOT_XML.search(text) else text
     if not cleaned.strip():
         cleaned = _EMPTY
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.models import LegacyFigure
@@ -26,6 +27,7 @@ _UNIT_HEAD = ("计量单位", "单位")
 _CUMULATIVE_HEAD = ("历年累计", "累计")
 _VALUE_HEAD = ("本年", "年度", "数量", "数值", "统计数", "本期", "合计")
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_YEAR_HEAD = re.compile(r"(?:19|20)\d{2}年?度?")
 _UNITS = ("条", "件", "个", "次", "万元", "元", "人次", "人", "项", "份", "期", "篇", "场", "%")
 
 
@@ -40,24 +42,33 @@ class LegacyReadout:
 
 def _columns(row: list[str]) -> dict[str, int] | None:
     """Column roles from a header row, or None if it is not a legacy statistics header."""
-    keys = [match_key(t) for t in row]
     roles: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        if not key:
-            continue
-        if "label" not in roles and any(key.startswith(h) for h in _LABEL_HEAD):
-            roles["label"] = i
-        elif "unit" not in roles and key in _UNIT_HEAD:
-            roles["unit"] = i
-        elif "cumulative" not in roles and any(h in key for h in _CUMULATIVE_HEAD):
-            roles["cumulative"] = i
-        elif "value" not in roles and (
-            any(h in key for h in _VALUE_HEAD) or re.fullmatch(r"(?:19|20)\d{2}年?度?", key)
-        ):
-            roles["value"] = i
+    for i, text in enumerate(row):
+        for role in _roles_of(text):  # in priority order: the first role not yet taken wins
+            if role not in roles:
+                roles[role] = i
+                break
     if "label" in roles and "value" in roles and ("unit" in roles or "cumulative" in roles):
         return roles
     return None
+
+
+_ROLE_ORDER = ("label", "unit", "cumulative", "value")
+
+
+@lru_cache(maxsize=16384)  # header and label texts repeat across reports: classify each once
+def _roles_of(text: str) -> tuple[str, ...]:
+    """The column roles a header cell could take, in the order ``_columns`` tries them."""
+    key = match_key(text)
+    if not key:
+        return ()
+    fits = {
+        "label": any(key.startswith(h) for h in _LABEL_HEAD),
+        "unit": key in _UNIT_HEAD,
+        "cumulative": any(h in key for h in _CUMULATIVE_HEAD),
+        "value": any(h in key for h in _VALUE_HEAD) or bool(_YEAR_HEAD.fullmatch(key)),
+    }
+    return tuple(role for role in _ROLE_ORDER if fits[role])
 
 
 def read_legacy(doc: DocumentBlocks, kind: str = "html_table") -> LegacyReadout:
@@ -68,17 +79,17 @@ def read_legacy(doc: DocumentBlocks, kind: str = "html_table") -> LegacyReadout:
         if not isinstance(block, Table):
             continue
         grid += 1
-        texts = block.texts()
         roles = None
         start = 0
-        for r, row in enumerate(texts[:4]):
-            roles = _columns(row)
+        for r, cells in enumerate(block.rows[:4]):
+            roles = _columns([c.text for c in cells])
             if roles is not None:
                 start = r + 1
                 break
         if roles is None:
             continue
         out.tables.add(b)
+        texts = block.texts()
         section: str | None = None
         for r in range(start, len(texts)):
             row = texts[r]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -60,6 +60,9 @@ class Source(NamedTuple):
     ambiguous: bool = False
 
 
+_new_source = partial(tuple.__new__, Source)  # a Source from a full tuple (no argument parsing)
+
+
 @dataclass
 class TableReadout:
     """What the table reader found, plus the template each table points to."""
@@ -98,6 +101,7 @@ class _Row:
     labels: list[str]
     values: list[str]
     sources: list[Source] = field(default_factory=list)
+    filled: int = 0  # how many of ``values`` are not blank (counted once, read by each table)
 
 
 def _split_row(
@@ -112,6 +116,7 @@ def _split_row(
     copies made by a colspan in the same row are dropped so a number counts once.
     """
     block, table, page = where
+    flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
@@ -119,39 +124,53 @@ def _split_row(
         ]
         texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
     else:
-        flagged = [False] * len(row)
         texts = [c.text for c in row]
     # Labels come first in every template row; once the first number is seen, a later
     # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
-    first_number = next(
-        (i for i, t in enumerate(texts) if flagged[i] or (t.strip() and parse_cell_number(t).ok)),
-        len(row),
-    )
     last_label = -1
-    for i, text in enumerate(texts[:first_number]):
-        if _is_label(text):
+    for i, text in enumerate(texts):
+        if flagged is not None and flagged[i]:
+            break
+        kind = _cell_kind(text)
+        if kind == _NUMBER:
+            break
+        if kind == _LABEL:
             last_label = i
     labels: list[str] = []
     for text in texts[: last_label + 1]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    kept = [
-        i
-        for i, c in enumerate(row)
-        if i > last_label and not c.pad and not (c.origin is not None and c.origin[0] == r)
-    ]
-    sources = [
-        Source(block, table, page, *(row[i].origin or (r, i)), _raw(row[i]), flagged[i])
-        for i in kept
-    ]
-    return _Row(labels, [texts[i] for i in kept], sources)
-
-
-def _raw(cell: Cell) -> str:
-    return cell.raw if cell.raw is not None else cell.text
+    values: list[str] = []
+    sources: list[Source] = []
+    for i in range(last_label + 1, len(row)):
+        cell = row[i]
+        if cell.pad:
+            continue
+        origin = cell.origin
+        if origin is None:
+            origin = (r, i)
+        elif origin[0] == r:
+            continue  # a colspan copy in its own row: the number counts once
+        raw = cell.raw if cell.raw is not None else cell.text
+        text = texts[i]
+        values.append(text)
+        flag = flagged is not None and flagged[i]
+        sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flag)))
+    return _Row(labels, values, sources, sum(1 for v in values if v.strip()))
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+_OTHER, _LABEL, _NUMBER = 0, 1, 2
+
+
+@lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
+def _cell_kind(text: str) -> int:
+    """``_NUMBER`` (a non-blank number), ``_LABEL`` (``_is_label``) or ``_OTHER``."""
+    if text.strip() and parse_cell_number(text).ok:
+        return _NUMBER
+    return _LABEL if _is_label(text) else _OTHER
 
 
 @lru_cache(maxsize=16384)  # labels repeat in every report: classify each text once
@@ -232,7 +251,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         if not row.labels:
             continue
         code, group = application_code(row.labels, group)
-        filled = [v for v in row.values if v.strip()]
+        filled = row.filled
         if code is None and filled and not _known_elsewhere(row.labels):
             out.unmatched.append(row.labels[-1])
         if code is None or len(row.values) < 3:
@@ -255,13 +274,20 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        counts = [_as_count(n, f"applications:{code}:{i}", out) for i, n in enumerate(cells)]
+        counts = [
+            n.as_int
+            if n.ok and n.value is not None and n.value == int(n.value)
+            # (a bad or empty cell: ``_as_count`` records it; the label is built only then)
+            else _as_count(n, f"applications:{code}:{i}", out)
+            for i, n in enumerate(cells)
+        ]
         counts += [None] * (7 - len(counts))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
         srcs = (srcs[:7] + [None] * 7)[:7]
         for col, src in zip(APPLICANT_COLUMNS, srcs, strict=True):
-            out.note(src, f"表三 row {code} column {col}")
+            if src is not None and src.ambiguous:  # (the label is built only when needed)
+                out.note(src, f"表三 row {code} column {col}")
         first = next((x for x in srcs if x is not None), None)
         seen[code] = ApplicationRow(
             row_code=code,
@@ -280,7 +306,12 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
 
 
 def _known_elsewhere(labels: list[str]) -> bool:
-    last = labels[-1]
+    return _known_label(labels[-1])
+
+
+@lru_cache(maxsize=16384)  # template labels repeat in every report
+def _known_label(last: str) -> bool:
+    """A label of table 二 or 四 (or a column header): not an unmatched table 三 row."""
     return bool(
         disclosure_item(last) or proceeding_of(last) or metric_of(last) or "信息内容" in last
     )
@@ -311,7 +342,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
     found: list[_ItemRow] = []
     hints: set[str] = set()
     for row in rows:
-        filled = [v for v in row.values if v.strip()]
+        filled = row.filled
         if row.labels and not filled:
             metrics = [metric_of(x) for x in row.labels[1:]]
             if any(metrics):
@@ -355,7 +386,8 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
                 continue
             n = it.values[i] if i < len(it.values) else CellNumber(None)
             src = it.sources[i] if i < len(it.sources) else None
-            out.note(src, f"表二 {it.item} column {metric}")
+            if src is not None and src.ambiguous:
+                out.note(src, f"表二 {it.item} column {metric}")
             if not n.ok:
                 out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
             unit = n.unit if n.ok else None
@@ -391,7 +423,7 @@ def _fits(metrics: list[str | None], defaults: tuple[str, ...]) -> bool:
 def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
-        filled = sum(1 for v in row.values if v.strip())
+        filled = row.filled
         header_seen = header_seen or any("复议" in x for x in row.labels)
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
@@ -399,7 +431,12 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
             continue
         if not row.labels or all(proceeding_of(x) or "复议" in x for x in row.labels):
             nums = _nums(row.values[:15])  # by position: a bad cell is recorded, never skipped
-            vals = [_as_count(n, f"review_litigation:{i}", out) for i, n in enumerate(nums)]
+            vals = [
+                n.as_int
+                if n.ok and n.value is not None and n.value == int(n.value)
+                else _as_count(n, f"review_litigation:{i}", out)
+                for i, n in enumerate(nums)
+            ]
             if all(v is None for v in vals):
                 out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
@@ -428,7 +465,8 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
 def _review(
     out: TableReadout, proc: str, outcome: str, value: int | None, src: Source | None
 ) -> ReviewLitigation:
-    out.note(src, f"表四 {proc} column {outcome}")
+    if src is not None and src.ambiguous:
+        out.note(src, f"表四 {proc} column {outcome}")
     return ReviewLitigation(
         proceeding=proc,
         outcome=outcome,

@@ -42,7 +42,8 @@ _JS_SIGNALS = {
     "spider_cloaking": re.compile(r"baiduspider|sogou web spider"),
 }
 _CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
-_STYLES = etree.XPath(".//@style", smart_strings=False)
+_STYLES = etree.XPath("descendant::*/@style", smart_strings=False)
+_ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
 _CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
 _MAX_SOFT_TEXT = 200
@@ -66,6 +67,8 @@ def _text(el: etree._Element) -> str:
 def _offsite(href: str | None) -> bool:
     if not href:
         return False
+    if "//" not in href and not any(c in href for c in "\t\r\n"):  # urlsplit drops those
+        return False  # no authority part: a relative link has no host
     try:
         host = (urlsplit(href.strip()).hostname or "").lower()
     except ValueError:  # 'http://[oops/': not a URL anyone can follow (fuzz finding)
@@ -204,8 +207,8 @@ class _Cleaner:
         rules = self.rule_keys
         found = _STYLES(start)
         styles = found if isinstance(found, list) else []
-        suspicious = {str(s) for s in styles if style_may_hide(str(s))}
-        if not rules and not suspicious and start.find(".//*[@hidden]") is None:
+        suspicious = {s for s in set(map(str, styles)) if style_may_hide(s)}  # distinct ones
+        if not rules and not suspicious and not _ANY_HIDDEN(start):
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
         out: list[etree._Element] = []
         for el in start.iterdescendants():
@@ -238,11 +241,19 @@ class _Cleaner:
         for el in self.candidates(start):
             if removed and not _attached(el, self.root):
                 continue  # inside a subtree dropped earlier
-            reason = self.hidden_reason(el, partial(self.background, el, start, bg))
-            if reason is not None and self.handle_hidden(el, reason, _in_cell(el, start)):
-                removed = True
-                continue
-            if el.tag == "a" and _offsite(el.get("href")):
+            tag = el.tag
+            plain_link = (
+                tag == "a"
+                and not el.get("style")
+                and el.get("hidden") is None
+                and id(el) not in self.rule_keys
+            )  # nothing can hide it (``hidden_reason`` is None): skip the test
+            if not plain_link:
+                reason = self.hidden_reason(el, partial(self.background, el, start, bg))
+                if reason is not None and self.handle_hidden(el, reason, _in_cell(el, start)):
+                    removed = True
+                    continue
+            if tag == "a" and _offsite(el.get("href")):
                 text = _text(el)
                 if _splits_number(el) and _in_cell(el, start):
                     continue  # dropping it would join two numbers: the cell pass decides

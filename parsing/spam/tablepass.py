@@ -65,25 +65,30 @@ def cell_result(text: str, tally: TableTally) -> CellStrip | None:
 
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
     """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
-    origins = {cell.origin for row in table.rows for cell in row if cell.origin is not None}
+    rows = table.rows
+    origins = {cell.origin for row in rows for cell in row if cell.origin is not None}
     done: dict[tuple[int, int], tuple[str, str | None]] = {}
-    for r, row in enumerate(table.rows):
+    total = 0
+    for r, row in enumerate(rows):
         for c, cell in enumerate(row):
-            if cell.origin is not None and cell.origin in done:
-                cell.text, cell.raw = done[cell.origin]
+            origin = cell.origin
+            if origin is not None and origin in done:
+                cell.text, cell.raw = done[origin]
                 continue
             text = cell.text
-            tally.total_chars += len(text)
-            res = cell_result(text, tally)
-            if res is not None and (res.quarantine or res.removals or res.flag):
-                _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
-                if res.quarantine:
-                    cell.raw = text  # left as printed (stripping again records nothing new)
-                elif res.text != text:
-                    cell.raw = text  # the cell as printed, for provenance and the audit
-                    cell.text = res.text
+            total += len(text)
+            if not text.isdecimal():  # numbers: nothing to do
+                res = cell_result(text, tally)
+                if res is not None and (res.quarantine or res.removals or res.flag):
+                    _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
+                    if res.quarantine:
+                        cell.raw = text  # left as printed (stripping again records nothing new)
+                    elif res.text != text:
+                        cell.raw = text  # the cell as printed, for provenance and the audit
+                        cell.text = res.text
             if origins and (r, c) in origins:
                 done[(r, c)] = (cell.text, cell.raw)
+    tally.total_chars += total
 
 
 def _apply(text: str, res: CellStrip, loc: str, tally: TableTally, first: bool = True) -> None:

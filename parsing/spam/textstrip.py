@@ -37,7 +37,8 @@ class StringStrip:
     text: str
     removals: list[SpamRemovalRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
-    kept: list[int] = field(default_factory=list)  # original index of every kept character
+    # original index of every kept character (a ``range`` when nothing was removed)
+    kept: Sequence[int] = field(default_factory=list)
     pinyin: bool = False
 
 
@@ -100,7 +101,7 @@ def strip_string(
 ) -> StringStrip:
     """Remove accepted spans from ``text`` until nothing more is found (at most 3 passes)."""
     current = text
-    kept = list(range(len(text)))
+    kept: Sequence[int] = range(len(text))  # no list unless something is removed
     removals: list[SpamRemovalRecord] = []
     pinyin = False
     for _ in range(_MAX_PASSES):
@@ -129,7 +130,7 @@ def strip_string(
 
 
 def find_gaps(
-    original: str, cleaned: str, kept: list[int], location: str, *, heading_like: bool = False
+    original: str, cleaned: str, kept: Sequence[int], location: str, *, heading_like: bool = False
 ) -> list[Gap]:
     """Removed runs whose neighbours suggest a replaced word (SPAM.md §4.2 L5, inference)."""
     gaps: list[Gap] = []

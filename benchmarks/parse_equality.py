@@ -1,0 +1,87 @@
+"""Parse outputs of one code version against another: zero differences expected after a speed-up.
+
+Run: ``.venv/bin/python benchmarks/parse_equality.py --save before.json`` on the old code, then
+``.venv/bin/python benchmarks/parse_equality.py --compare before.json`` on the new one. It parses
+every HTML and text file under ``tests/fixtures`` (with the report fixtures' ``meta.json``), the
+spam-glued pages of ``benchmarks/spam_bench.py`` (seeded) and the generated spam corpus pages,
+and records each ``Report.model_dump()`` (or the ``ParseError`` kind and message).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from parsing import ParseError, RawDocument, parse_document  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _inputs(glued: int, seed: int) -> dict[str, RawDocument]:
+    from tests.parsing.digit_cases import GLUE_BASES, REPORTS, glue_spam, raw_report
+
+    out: dict[str, RawDocument] = {}
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.suffix.lower() not in (".html", ".htm", ".txt") or not path.is_file():
+            continue
+        meta_path = path.parent / "meta.json"
+        meta = {}
+        if path.name.startswith("input.") and meta_path.exists():
+            meta = json.loads(meta_path.read_text("utf-8"))
+        if "url" not in meta:
+            meta["url"] = f"http://127.0.0.1/{path.relative_to(FIXTURES)}"  # url-ok: data
+        out[str(path.relative_to(ROOT))] = RawDocument(content=path.read_bytes(), **meta)
+    rng = random.Random(seed + 3)
+    pages = {b: (REPORTS / b / "input.html").read_text("utf-8") for b in GLUE_BASES}
+    for k in range(glued):
+        base = rng.choice(GLUE_BASES)
+        out[f"glued:{k}:{base}"] = raw_report(base, glue_spam(rng, pages[base]))
+    return out
+
+
+def outputs(glued: int, seed: int) -> dict[str, object]:
+    """Every input's parse result as JSON-ready data."""
+    result: dict[str, object] = {}
+    for name, raw in _inputs(glued, seed).items():
+        try:
+            result[name] = parse_document(raw).model_dump(mode="json")
+        except ParseError as exc:
+            result[name] = {"error": exc.kind, "message": exc.message}
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--save", type=Path)
+    ap.add_argument("--compare", type=Path)
+    ap.add_argument("--glued", type=int, default=300, help="spam-glued report pages")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    now = outputs(args.glued, args.seed)
+    if args.save:
+        args.save.write_text(json.dumps(now, ensure_ascii=False, sort_keys=True, indent=1))
+        print(f"saved {len(now)} parse results to {args.save}")
+    if args.compare:
+        before = json.loads(args.compare.read_text("utf-8"))
+        now = json.loads(json.dumps(now, ensure_ascii=False, sort_keys=True))
+        diffs = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
+        for k in diffs[:20]:
+            a, b = before.get(k), now.get(k)
+            if isinstance(a, dict) and isinstance(b, dict):
+                keys = sorted(f for f in a.keys() | b.keys() if a.get(f) != b.get(f))
+                print(f"DIFF {k}: fields {keys}")
+            else:
+                print(f"DIFF {k}: {str(a)[:200]} != {str(b)[:200]}")
+        print(f"compared {len(now)} parse results: {len(diffs)} differences")
+        if diffs:
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
