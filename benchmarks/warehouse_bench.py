@@ -15,6 +15,10 @@ Cases (each timed run in a fresh process; runs interleaved; medians quoted):
 - **memory**: peak RSS of the process publishing ``--new`` into each base (imports and the
   generation of the new reports included, identical in both) and the ratio between bases.
 
+Each case prints wall and CPU medians, their ratios to the floor and the median of the per-round
+wall ratios (a round runs the floor and every case back to back). Reports carry the
+``publisher_key`` the parser gives them.
+
 Reports come from ``warehouse.synthetic`` reshaped to realistic sizes (14–19 table 二 numbers,
 28–30 table 三 rows, 15 table 四 numbers). Bases are built once (streamed in chunks of 10k,
 then ``compact``); building is not timed.
@@ -23,6 +27,7 @@ then ``compact``); building is not timed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -39,9 +44,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from parsing.models import ActiveDisclosure, ApplicationRow, Report
+from parsing.publishers import identify
 from warehouse import TABLES, compact, publish, reports_to_tables
 from warehouse.synthetic import make_report
 
@@ -50,8 +57,14 @@ NEW_YEAR = 2026
 _SUBTOTALS = [("3.3", "不予公开"), ("3.4", "无法提供"), ("3.5", "不予处理"), ("3.0", "办理结果")]
 
 
+@functools.cache
+def _key(publisher: str, region: str | None) -> str:
+    return identify(publisher, region).publisher_key
+
+
 def reshape(report: Report, rng: random.Random) -> Report:
-    """Trim/pad table 二 to 14–19 numbers and table 三 to 28–30 rows."""
+    """Trim/pad table 二 to 14–19 numbers and table 三 to 28–30 rows; set ``publisher_key``
+    as the parser does (``parsing.publishers.identify``)."""
     ad = list(report.active_disclosure)
     want = rng.randint(14, 19)
     while len(ad) < want:
@@ -74,7 +87,13 @@ def reshape(report: Report, rng: random.Random) -> Report:
             -2, ApplicationRow(row_code=f"{code}.{i}", row_label=label, total=rng.randint(0, 9))
         )
         i += 1
-    return report.model_copy(update={"active_disclosure": ad, "applications": apps[:want]})
+    return report.model_copy(
+        update={
+            "active_disclosure": ad,
+            "applications": apps[:want],
+            "publisher_key": _key(report.publisher, report.region_code),
+        }
+    )
 
 
 def base_reports(n: int) -> Iterator[Report]:
@@ -97,6 +116,7 @@ def _peak_mb() -> float:
 
 def _floor_write(reports: list[Report], root: Path) -> dict[str, float]:
     t = time.perf_counter()
+    cpu = time.process_time()
     tables = reports_to_tables(reports)
     convert = time.perf_counter() - t
     name = f"part-{uuid.uuid4().hex}-{{i}}.parquet"
@@ -109,7 +129,11 @@ def _floor_write(reports: list[Report], root: Path) -> dict[str, float]:
             existing_data_behavior="overwrite_or_ignore",
             compression="zstd",
         )
-    return {"s": time.perf_counter() - t, "convert_s": convert}
+    return {
+        "s": time.perf_counter() - t,
+        "cpu_s": time.process_time() - cpu,
+        "convert_s": convert,
+    }
 
 
 # -- phases (each runs in its own process) ---------------------------------------------------
@@ -130,9 +154,11 @@ def phase_incr(args: argparse.Namespace) -> dict[str, Any]:
     reports = new_reports(args.new, args.batch)
     before = _peak_mb()
     t = time.perf_counter()
+    cpu = time.process_time()
     res = publish(reports, args.dir)
     return {
         "s": time.perf_counter() - t,
+        "cpu_s": time.process_time() - cpu,
         "peak_mb": _peak_mb(),
         "before_mb": before,
         "files_written": len(res.files_written),
@@ -221,6 +247,11 @@ def main() -> None:
     base.mkdir(parents=True)
     sizes = [int(s) for s in args.bases.split(",") if s]
     print(f"machine: {os.cpu_count()} cores, shared with other jobs (figures are noisy)")
+    print(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())};"
+        f" Arrow memory pool {pa.default_memory_pool().backend_name} (floor and project alike);"
+        " the floor neither fsyncs nor keeps an index, the project does both"
+    )
     for size in sizes:
         t = time.perf_counter()
         run("build", base / f"base-{size}", reports=size)
@@ -238,6 +269,7 @@ def main() -> None:
         full.append(run("full", base / "full", reports=args.reports))
 
     floor_s = _med([f["s"] for f in floor])
+    floor_cpu = _med([f["cpu_s"] for f in floor])
     print(
         f"\n{args.repeats} interleaved runs, medians; each run a fresh process (start-up excluded)"
     )
@@ -254,17 +286,20 @@ def main() -> None:
     print(f"files per leaf after full publish {full[-1]['files_per_leaf']}")
     print(
         f"incremental floor: {args.new:,} new reports, convert + append     {floor_s:.2f} s"
-        f"   (runs {_runs([f['s'] for f in floor])})"
+        f"   CPU {floor_cpu:.2f} s   (runs {_runs([f['s'] for f in floor])})"
     )
     peaks = {}
     for size in sizes:
         runs = incr[size]
         med = _med([x["s"] for x in runs])
+        cpu = _med([x["cpu_s"] for x in runs])
+        paired = _med([x["s"] / f["s"] for x, f in zip(runs, floor, strict=True)])
         peaks[size] = _med([x["peak_mb"] for x in runs])
         compacted = sum(x["compacted"] for x in runs)
         print(
             f"publish {args.new:,} new into {size:,}: {med:.2f} s   ratio {med / floor_s:.2f}x"
-            f" the append floor   (runs {_runs([x['s'] for x in runs])};"
+            f" the append floor (CPU {cpu:.2f} s, ratio {cpu / floor_cpu:.2f}x;"
+            f" median of per-round ratios {paired:.2f}x)   (runs {_runs([x['s'] for x in runs])};"
             f" files written {runs[-1]['files_written']}, deleted {runs[-1]['files_deleted']},"
             f" automatic compactions {compacted})   peak RSS {peaks[size]:.0f} MB"
         )
@@ -274,7 +309,10 @@ def main() -> None:
             f"memory: peak RSS publishing {args.new:,} into {hi:,} vs {lo:,}:"
             f" {peaks[hi]:.0f} / {peaks[lo]:.0f} MB = {peaks[hi] / peaks[lo]:.3f}x (target ≤ 1.10)"
         )
-    print(f"(tables: {', '.join(TABLES)})")
+    print(
+        f"(tables: {', '.join(TABLES)}; load average at end:"
+        f" {' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+    )
     if args.dir is None:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -23,11 +23,15 @@ Layout and reader recipes: ``docs/DATASETS.md``.
 
 from __future__ import annotations
 
-from warehouse.compact import CompactResult, compact
-from warehouse.publish import PublishResult, publish
-from warehouse.read import read_table, summary
-from warehouse.rows import reports_to_tables
-from warehouse.schemas import (
+from warehouse.memory import use_reusing_pool
+
+use_reusing_pool()  # before any Arrow buffer of ours: see warehouse.memory
+
+from warehouse.compact import CompactResult, compact  # noqa: E402
+from warehouse.publish import PublishResult, publish  # noqa: E402
+from warehouse.read import read_table, summary  # noqa: E402
+from warehouse.rows import reports_to_tables  # noqa: E402
+from warehouse.schemas import (  # noqa: E402
     SCHEMA_VERSION,
     SCHEMAS,
     TABLES,

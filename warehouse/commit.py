@@ -22,7 +22,7 @@ from warehouse.index import index_path, write_index
 from warehouse.locking import SWAP_LOCK, file_lock
 from warehouse.manifest import MANIFEST, manifest_bytes, read_manifest, write_schema_files
 from warehouse.schemas import PARTITION_FIELD
-from warehouse.storage import FileStat, Store, fsync_dir, sort_rows
+from warehouse.storage import FileStat, Store, fsync_paths, sort_rows
 
 log = logging.getLogger(__name__)
 PAUSE_ENV = "XXGK_WAREHOUSE_PAUSE"
@@ -48,6 +48,7 @@ class Transaction:
     written: dict[str, FileStat] = field(default_factory=dict)
     index_written: dict[str, FileStat] = field(default_factory=dict)
     index_deleted: list[str] = field(default_factory=list)
+    side: bool = False
 
     def _rel(self, path: str) -> str:
         root = self.store.root.rstrip("/")
@@ -64,7 +65,20 @@ class Transaction:
         """Stage ``rows`` (logical schema, ``year`` included) as the data file ``final``."""
         del table, year
         body = sort_rows(rows).drop_columns([PARTITION_FIELD])
-        self.written[self._rel(final)] = self.store.write_parquet(body, self._target(final))
+        self.written[self._rel(final)] = self.store.write_parquet(
+            body, self._target(final), sync=False
+        )
+
+    def write_side(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
+        """Stage a file outside the partitioned tables (the ``publishers`` dimension; rows in
+        ``order`` if given), swapped in with this commit; not listed in the manifest."""
+        self.store.write_parquet(rows, self._target(final), sync=False, order=order)
+        self.side = True
+
+    def write_side_ipc(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
+        """Stage a writer's side file in Arrow IPC (local warehouses only)."""
+        if self.store.is_local:
+            self.store.write_ipc(rows, self._target(final), order)
 
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)
@@ -78,7 +92,7 @@ class Transaction:
                 self.deletes.append(final)
             self.index_deleted.append(self._rel(final))
             return
-        stat = write_index(self.store, year, rows, self._target(final))
+        stat = write_index(self.store, year, rows, self._target(final), sync=False)
         self.index_written[self._rel(final)] = stat
 
     @property
@@ -109,8 +123,8 @@ class Transaction:
         store.write_bytes(temp, manifest, atomic=False)
         self.swaps.append((temp, final_manifest))
         staged_dirs = sorted({final.rpartition("/")[0] for _, final in self.swaps})
-        for directory in staged_dirs:
-            fsync_dir(directory)  # staged files durable before the commit point
+        # staged files and their directory entries durable before the commit point
+        fsync_paths([temp for temp, _ in self.swaps] + staged_dirs)
         _pause("stage")
         plan = journal.Plan(self.run_id, self.swaps, self.deletes)
         journal.commit(store, plan)
@@ -120,6 +134,5 @@ class Transaction:
                 if i == 0:
                     _pause("swap")
             journal.apply(store, journal.Plan(self.run_id, [], self.deletes))
-        for directory in staged_dirs:
-            fsync_dir(directory)  # renames durable before the journal goes
+        fsync_paths(staged_dirs)  # renames durable before the journal goes
         journal.finish(store)

@@ -27,7 +27,13 @@ import pyarrow.parquet as pq
 
 from warehouse import journal
 from warehouse.commit import Transaction
-from warehouse.index import INDEX_SCHEMA, entries_from_reports, index_years, read_index
+from warehouse.index import (
+    INDEX_SCHEMA,
+    cross_year_source,
+    entries_from_reports,
+    index_years,
+    read_index,
+)
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
 from warehouse.schemas import METADATA_VERSION_KEY, PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS, TABLES
@@ -168,8 +174,11 @@ def compact(
             tx = Transaction(store, run_id)
             new_stem = f"{run_id}-{year}"
             reports = None
+            children = {}
             for table in tables:
                 data = store.read_partition(table, year)
+                if (kept := cross_year_source(table, data)) is not None:
+                    children[table] = kept
                 if table == "reports":  # older schema versions have no is_current
                     data = mark_current(data)
                     reports = data
@@ -190,7 +199,7 @@ def compact(
             hashes = pa.array(
                 [known.get(r) for r in reports["report_id"].to_pylist()], pa.binary(16)
             )
-            entries = entries_from_reports(reports, new_stem, hashes)
+            entries = entries_from_reports(reports, new_stem, hashes, children=children)
             tx.write_index(year, entries if reports.num_rows else INDEX_SCHEMA.empty_table())
             tx.commit()
             years_done.append(year)

@@ -20,6 +20,9 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from parsing.models import APPLICANT_COLUMNS
+from parsing.publishers import identify
+from parsing.validate import ITEM_COUNT_ARTICLES
 from warehouse.schemas import PARTITION_FIELD, SCHEMA_VERSION, SCHEMAS
 from warehouse.storage import FILE_MODE, FileStat, Store, sort_rows, stem_of
 from warehouse.versions import series
@@ -38,13 +41,39 @@ _REPORT_FIELDS = [
     "fetched_at",
     "spam_verdict",
     "is_current",
+    "region_code",
+    "site",
 ]
+DIM_KEY = "dim_key"
+"""The report's row in the ``publishers`` dimension: ``publisher_key``, else the key
+:func:`parsing.publishers.identify` gives (reports written before the key existed)."""
+XY_APPLICATIONS = "xy_applications"
+XY_ACTIVE = "xy_active"
+_XY_FIELDS = {
+    XY_APPLICATIONS: ("applications", ["row_code", *APPLICANT_COLUMNS]),
+    XY_ACTIVE: ("active_disclosure", ["article", "item", "metric", "value"]),
+}
+"""The cross-year checks' inputs kept in the index, so a publish pairs a report with the year
+before without reading that year's data files: rows 2 and 4 of table 三 and the 20.5/20.6/20.8
+``prev_count``/``change`` values of table 二 (:mod:`warehouse.cross_year`)."""
+
+
+def _xy_type(column: str) -> pa.DataType:
+    table, fields = _XY_FIELDS[column]
+    return pa.list_(pa.struct([SCHEMAS[table].field(f).with_nullable(True) for f in fields]))
+
+
 INDEX_SCHEMA = pa.schema(
     [SCHEMAS["reports"].field(c) for c in _REPORT_FIELDS]
-    + [pa.field("stem", pa.string(), nullable=False), pa.field("row_hash", pa.binary(16))]
+    + [
+        pa.field("stem", pa.string(), nullable=False),
+        pa.field("row_hash", pa.binary(16)),
+        pa.field(DIM_KEY, pa.string()),
+    ]
+    + [pa.field(c, _xy_type(c)) for c in _XY_FIELDS]
 )
 REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
-GROUPING_COLUMNS = ("publisher_key",)
+GROUPING_COLUMNS = ("publisher_key", "region_code", "site", DIM_KEY, XY_APPLICATIONS, XY_ACTIVE)
 """Index columns added after the index existed: a year's index without one is rebuilt."""
 
 
@@ -78,12 +107,13 @@ def outdated(store: Store, year: int) -> bool:
 
 def _conform(part: pa.Table, schema: pa.Schema) -> pa.Table:
     """``part`` with ``schema``'s columns; a column an older index lacks comes back null."""
-    for name in schema.names:
-        if name not in part.column_names:
-            part = part.append_column(
-                schema.field(name), pa.nulls(part.num_rows, schema.field(name).type)
-            )
-    return part.select(schema.names).cast(schema)
+    missing = [n for n in schema.names if n not in part.column_names]
+    for name in missing:
+        part = part.append_column(name, pa.nulls(part.num_rows, schema.field(name).type))
+    target = pa.schema(
+        [f.with_nullable(True) if f.name in missing else f for f in schema], schema.metadata
+    )
+    return part.select(schema.names).cast(target)
 
 
 def read_index(
@@ -118,6 +148,12 @@ def read_index(
         if ids is None and publishers is None:
             parts.append(pf.read(columns=cols))
             continue
+        if publishers is None:  # by id: the id column first, the others only on a hit
+            assert ids is not None
+            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=ids)
+            if pc.any(hit).as_py():
+                parts.append(pf.read(columns=cols).filter(hit))
+            continue
         for batch in pf.iter_batches(batch_size=65_536, columns=cols):
             mask = None
             if ids is not None:
@@ -134,8 +170,11 @@ def read_index(
     return pa.concat_tables([_conform(p, schema) for p in parts])
 
 
-def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
-    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path``."""
+def write_index(
+    store: Store, year: int, rows: pa.Table, path: str, *, sync: bool = True
+) -> FileStat:
+    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path`` (``sync=False``:
+    the caller fsyncs it)."""
     store.makedirs(path.rpartition("/")[0])
     data = sort_rows(rows.cast(INDEX_SCHEMA))
     kwargs = {"compression": "zstd", "write_statistics": True}
@@ -144,7 +183,8 @@ def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(data, fh, **kwargs)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         Path(path).chmod(FILE_MODE)  # not world-writable whatever the umask
     else:
         with store.fs.open_output_stream(path) as out:
@@ -153,15 +193,94 @@ def write_index(store: Store, year: int, rows: pa.Table, path: str) -> FileStat:
 
 
 def entries_from_reports(
-    reports: pa.Table, stem: str | pa.Array, hashes: pa.Array | None = None
+    reports: pa.Table,
+    stem: str | pa.Array,
+    hashes: pa.Array | None = None,
+    children: dict[str, pa.Table] | None = None,
 ) -> pa.Table:
-    """Index rows for ``reports`` (rows of the reports table) stored under ``stem``."""
+    """Index rows for ``reports`` (rows of the reports table) stored under ``stem``;
+    ``children`` (``applications`` and ``active_disclosure`` rows of these reports) give the
+    cross-year inputs (null without)."""
     n = reports.num_rows
     stems = pa.array([stem] * n, pa.string()) if isinstance(stem, str) else stem
     if hashes is None:
         hashes = pa.nulls(n, pa.binary(16))
-    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes]
+    xy = [
+        pa.nulls(n, _xy_type(c))
+        if children is None
+        else _nest(reports["report_id"], _xy_source(c, children[_XY_FIELDS[c][0]]), c)
+        for c in _XY_FIELDS
+    ]
+    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports), *xy]
     return pa.Table.from_arrays(cols, schema=INDEX_SCHEMA)
+
+
+def _xy_source(column: str, rows: pa.Table) -> pa.Table:
+    """The rows of a child table that the cross-year checks read."""
+    if column == XY_APPLICATIONS:
+        mask = pc.is_in(rows["row_code"], value_set=pa.array(["2", "4"]))
+    else:
+        mask = pc.and_(
+            pc.is_in(rows["article"], value_set=pa.array(list(ITEM_COUNT_ARTICLES))),
+            pc.is_in(rows["metric"], value_set=pa.array(["prev_count", "change"])),
+        )
+    return rows.filter(mask)
+
+
+def cross_year_source(table: str, rows: pa.Table) -> pa.Table | None:
+    """The rows of ``table`` that the index keeps for the cross-year checks (None: none)."""
+    for column, (name, _) in _XY_FIELDS.items():
+        if name == table:
+            return _xy_source(column, rows)
+    return None
+
+
+def _nest(ids: pa.ChunkedArray | pa.Array, rows: pa.Table, column: str) -> pa.Array:
+    """``rows`` (with ``report_id``) as one list per id of ``ids``, in their order."""
+    at: dict[str, list[int]] = {}
+    for i, rid in enumerate(rows["report_id"].to_pylist()):
+        at.setdefault(rid, []).append(i)
+    order: list[int] = []
+    offsets = [0]
+    for rid in ids.to_pylist():
+        order += at.get(rid, [])
+        offsets.append(len(order))
+    kind = _xy_type(column).value_type
+    take = pa.array(order, pa.int64())
+    values = pa.StructArray.from_arrays(
+        [rows[f.name].combine_chunks().take(take).cast(f.type) for f in kind], fields=list(kind)
+    )
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def cross_year_rows(entries: pa.Table, column: str) -> pa.Table:
+    """The cross-year input rows kept in index rows ``entries`` (``report_id`` plus the
+    fields of ``column``), as a flat table."""
+    lists = entries[column].combine_chunks()
+    flat = pc.list_flatten(lists)
+    parents = pc.list_parent_indices(lists)
+    ids = entries["report_id"].combine_chunks().take(parents)
+    kind = _xy_type(column).value_type
+    return pa.Table.from_arrays(
+        [ids, *(flat.field(i) for i in range(kind.num_fields))],
+        names=["report_id", *(f.name for f in kind)],
+    )
+
+
+def dim_keys(reports: pa.Table) -> pa.Array:
+    """The ``publishers`` key of every row (needs ``publisher``, ``publisher_key``,
+    ``region_code``): the stored key, computed only for rows without one."""
+    keys = reports["publisher_key"].combine_chunks()
+    missing = pc.fill_null(pc.equal(keys, ""), True)
+    if not pc.any(missing).as_py():
+        return keys
+    names = reports["publisher"].to_pylist()
+    regions = reports["region_code"].to_pylist()
+    out = keys.to_pylist()
+    for i, gap in enumerate(missing.to_pylist()):
+        if gap:
+            out[i] = identify(names[i], regions[i]).publisher_key
+    return pa.array(out, pa.string())
 
 
 def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Table:
@@ -170,7 +289,12 @@ def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Tab
     parts = []
     for path in store.data_files("reports", year):
         data = store.read_partition("reports", year, REPORT_COLUMNS, files=[path])
-        parts.append(entries_from_reports(data, stem_of(path)))
+        children = {}
+        for column, (table, fields) in _XY_FIELDS.items():
+            part = store.part_path(table, year, stem_of(path))
+            rows = store.read_partition(table, year, ["report_id", *fields], files=[part])
+            children[table] = _xy_source(column, rows)
+        parts.append(entries_from_reports(data, stem_of(path), children=children))
     rows = pa.concat_tables(parts) if parts else INDEX_SCHEMA.empty_table()
     if old is not None and old.num_rows and rows.num_rows:
         known = dict(zip(old["report_id"].to_pylist(), old["row_hash"].to_pylist(), strict=True))

@@ -10,8 +10,10 @@ Reports are keyed by ``report_id``. A publish
    table, possibly with 0 rows);
 4. rewrites only the old stems that held replaced reports (their rows removed), whose
    ``is_current`` flags changed, or whose ``cross_year.*`` issues changed;
-5. commits the data files, the index and the manifest in one journal (:mod:`warehouse.commit`);
-6. compacts a year whose leaves passed :data:`MAX_FILES` files (:mod:`warehouse.compact`).
+5. rebuilds the ``publishers`` rows of the publishers concerned (from the index);
+6. commits the data files, the index, the publishers file and the manifest in one journal
+   (:mod:`warehouse.commit`);
+7. compacts a year whose leaves passed :data:`MAX_FILES` files (:mod:`warehouse.compact`).
 
 Rows of a leaf are a pure function of the reports published into it, so re-running a backfill
 changes nothing (and writes nothing).
@@ -33,26 +35,30 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from parsing.models import Report
-from parsing.validate import ITEM_COUNT_ARTICLES
 from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.compact import auto_compact
 from warehouse.cross_year import carry_over_issues, item_count_issues
-from warehouse.index import INDEX_SCHEMA, entries_from_reports, index_years, read_index
+from warehouse.index import (
+    DIM_KEY,
+    INDEX_SCHEMA,
+    XY_ACTIVE,
+    XY_APPLICATIONS,
+    cross_year_rows,
+    entries_from_reports,
+    index_years,
+    read_index,
+)
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
-from warehouse.publishers import write_publishers
-from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, issues_table
+from warehouse.publishers import stage_publishers
+from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, gc_paused, issues_table
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
 from warehouse.versions import mark_current, series
 
 log = logging.getLogger(__name__)
 
-_ACTIVE_COLUMNS = ["report_id", PARTITION_FIELD, "article", "item", "metric", "value"]
-_APP_COLUMNS = ["report_id", PARTITION_FIELD, "row_code"] + [
-    f.name for f in SCHEMAS["applications"]
-][4:]
 _ISSUE_KEY = ["report_id", "rule", "severity", "message", "expected", "actual"]
 
 __all__ = ["PublishResult", "partitioned_tables", "publish", "sort_rows"]
@@ -109,7 +115,16 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
-_STORED = ["report_id", PARTITION_FIELD, "publisher", "publisher_key", "stem", "row_hash"]
+_STORED = [
+    "report_id",
+    PARTITION_FIELD,
+    "publisher",
+    "publisher_key",
+    "stem",
+    "row_hash",
+    DIM_KEY,
+    "region_code",
+]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
@@ -232,20 +247,10 @@ class _Publisher:
         if old.num_rows == 0 and not self._has_neighbours(new_entries):
             return  # no publisher has two years: nothing to pair
         ctx = pa.concat_tables([old, new_entries])
-        codes = {"row_code": pa.array(["2", "4"])}
-        active_match = {
-            "article": pa.array(list(ITEM_COUNT_ARTICLES)),
-            "metric": pa.array(["prev_count", "change"]),
-        }
-        new_apps = batch.tables["applications"].select(_APP_COLUMNS)
-        new_apps = new_apps.filter(pc.is_in(new_apps["row_code"], value_set=codes["row_code"]))
-        apps = pa.concat_tables(
-            [self._stored_rows("applications", old, _APP_COLUMNS, codes), new_apps]
-        )
-        new_active = batch.tables["active_disclosure"].select(_ACTIVE_COLUMNS)
-        active = pa.concat_tables(
-            [self._stored_rows("active_disclosure", old, _ACTIVE_COLUMNS, active_match), new_active]
-        )
+        # rows 2/4 and the item counts of every report concerned, from the index (no data file
+        # of another year is read)
+        apps = cross_year_rows(ctx, XY_APPLICATIONS)
+        active = cross_year_rows(ctx, XY_ACTIVE)
         issues = issues_table(
             carry_over_issues(ctx, apps, publishers, years)
             + item_count_issues(ctx, active, publishers, years)
@@ -382,8 +387,9 @@ def publish(
     store = open_store(root, filesystem)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     compacted: list[str] = []
-    # the lookup of stored hashes and the commit must see the same warehouse: both locked
-    with file_lock(store, WRITE_LOCK, exclusive=True):
+    # the lookup of stored hashes and the commit must see the same warehouse: both locked;
+    # the cyclic GC paused (it rescans every live report object at each collection)
+    with file_lock(store, WRITE_LOCK, exclusive=True), gc_paused():
         locked_at = time.time()
         recovered = journal.recover(store) if store.is_local else 0
         upgrade(store)
@@ -399,7 +405,9 @@ def publish(
                 [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
                 pa.binary(16),
             )
-            entries = entries_from_reports(batch.tables["reports"], run_id, hashes)
+            entries = entries_from_reports(
+                batch.tables["reports"], run_id, hashes, children=batch.tables
+            )
             rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
             job.plan_removals(stored)
             job.read_neighbours(stored)
@@ -408,10 +416,10 @@ def publish(
             job.write_new_stems()
             index = job.write_index(stored, entries)
             job.rewrite_old_stems(index)
+            stage_publishers(job.tx, index, entries, stored)
             job.tx.commit()
             for year in sorted(batch.years):
                 compacted += auto_compact(store, year, index[year], run_id)
-            write_publishers(store.root, filesystem=store.fs)  # the publishers dimension
         else:
             rows = {t: 0 for t in TABLES}
         finished_at = time.time()

@@ -27,6 +27,7 @@ CARRY_OVER_RULE = "cross_year.carry_over"
 ITEM_COUNT_RULE = "cross_year.item_count"
 CROSS_YEAR_RULES = (CARRY_OVER_RULE, ITEM_COUNT_RULE)  # computed by the warehouse
 
+_SERIALIZER = Report.__pydantic_serializer__
 _REPORT_COLUMNS = [f.name for f in SCHEMAS["reports"]]
 _CHILD_COLUMNS = {
     name: [f.name for f in SCHEMAS[name] if f.name not in ("report_id", PARTITION_FIELD)]
@@ -124,8 +125,8 @@ def collect(
     def flush() -> None:
         chunk = dedupe_reports(buf)
         ids = {r.report_id for r in chunk}
-        for r in chunk:
-            hashes[r.report_id] = row_hash(r.model_dump_json().encode())
+        for r in chunk:  # the model's JSON bytes (model_dump_json less its decode + encode)
+            hashes[r.report_id] = row_hash(_SERIALIZER.to_json(r))
         unchanged.difference_update(ids)
         if stored is not None and chunk:
             known = stored(sorted(ids))

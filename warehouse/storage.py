@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ DIR_MODE = 0o755
 ROW_GROUP_SIZE = 250_000
 _PARTITION_RE = re.compile(rf"^{PARTITION_FIELD}=(\d{{4}})$")
 TEMP_MARK = ".tmp-"
+_SLICE = 4096
 Match = dict[str, pa.Array]
 """A read filter: column → the values to keep (all columns must match)."""
 
@@ -177,10 +180,13 @@ class Store:
         head, _, base = final.rpartition("/")
         return f"{head}/.{base}{TEMP_MARK}{run_id}"
 
-    def write_parquet(self, table: pa.Table, path: str) -> FileStat:
+    def write_parquet(
+        self, table: pa.Table, path: str, *, sync: bool = True, order: pa.Array | None = None
+    ) -> FileStat:
         """Write ``table`` (already in file schema, sorted by ``report_id``) to ``path``: field
         descriptions from the data dictionary, ``sorting_columns`` declared; local files are
-        fsynced."""
+        fsynced (``sync=False``: the caller fsyncs them, see :func:`fsync_paths`). ``order``
+        (row indices) writes the rows in that order, slice by slice (no sorted copy)."""
         self.makedirs(path.rpartition("/")[0])
         table = table.cast(with_descriptions(table.schema))
         kwargs: dict[str, Any] = {
@@ -192,17 +198,40 @@ class Store:
         if SORT_KEY in table.column_names:
             index = table.schema.get_field_index(SORT_KEY)
             kwargs["sorting_columns"] = [pq.SortingColumn(index)]
+        sink = pa.BufferOutputStream()  # encoded once in memory: size and sha256 without a re-read
+        if order is None:
+            pq.write_table(table, sink, **kwargs)
+        else:
+            size = kwargs.pop("row_group_size")
+            with pq.ParquetWriter(sink, table.schema, **kwargs) as writer:
+                for start in range(0, len(order), _SLICE):
+                    writer.write_table(table.take(order[start : start + _SLICE]), size)
+        body = sink.getvalue()
         if self.is_local:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, **kwargs)
+                fh.write(body)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if sync:
+                    os.fsync(fh.fileno())
             Path(path).chmod(FILE_MODE)
         else:
             with self.fs.open_output_stream(path) as out:
-                pq.write_table(table, out, **kwargs)
-        return FileStat(rows=table.num_rows, bytes=self.size(path), sha256=self.sha256(path))
+                out.write(body)
+        digest = hashlib.sha256(memoryview(body)).hexdigest()
+        return FileStat(rows=table.num_rows, bytes=body.size, sha256=digest)
+
+    def write_ipc(self, table: pa.Table, path: str, order: pa.Array | None = None) -> None:
+        """Write ``table`` (rows in ``order`` if given) as an uncompressed Arrow IPC file
+        (local; the caller fsyncs it)."""
+        self.makedirs(path.rpartition("/")[0])
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            if order is None:
+                writer.write_table(table)
+            else:
+                for start in range(0, len(order), _SLICE):
+                    writer.write_table(table.take(order[start : start + _SLICE]))
+        Path(path).chmod(FILE_MODE)
 
     def write_bytes(self, path: str, data: bytes, *, atomic: bool = True) -> None:
         """Write a small file (JSON side files); ``atomic`` stages it and renames it on."""
@@ -305,6 +334,26 @@ def fsync_dir(directory: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_paths(paths: Iterable[str]) -> None:
+    """fsync local files and directories, concurrently: the filesystem folds concurrent
+    fsyncs into few journal commits, so a commit waits about as long as for one."""
+    todo = list(dict.fromkeys(paths))
+    if len(todo) <= 1:
+        for path in todo:
+            _fsync_path(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
+        list(pool.map(_fsync_path, todo))
 
 
 def open_store(root: str | os.PathLike[str], filesystem: pafs.FileSystem | None = None) -> Store:

@@ -98,3 +98,34 @@ def test_old_rows_without_key_get_one(tmp_path):
     publish([old.model_copy(update={"publisher_key": None})], wh)
     keys = read_publishers(wh)["publisher_key"].to_pylist()
     assert keys == [publisher_key("合阳县人民政府")]
+
+
+def test_incremental_dimension_equals_a_full_rebuild(tmp_path):
+    """Each publish rebuilds only the publishers it concerns (merging a publisher that only
+    gains reports, rebuilding one that loses a replaced report): after new years, an older
+    year, a new wording, a report without a region, a replaced report that moves to another
+    body and an old row without a key, the file equals the dimension built from the whole
+    reports table."""
+    from warehouse.publishers import _COLUMNS, build
+    from warehouse.read import read_table
+
+    wh = tmp_path / "warehouse"
+
+    def check() -> None:
+        assert read_publishers(wh).equals(build(read_table("reports", wh, columns=_COLUMNS)))
+
+    a = _report("http://a/2019/r00000000011", "合阳县人民政府", 2019, "weinan", "610500")
+    b = _report("http://a/2019/r00000000012", "合阳县教育局", 2019, "heyang", "610524")
+    publish([a, b], wh)
+    check()
+    publish([_report("http://a/2020/r00000000013", "合阳县政府", 2020, "heyang", "610524")], wh)
+    check()
+    older = _report("http://a/2017/r00000000015", "合阳县人民政府", 2017, "old", "610524")
+    later = _report("http://a/2021/r00000000016", "合阳县政府", 2021, "other", "610524")
+    publish([older.model_copy(update={"region_code": None}), later], wh)
+    check()
+    moved = _report("http://a/2019/r00000000012", "澄城县教育局", 2019, "chengcheng", "610525")
+    keyless = _report("http://a/2018/r00000000014", "合阳县人民政府", 2018, "old", "610524")
+    publish([moved, keyless.model_copy(update={"publisher_key": None})], wh)
+    check()
+    assert "610524:合阳县教育局" not in read_publishers(wh)["publisher_key"].to_pylist()
