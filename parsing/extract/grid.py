@@ -57,8 +57,15 @@ def expand_spans(rows: list[list[tuple[str, int, int]]]) -> Table:
     height = n
     while height and not grid[height - 1]:
         height -= 1
+    columns = range(width)
     return Table(
-        [[line[c] if c in line else Cell("") for c in range(width)] for line in grid[:height]]
+        [
+            # a full row (most rows) in column order; a gap is an empty cell
+            [line[c] for c in columns]
+            if len(line) == width
+            else [line[c] if c in line else Cell("") for c in columns]
+            for line in grid[:height]
+        ]
     )
 
 

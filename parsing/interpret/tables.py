@@ -117,46 +117,59 @@ def _split_row(
     """
     block, table, page = where
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
+    last_label = -1
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
             for i, c in enumerate(row)
         ]
         texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
-    else:
+        # Labels come first in every template row; once the first number is seen, a later
+        # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
+        for i, text in enumerate(texts):
+            if flagged[i]:
+                break
+            kind = _cell_kind(text)
+            if kind == _NUMBER:
+                break
+            if kind == _LABEL:
+                last_label = i
+    else:  # the common case: the same scan without the flags
         texts = [c.text for c in row]
-    # Labels come first in every template row; once the first number is seen, a later
-    # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
-    last_label = -1
-    for i, text in enumerate(texts):
-        if flagged is not None and flagged[i]:
-            break
-        kind = _cell_kind(text)
-        if kind == _NUMBER:
-            break
-        if kind == _LABEL:
-            last_label = i
+        for i, text in enumerate(texts):
+            kind = _cell_kind(text)
+            if kind == _NUMBER:
+                break
+            if kind == _LABEL:
+                last_label = i
     labels: list[str] = []
     for text in texts[: last_label + 1]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
     values: list[str] = []
     sources: list[Source] = []
+    filled = 0
     for i in range(last_label + 1, len(row)):
         cell = row[i]
         if cell.pad:
             continue
         origin = cell.origin
         if origin is None:
-            origin = (r, i)
+            o_row, o_col = r, i
         elif origin[0] == r:
             continue  # a colspan copy in its own row: the number counts once
-        raw = cell.raw if cell.raw is not None else cell.text
+        else:
+            o_row, o_col = origin
+        raw = cell.raw
+        if raw is None:
+            raw = cell.text
         text = texts[i]
         values.append(text)
+        if text.strip():
+            filled += 1
         flag = flagged is not None and flagged[i]
-        sources.append(_new_source((block, table, page, origin[0], origin[1], raw, flag)))
-    return _Row(labels, values, sources, sum(1 for v in values if v.strip()))
+        sources.append(_new_source((block, table, page, o_row, o_col, raw, flag)))
+    return _Row(labels, values, sources, filled)
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
