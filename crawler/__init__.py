@@ -1,8 +1,10 @@
 """xxgk crawler: find, fetch and archive government information-disclosure annual reports.
 
 Public entry points (import lazily; nothing here imports Scrapy):
-- ``python -m crawler crawl --site NAME --data-dir D`` (one crawl, one JSON summary line)
-- ``crawler.runner.run_crawl`` (runs that in a subprocess, returns ``CrawlSummary``)
+- ``python -m crawler crawl --site NAME [--site NAME2 …] --data-dir D`` (one process crawls a
+  group of sites, one Scrapy crawler each; one JSON summary line per site)
+- ``crawler.runner.run_group`` / ``run_crawl`` (run that in a subprocess; a ``CrawlSummary`` per
+  site, a ``crash`` error record for a site whose summary never came back)
 - ``crawler.archive.Archive`` (WARC + SQLite index: read, read_record, has, latest,
   iter_captures)
 - ``crawler.registry`` (load_sites, add_site, check_sites over ``sites.toml``)

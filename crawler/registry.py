@@ -173,12 +173,28 @@ def load_sites(path: str | Path | None = None) -> dict[str, Site]:
     return sites
 
 
+_LOADED: dict[tuple[str, int, int], dict[str, Site]] = {}
+"""The last registry ``get_site`` loaded, by (path, mtime, size): a crawl process running a group
+of sites parses and validates the file once, not twice per site (0.5 s for 3,200 sites)."""
+
+
 def get_site(name: str, path: str | Path | None = None) -> Site:
-    """One site by name (RegistryError if unknown)."""
-    sites = load_sites(path)
+    """One site by name (RegistryError if unknown); a copy, so callers may change it."""
+    file = Path(path) if path else DEFAULT_SITES_FILE
+    try:
+        stat = file.stat()
+        key: tuple[str, int, int] | None = (str(file.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None  # load_sites says what is wrong with it
+    sites = _LOADED.get(key) if key else None
+    if sites is None:
+        sites = load_sites(path)
+        if key:
+            _LOADED.clear()
+            _LOADED[key] = sites
     if name not in sites:
         raise RegistryError(f"unknown site {name!r}; known: {', '.join(sorted(sites))}")
-    return sites[name]
+    return sites[name].model_copy(deep=True)
 
 
 def _toml_value(value: object) -> str:

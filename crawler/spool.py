@@ -9,7 +9,8 @@ the file into the WARC record and deletes it. Smaller bodies, list pages and enc
 (decoded by Scrapy's compression middleware, which has its own size guard) stay in memory.
 
 Scrapy creates its body reader inside a private method; the handler swaps the module's reader
-class when it is configured (one crawl per process, so nothing else shares the module).
+class when it is configured (every crawl of the process uses it: a group of sites shares one
+spool directory, removed when the last crawl's handler closes).
 ``tests/crawler/test_spool.py`` fails if a Scrapy upgrade changes that seam.
 """
 
@@ -110,6 +111,8 @@ class SpoolingReader(http11._ResponseReader):
 class SpoolingDownloadHandler(http11.HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler with report bodies streamed to disk (``DOWNLOAD_HANDLERS``)."""
 
+    _open: dict[Path, int] = {}  # spool dir -> handlers (crawls of this process) still open
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         s = crawler.settings
@@ -118,9 +121,15 @@ class SpoolingDownloadHandler(http11.HTTP11DownloadHandler):
         folder = Path(base) / str(os.getpid()) if base else Path(tempfile.mkdtemp(prefix="xxgk-"))
         SpoolingReader.spool_dir = folder
         self._spool_dir = folder
+        self._open[folder] = self._open.get(folder, 0) + 1
         http11._ResponseReader = SpoolingReader  # type: ignore[misc]
 
     async def close(self) -> None:
-        """Close connections; remove spool files nobody claimed (failed downloads)."""
+        """Close connections; remove spool files nobody claimed (failed downloads) once the
+        last crawl of the process using this directory is over."""
         await super().close()
-        shutil.rmtree(self._spool_dir, ignore_errors=True)
+        left = self._open.get(self._spool_dir, 1) - 1
+        self._open[self._spool_dir] = left
+        if left <= 0:
+            self._open.pop(self._spool_dir, None)
+            shutil.rmtree(self._spool_dir, ignore_errors=True)

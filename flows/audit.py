@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crawler.archive import Archive
 from parsing.audit import Violation, audit_values
@@ -33,43 +35,98 @@ class AuditResult:
 
 
 def audit_published(
-    data_dir: str | Path, warehouse_root: str | Path, report_ids: Iterable[str] | None = None
+    data_dir: str | Path,
+    warehouse_root: str | Path,
+    report_ids: Iterable[str] | None = None,
+    chunk: int = 200,
+    workers: int | None = None,
 ) -> AuditResult:
-    """Re-check every published value (or those of ``report_ids``) against its archived capture."""
+    """Re-check every published value (or those of ``report_ids``) against its archived capture.
+
+    Chunks of ``chunk`` reports are audited by ``workers`` processes (default: the parse
+    workers' number, ``XXGK_PARSE_WORKERS``, or the cores; 0 or 1: in this process); the DOC/WPS
+    captures of a chunk are converted by one LibreOffice process (``parsing.pool.preconvert``)
+    as in the parse stage. The result is that of a serial audit, in report order.
+    """
+    published = list(published_values(warehouse_root, report_ids).values())
+    chunks = [published[i : i + max(1, chunk)] for i in range(0, len(published), max(1, chunk))]
+    if workers is None:
+        from flows.config import Settings
+
+        workers = Settings().parse_workers
+        workers = os.cpu_count() or 1 if workers is None else workers
+    workers = min(workers, len(chunks))
     result = AuditResult()
-    published = published_values(warehouse_root, report_ids)
+    if workers <= 1:
+        parts = [_audit_chunk(str(data_dir), reps) for reps in chunks]
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: the caller may be a threaded Prefect process, which must not be forked
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            parts = list(pool.map(_audit_chunk, [str(data_dir)] * len(chunks), chunks))
+    for part in parts:
+        result.reports += part.reports
+        result.values += part.values
+        result.violations += part.violations
+    return result
+
+
+def _audit_chunk(data_dir: str, reps: list[Any]) -> AuditResult:
+    """Audit some published reports against the archive (one worker's share)."""
+    from parsing.extract.office_convert import clear_preconverted, preconverted
+    from parsing.pool import preconvert
+
+    result = AuditResult()
     archive = Archive(Path(data_dir))
     try:
-        for rep in published.values():
+        raws: dict[str, RawDocument | None] = {}
+        for rep in reps:
             result.reports += 1
             result.values += sum(1 for r in rep.refs if r.value is not None)
-
-            def fail(kind: str, message: str, rid: str = rep.report_id) -> None:
-                result.violations.append(Violation(rid, "reports", "capture", kind, message))
-
-            if not rep.archive_uri:
-                if any(r.value is not None for r in rep.refs):
-                    fail("capture", "values published without an archived capture")
+            raws[rep.report_id] = _source(rep, archive, result)
+        converted = preconvert(r for r in raws.values() if r is not None)
+        for rep in reps:
+            raw = raws.pop(rep.report_id)
+            if raw is None:
                 continue
-            try:
-                record = archive.read_record(rep.archive_uri)
-            except Exception as exc:  # noqa: BLE001 - a missing capture is a violation, not a crash
-                fail("capture", f"{rep.archive_uri}: {exc}")
-                continue
-            if (
-                rep.content_sha256
-                and hashlib.sha256(record.payload).hexdigest() != rep.content_sha256
-            ):
-                fail("capture", f"{rep.archive_uri}: payload hash differs from content_sha256")
-                continue
-            ctype = next((v for k, v in record.http_headers if k.lower() == "content-type"), None)
-            raw = RawDocument(content=record.payload, media_type=ctype, url=rep.source_url or None)
+            hit = converted.get(raw.sha256)
+            if hit is not None:
+                preconverted(raw.content, hit[0], "docx", hit[1])
             try:
                 doc = source_blocks(raw)
             except Exception as exc:  # noqa: BLE001 - recorded, the audit goes on
-                fail("capture", f"re-extraction failed: {type(exc).__name__}: {exc}")
+                message = f"re-extraction failed: {type(exc).__name__}: {exc}"
+                result.violations.append(
+                    Violation(rep.report_id, "reports", "capture", "capture", message)
+                )
                 continue
+            finally:
+                clear_preconverted()
             result.violations += audit_values(rep.report_id, doc, rep.refs)
     finally:
         archive.close()
     return result
+
+
+def _source(rep: Any, archive: Archive, result: AuditResult) -> RawDocument | None:
+    """The archived capture of a published report, or None with a violation saying why."""
+
+    def fail(message: str) -> None:
+        result.violations.append(Violation(rep.report_id, "reports", "capture", "capture", message))
+
+    if not rep.archive_uri:
+        if any(r.value is not None for r in rep.refs):
+            fail("values published without an archived capture")
+        return None
+    try:
+        record = archive.read_record(rep.archive_uri)
+    except Exception as exc:  # noqa: BLE001 - a missing capture is a violation, not a crash
+        fail(f"{rep.archive_uri}: {exc}")
+        return None
+    if rep.content_sha256 and hashlib.sha256(record.payload).hexdigest() != rep.content_sha256:
+        fail(f"{rep.archive_uri}: payload hash differs from content_sha256")
+        return None
+    ctype = next((v for k, v in record.http_headers if k.lower() == "content-type"), None)
+    return RawDocument(content=record.payload, media_type=ctype, url=rep.source_url or None)

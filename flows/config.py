@@ -4,7 +4,8 @@
 as ``s3://bucket/prefix``; default ``<data-dir>/warehouse``), ``XXGK_SITES_FILE`` (default the
 bundled ``crawler/sites.toml``), ``XXGK_BATCH_SIZE`` (documents per parse task),
 ``XXGK_PUBLISH_EVERY`` (reports per warehouse transaction), ``XXGK_CRAWL_TIMEOUT`` (seconds per
-site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawls at once), ``XXGK_MIN_FREE_MB`` (free space a
+site crawl), ``XXGK_CRAWL_CONCURRENCY`` (crawl processes at once), ``XXGK_CRAWL_GROUP_SIZE``
+(sites per crawl process at most, default 50), ``XXGK_MIN_FREE_MB`` (free space a
 run needs under the data dir and the warehouse before it starts, default 50),
 ``XXGK_PARSE_WORKERS`` (isolated parse
 worker processes; default the number of cores, 0 = parse in-process without isolation),
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     publish_every: int = 1000
     crawl_timeout: float = 3600.0
     crawl_concurrency: int = 4
+    crawl_group_size: int = 50
     min_free_mb: float = 50.0
     parse_workers: int | None = None
     parse_timeout: float = 120.0

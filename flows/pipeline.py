@@ -28,7 +28,7 @@ from crawler.registry import Site, load_sites
 from flows import steps
 from flows.config import DEFAULT_SITES_FILE, Settings
 from flows.errors_log import write_errors
-from flows.ledger import capture_key, mark_processed, processed_keys
+from flows.ledger import mark_processed, processed_keys
 from flows.site_health import append_site_runs
 from flows.spools import claim, is_disk_full, publish_leftovers, release, write_keys
 from flows.summary import RunNeedsAttention, RunSummary, add_batch, add_crawl, mark_broken
@@ -38,25 +38,33 @@ if log.level == logging.NOTSET:  # served runs: INFO reaches Prefect (PREFECT_LO
     log.setLevel(logging.INFO)
 crawl_log = logging.getLogger("xxgk.crawl")
 _PAGES = re.compile(r"Crawled (\d+) pages")
-# Threads of the default task runner: at most this many site crawls (subprocesses) at once
-# (XXGK_CRAWL_CONCURRENCY); parse batches are submitted one at a time on threads.
+# Threads of the default task runner: at most this many crawl processes (each a group of sites,
+# XXGK_CRAWL_GROUP_SIZE at most) at once (XXGK_CRAWL_CONCURRENCY); parse batches are submitted
+# one at a time on threads.
 _THREADS: Any = ThreadPoolTaskRunner(max_workers=Settings().crawl_concurrency)
 
 
-@task(name="crawl-site", retries=2, retry_delay_seconds=[2, 10])
-def crawl_site_task(
-    site: str, sites_file: str, data_dir: str, years: list[int] | None, timeout: float
-) -> dict[str, Any]:
-    """Crawl one site (subprocess); its log lines are streamed to Prefect with the site name."""
+@task(name="crawl-group")
+def crawl_group_task(
+    sites: list[str], sites_file: str, data_dir: str, years: list[int] | None, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """Crawl a group of sites in one process (a site whose process died is crawled again, see
+    ``steps.crawl_group``); its log lines are streamed to Prefect with each line's site name."""
 
-    def on_line(line: str) -> None:
+    def on_line(site: str | None, line: str) -> None:
         if not line.strip():
             return
         pages = _PAGES.search(line)
-        progress = {"stage": "crawl", "site": site, "pages": int(pages.group(1))} if pages else None
-        crawl_log.info("[%s] %s", site, line, extra={"xxgk_progress": progress})
+        progress = (
+            {"stage": "crawl", "site": site, "pages": int(pages.group(1))}
+            if pages and site
+            else None
+        )
+        name = site or f"group {sites[0]}…{sites[-1]}"
+        text = line.replace(f"[{site}] ", "", 1) if site else line
+        crawl_log.info("[%s] %s", name, text, extra={"xxgk_progress": progress})
 
-    return steps.crawl_site(site, Path(sites_file), Path(data_dir), years, timeout, on_line)
+    return steps.crawl_group(sites, Path(sites_file), Path(data_dir), years, timeout, on_line)
 
 
 @task(name="parse-batch")
@@ -134,36 +142,45 @@ def _run(
     stage = time.monotonic()
     if source == "web":
         log.info("crawling %d sites", len(chosen), extra={"xxgk_progress": {"sites": len(chosen)}})
-        futures: dict[str, PrefectFuture[dict[str, Any]]] = {
-            s: crawl_site_task.submit(s, sites_file, data_dir, years, crawl_timeout) for s in chosen
-        }
-        for site, fut in futures.items():
+        config = Settings()
+        groups = steps.crawl_groups(chosen, config.crawl_concurrency, config.crawl_group_size)
+        futures = [
+            (group, crawl_group_task.submit(group, sites_file, data_dir, years, crawl_timeout))
+            for group in groups
+        ]
+        for group, future in futures:
             try:
-                crawl = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a failing site never stops the others
-                line = summary.line(site)
-                line.status = "failed"
-                line.errors += 1
-                line.reasons.append(f"crawl failed: {exc}")
-                errors.append(
-                    {"site": site, "stage": "crawl", "kind": "crawl_failed", "message": str(exc)}
+                crawls = future.result()
+            except Exception as exc:  # noqa: BLE001 - a failing group never stops the others
+                crawls = {
+                    site: {"errors": [{"kind": "crash", "message": str(exc)}]} for site in group
+                }
+            for site in group:
+                crawl = crawls.get(site) or {"errors": [{"kind": "crash", "message": "no summary"}]}
+                crashed = steps.crash_message(crawl)
+                if crashed is not None:  # its process died, again and again: the site failed
+                    line = summary.line(site)
+                    line.status = "failed"
+                    line.errors += 1
+                    line.reasons.append(f"crawl failed: {crashed}")
+                    errors.append(
+                        {"site": site, "stage": "crawl", "kind": "crawl_failed", "message": crashed}
+                    )
+                    continue
+                add_crawl(summary, crawl)
+                errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
+                log.info(  # one line per site as crawls finish: the operator's progress view
+                    "crawled %-16s found %d, new %d, errors %d%s",
+                    site,
+                    crawl.get("documents_found", 0),
+                    crawl.get("new", 0),
+                    len(crawl.get("errors", [])),
+                    "" if summary.line(site).status == "ok" else f" ({summary.line(site).status})",
+                    extra={"xxgk_progress": {"stage": "crawl", "site": site, "done": True}},
                 )
-                continue
-            add_crawl(summary, crawl)
-            errors += [{"site": site, "stage": "crawl", **e} for e in crawl.get("errors", [])]
-            log.info(  # one line per site as crawls finish: the operator's progress view
-                "crawled %-16s found %d, new %d, errors %d%s",
-                site,
-                crawl.get("documents_found", 0),
-                crawl.get("new", 0),
-                len(crawl.get("errors", [])),
-                "" if summary.line(site).status == "ok" else f" ({summary.line(site).status})",
-                extra={"xxgk_progress": {"stage": "crawl", "site": site, "done": True}},
-            )
-        captures = steps.archived_captures(data, chosen, years)
-        if only_new:  # everything archived but not yet processed (new, or left by a killed run)
-            done = processed_keys(data)
-            captures = [c for c in captures if capture_key(c) not in done]
+        # with only_new: everything archived but not yet processed (new, or left by a killed run)
+        done = processed_keys(data) if only_new else None
+        captures = steps.archived_captures(data, chosen, years, skip=done)
     else:
         captures = steps.archived_captures(data, sites, years)
         for c in captures:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import IO, Any
 from crawler.archive import Archive
 from crawler.article_pages import attach_pages, load_groups
 from crawler.registry import Site
-from crawler.runner import run_crawl
+from crawler.runner import run_crawl, run_group
 from crawler.summary import CrawlSummary
 from crawler.urls import is_attachment_url
 from flows.ledger import capture_key
@@ -76,24 +77,101 @@ def crawl_site(
     return summary.model_dump(mode="json")
 
 
+def crawl_groups(sites: list[str], concurrency: int, group_size: int) -> list[list[str]]:
+    """Sites split into crawl groups (one process each): at least ``concurrency`` groups so
+    every crawl slot is busy, at most ``group_size`` sites each, sizes differing by one at most."""
+    if not sites:
+        return []
+    n = max(min(max(1, concurrency), len(sites)), -(-len(sites) // max(1, group_size)))
+    size, extra = divmod(len(sites), n)
+    groups, start = [], 0
+    for i in range(n):
+        end = start + size + (1 if i < extra else 0)
+        groups.append(sites[start:end])
+        start = end
+    return groups
+
+
+def crawl_group(
+    sites: list[str],
+    sites_file: Path,
+    data_dir: Path,
+    years: list[int] | None,
+    timeout: float,
+    on_line: Callable[[str | None, str], None] | None = None,
+    retries: int = 2,
+    retry_delay: float = 2.0,
+) -> dict[str, dict[str, Any]]:
+    """Crawl a group of sites in one process; one summary dict per site, in ``sites`` order.
+
+    ``timeout`` bounds each site. Sites whose summary never came back (the process crashed) are
+    crawled again, up to ``retries`` times, the last time each in its own process so one site
+    that kills its process cannot take the others down; a site that still has no summary keeps
+    the ``crash`` error record. With ``on_line`` the crawl logs at INFO and each line is handed
+    over with the site it names.
+    """
+    settings = (
+        {"LOG_LEVEL": "INFO", "LOGSTATS_INTERVAL": 10.0, "XXGK_LOG_BOILERPLATE": False}
+        if on_line
+        else None
+    )
+    out: dict[str, dict[str, Any]] = {}
+    pending = list(dict.fromkeys(sites))
+    for attempt in range(retries + 1):
+        if attempt == retries and attempt > 0:  # last try: one process per site
+            res: dict[str, CrawlSummary] = {}
+            for site in pending:
+                res |= run_group([site], sites_file, data_dir, years, settings, timeout, on_line)
+        else:
+            res = run_group(pending, sites_file, data_dir, years, settings, timeout, on_line)
+        crashed = [s for s, summary in res.items() if _crashed(summary)]
+        for site, summary in res.items():
+            if site not in crashed or attempt == retries:
+                out[site] = summary.model_dump(mode="json")
+        pending = crashed
+        if not pending:
+            break
+        log.warning(
+            "crawl: %d site(s) without a summary (%s), crawling them again",
+            len(pending),
+            ", ".join(pending[:5]),
+        )
+        time.sleep(retry_delay)
+    return {site: out[site] for site in dict.fromkeys(sites)}
+
+
+def _crashed(summary: CrawlSummary) -> bool:
+    return any(e.kind == "crash" for e in summary.errors)
+
+
+def crash_message(summary: dict[str, Any]) -> str | None:
+    """Why a site's crawl process died before it printed the site's summary (None: it did not)."""
+    return next((e["message"] for e in summary.get("errors", []) if e["kind"] == "crash"), None)
+
+
 class CrawlFailedError(RuntimeError):
     """The crawl subprocess died or printed no summary."""
 
 
 def archived_captures(
-    data_dir: Path, sites: list[str] | None, years: list[int] | None
+    data_dir: Path,
+    sites: list[str] | None,
+    years: list[int] | None,
+    skip: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Latest report captures in the archive for these sites (all if None).
 
     Captures whose link gave no year are included whatever ``years`` says; the parsed report's
-    year decides later.
+    year decides later. Captures whose ledger key is in ``skip`` (processed by an earlier run)
+    are left out, and so is the work for them (reading an attachment's article page for its
+    date): a nightly run costs what changed, not what is archived.
     """
     archive = Archive(data_dir)
     try:
         metas = list(archive.iter_captures(sites=sites))
         # Article pages whose report is attached: the page itself is not the report.
         with_attachment = {m.referer for m in metas if m.referer and _is_attachment(m.to_dict())}
-        article_dates = _article_dates(archive, metas)
+        article_dates = _article_dates(archive, metas, skip or set())
         captures = [
             m.to_dict()
             | {"archive_uri": m.archive_uri, "has_attachment": m.url in with_attachment}
@@ -102,7 +180,9 @@ def archived_captures(
             if years is None or m.year is None or m.year in years
         ]
         # multi-page articles: page 1 carries the archive addresses of all its pages
-        return attach_pages(captures, load_groups(data_dir), archive.latest)
+        captures = attach_pages(captures, load_groups(data_dir), archive.latest)
+        # after attach_pages: an article's key hashes all its pages (a change on page 3 is new)
+        return [c for c in captures if capture_key(c) not in skip] if skip else captures
     finally:
         archive.close()
 
@@ -120,13 +200,16 @@ def read_batch_file(path: Path) -> list[dict[str, Any]]:
     return captures
 
 
-def _article_dates(archive: Archive, metas: list[Any]) -> dict[str, dict[str, str]]:
+def _article_dates(archive: Archive, metas: list[Any], skip: set[str]) -> dict[str, dict[str, str]]:
     """An attachment's date is its article page's own (meta, 索引号 table, 发布时间), when the
-    page is archived and states one; otherwise the attachment keeps the list date."""
+    page is archived and states one; otherwise the attachment keeps the list date. Attachments
+    whose key is in ``skip`` are not looked at."""
     by_url = {m.url: m for m in metas}
     seen: dict[str, date | None] = {}
     out: dict[str, dict[str, str]] = {}
     for m in metas:
+        if skip and capture_key({"sha256": m.sha256, "url": m.url}) in skip:
+            continue
         page = by_url.get(m.referer) if m.referer else None
         if page is None or not _is_attachment(m.to_dict()):
             continue

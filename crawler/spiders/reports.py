@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from crawler import article_pages
@@ -45,6 +49,38 @@ _MAYBE_ATTACHMENT = re.compile(
     r"\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + r")\b|downfile", re.IGNORECASE
 )
 _META_DATE = ("PubDate", "pubdate", "firstpublishedtime", "publishdate")
+
+
+_TIMED_OUT = "crawl_timeout: not fetched within the site's time bound"
+_SHARED: dict[Path, Archive] = {}
+"""Archives shared by the crawls of one process (a group of sites): one WARC writer, one index
+connection, one orphan-recovery scan, instead of one per site."""
+
+
+def _open_archive(data_dir: str | Path, settings: Any) -> Archive:
+    return Archive(
+        data_dir,
+        commit_every=settings.getint("XXGK_ARCHIVE_COMMIT_EVERY", 8),
+        commit_interval=settings.getfloat("XXGK_ARCHIVE_COMMIT_INTERVAL", 2.0),
+        max_file_bytes=settings.getint("XXGK_ARCHIVE_MAX_FILE_BYTES", 1 << 30),
+    )
+
+
+@contextlib.contextmanager
+def shared_archive(data_dir: str | Path, settings: Any) -> Iterator[Archive]:
+    """While open, every spider of this process writing to ``data_dir`` uses this one archive.
+
+    A spider that closes commits it (its captures are durable when its summary is printed); the
+    archive itself is closed when the block ends.
+    """
+    key = Path(data_dir).resolve()
+    archive = _open_archive(data_dir, settings)
+    _SHARED[key] = archive
+    try:
+        yield archive
+    finally:
+        _SHARED.pop(key, None)
+        archive.close()
 
 
 def parse_years(spec: str | None) -> set[int] | None:
@@ -102,12 +138,12 @@ class ReportSpider(scrapy.Spider):
         """Build the spider and open its archive with the run's settings."""
         spider: ReportSpider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.archive = Archive(
-            spider.data_dir,
-            commit_every=s.getint("XXGK_ARCHIVE_COMMIT_EVERY", 8),
-            commit_interval=s.getfloat("XXGK_ARCHIVE_COMMIT_INTERVAL", 2.0),
-            max_file_bytes=s.getint("XXGK_ARCHIVE_MAX_FILE_BYTES", 1 << 30),
-        )
+        shared = _SHARED.get(Path(spider.data_dir).resolve())
+        spider.archive = shared or _open_archive(spider.data_dir, s)
+        spider.owns_archive = shared is None
+        spider.site_timeout = s.getfloat("XXGK_SITE_TIMEOUT", 0.0)
+        if spider.site_timeout > 0:
+            crawler.signals.connect(spider._start_clock, signal=signals.spider_opened)
         spider.conditional = s.getbool("XXGK_CONDITIONAL", True)
         ov = spider.site.overrides
         if ov.page_limit is not None:  # the site's own bound wins, higher or lower
@@ -121,10 +157,36 @@ class ReportSpider(scrapy.Spider):
         return spider
 
     archive: Archive
+    owns_archive: bool = True
+    site_timeout: float = 0.0
+    timed_out: bool = False
+    _clock: Any = None
     conditional: bool
     max_pages: int
     max_documents: int
     max_url_length: int
+
+    # ---- the site's time bound ---------------------------------------------------------------
+    def _start_clock(self) -> None:
+        from twisted.internet import reactor
+
+        loop: Any = reactor
+        self._clock = loop.callLater(self.site_timeout, self._time_out)
+
+    def _time_out(self) -> None:
+        """The site used its time: drop what waits for a download slot, close the spider.
+
+        Requests queued in the downloader would otherwise all be fetched before the close;
+        each dropped one ends in ``on_error`` as ``not_completed``, and requests still in the
+        scheduler are recorded the same way by ``closed``.
+        """
+        self.timed_out = True
+        engine: Any = self.crawler.engine
+        for slot in list(engine.downloader.slots.values()):
+            while slot.queue:
+                _request, waiting = slot.queue.popleft()
+                waiting.errback(Failure(IgnoreRequest(_TIMED_OUT)))  # type: ignore[no-untyped-call]
+        deferred_from_coro(engine.close_spider_async(reason="crawl_timeout"))
 
     # ---- link accounting -----------------------------------------------------------------
     def _limit(self, bound: str, url: str, message: str) -> None:
@@ -524,7 +586,9 @@ class ReportSpider(scrapy.Spider):
         elif isinstance(exc, IgnoreRequest):
             text = str(exc)
             low = text.lower()
-            if "robots" in low:
+            if text == _TIMED_OUT:
+                kind = "not_completed"
+            elif "robots" in low:
                 kind = "robots_forbidden"
             elif "maxsize" in low:  # a decompression bomb, cut at DOWNLOAD_MAXSIZE
                 kind = "too_large"
@@ -550,7 +614,20 @@ class ReportSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Flush the archive; finish the summary (no link left unaccounted)."""
-        self.archive.close()
+        if self.owns_archive:
+            self.archive.close()
+        else:  # shared by the group: commit, so this site's captures are durable now
+            self.archive.commit()
+        if self._clock is not None and self._clock.active():
+            self._clock.cancel()
+        if reason == "crawl_timeout":  # a bound like the others: what was archived stays
+            self.summary.add_error(
+                LIMIT_REACHED,
+                "",
+                f"crawl_timeout: crawl did not finish within {self.site_timeout:.0f}s "
+                "(requests not yet fetched are recorded as not_completed)",
+                bound="crawl_timeout",
+            )
         for bound, index in self._limit_errors.items():
             cut = self._limit_counts.get(bound, 0)
             self.summary.errors[index].message += f" ({cut} link(s) not fetched in all)"

@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from crawl_helpers import REPO, crawl_cmd
+from crawl_helpers import REPO, TEST_SETTINGS, crawl_cmd
+
+from crawler.runner import run_crawl, run_group
 
 FIX = REPO / "tests" / "fixtures" / "crawl_bounds"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -118,6 +120,12 @@ allowed_domains = ["127.0.0.1"]
 name = "long"
 publisher = "合阳县人民政府"
 start_urls = ["{base}/long/list.html"]
+allowed_domains = ["127.0.0.1"]
+
+[[site]]
+name = "gone"
+publisher = "合阳县审计局"
+start_urls = ["{base}/gone/list.html"]
 allowed_domains = ["127.0.0.1"]
 """
 NAMES = ("deep", "deep-cut", "many", "chain", "long")
@@ -235,3 +243,39 @@ def test_the_bounds_are_scrapy_settings_too():
     assert settings.DEPTH_LIMIT == 0
     assert settings.XXGK_MAX_LIST_PAGES == 500
     assert Path(settings.__file__).is_file()
+
+
+def _essence(summary: dict) -> dict:
+    """What a site's crawl found, without the archive addresses and timings."""
+    return {
+        **{k: summary[k] for k in ("pages", "documents_found", "new", "unchanged", "status")},
+        "links": summary["links"],
+        "limits_hit": sorted(summary["limits_hit"]),
+        "errors": sorted(
+            (e["kind"], e["url"], e["message"], e["bound"] or "") for e in summary["errors"]
+        ),
+        "captures": sorted(
+            (c["url"], c["sha256"], c["kind"], c["year"]) for c in summary["captures"]
+        ),
+    }
+
+
+def test_a_group_crawl_gives_each_site_what_its_own_crawl_gives(bounded, tmp_path):
+    """One process crawling a healthy, a broken and bounded sites (3 at a time) reports each
+    site exactly as its own crawl did: bounds, status, link accounting, captures, state."""
+    srv, out = bounded
+    sites = tmp_path / "sites.toml"
+    sites.write_text(SITES.format(base=srv.base), encoding="utf-8")
+    gone = run_crawl("gone", sites, tmp_path / "alone", settings=TEST_SETTINGS, timeout=120)
+    assert [e.kind for e in gone.errors] == ["http_error"]
+    alone = {**out, "gone": gone.model_dump(mode="json")}
+    names = ["deep", "gone", "deep-cut", "many", "long"]
+    data = tmp_path / "group"
+    settings = {**TEST_SETTINGS, "XXGK_SITES_AT_ONCE": 3}
+    group = run_group(names, sites, data, settings=settings, timeout=120)
+    assert list(group) == names
+    for name in names:
+        assert _essence(group[name].model_dump(mode="json")) == _essence(alone[name]), name
+        state = json.loads((data / "state" / "crawls" / f"{name}.json").read_text("utf-8"))
+        assert state["status"] == alone[name]["status"]
+    assert len(list((data / "archive").glob("*.warc.gz"))) == 1  # one WARC writer per group

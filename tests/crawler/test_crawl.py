@@ -274,3 +274,41 @@ def test_unknown_site_is_a_config_error(tmp_path, server):
     summary = json.loads(proc.stdout)
     assert summary["errors"][0]["kind"] == "config"
     assert "nope" in summary["errors"][0]["message"]
+
+
+def test_a_group_process_that_dies_leaves_no_site_silently_missing(tmp_path, monkeypatch):
+    """A crawl process that dies before a site's summary: that site gets a ``crash`` record;
+    the flow step crawls such sites again (the last time one process each) and keeps the
+    record when they still fail."""
+    from crawler.runner import run_group
+    from flows.steps import crash_message, crawl_group
+
+    sites = write_sites(tmp_path / "sites.toml", "http://127.0.0.1:9")
+    hook = tmp_path / "hook"
+    hook.mkdir()  # every crawl process dies at start-up, as on a segfault or an OOM kill
+    (hook / "sitecustomize.py").write_text("import os\nos._exit(70)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    out = run_group(["gen", "json-dept"], sites, tmp_path / "d", settings=TEST_SETTINGS)
+    assert list(out) == ["gen", "json-dept"]
+    for summary in out.values():
+        assert [e.kind for e in summary.errors] == ["crash"]
+        assert "exit 70" in summary.errors[0].message
+    res = crawl_group(["gen", "json-dept"], sites, tmp_path / "d", None, 60, retry_delay=0)
+    assert list(res) == ["gen", "json-dept"]
+    assert all("exit 70" in (crash_message(s) or "") for s in res.values())
+
+
+def test_the_site_timeout_is_a_reported_bound(make_server, tmp_path):
+    """A site slower than its bound ends ``incomplete`` with ``crawl_timeout``: what it archived
+    is kept and every link it met is still accounted for."""
+    srv = make_server(routes=gen_site_routes(40, delay=2.0))  # each document takes 2 s
+    sites = write_sites(tmp_path / "sites.toml", srv.base)
+    settings = {**TEST_SETTINGS, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+    summary = run_crawl("gen", sites, tmp_path / "data", settings=settings, timeout=1.0)
+    assert summary.status == "incomplete"
+    assert summary.limits_hit == ["crawl_timeout"]
+    assert summary.pages == 1
+    assert summary.new < 40
+    assert any(e.kind == "not_completed" for e in summary.errors)
+    links = summary.links
+    assert links.found == links.accounted

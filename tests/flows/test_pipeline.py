@@ -173,6 +173,10 @@ def test_backfill_audits_what_it_published(first_run):
     assert summary["audit"]["audited_reports"] == summary["published"]
     assert summary["audit"]["audited_values"] > 500
     assert summary["audit"]["audit_violations"] == 0
+    from flows.audit import audit_published
+
+    pooled = audit_published(data, data / "warehouse", chunk=3, workers=2)  # 2 processes
+    assert pooled.counts() == summary["audit"]
 
 
 def test_xxgk_audit_cli_and_a_tampered_value(first_run):
