@@ -23,6 +23,8 @@ from warehouse.rows import CARRY_OVER_RULE, ITEM_COUNT_RULE, IssueRow
 from warehouse.versions import series
 
 Counts = list[int | None]
+Pairs = list[tuple[dict[str, Any], dict[str, Any]]]
+"""(previous-year report, report) records, as :func:`pairs` gives them."""
 CheckFn = Callable[[list[int | None], list[int | None]], ValidationIssue | None]
 REPORT_COLUMNS = ["report_id", "year", "publisher", "fetched_at", "spam_verdict"]
 """Columns :func:`carry_over_issues` needs (plus ``publisher_key`` where present)."""
@@ -82,6 +84,11 @@ def _pairs(
             yield prev, cur
 
 
+def pairs(reports: pa.Table, publishers: Iterable[str], years: Iterable[int]) -> Pairs:
+    """The pairs both checks compare (computed once when a caller runs both)."""
+    return list(_pairs(reports, publishers, years))
+
+
 def _row(rule: str, prev: dict[str, Any], cur: dict[str, Any], issue: ValidationIssue) -> IssueRow:
     message = f"{issue.message} (previous report {prev['report_id']}, {prev['year']})"
     return (
@@ -101,18 +108,22 @@ def carry_over_issues(
     publishers: Iterable[str],
     years: Iterable[int],
     check: CheckFn | None = None,
+    *,
+    paired: Pairs | None = None,
 ) -> list[IssueRow]:
     """Issues for every report of the series ``publishers`` in ``years`` whose previous year
     is known.
 
     ``reports`` needs :data:`REPORT_COLUMNS` (and ``publisher_key`` where known) for years
     ``Y`` and ``Y-1``; ``applications`` needs ``report_id``, ``row_code`` and the count
-    columns (other rows are ignored).
+    columns (other rows are ignored). ``paired``: :func:`pairs` of these arguments, if the
+    caller has them already.
     """
     check = check or check_carry_over
     rows = _rows_by_report(applications)
     out: list[IssueRow] = []
-    for prev, cur in _pairs(reports, publishers, years):
+    found = _pairs(reports, publishers, years) if paired is None else paired
+    for prev, cur in found:
         row4 = rows.get((prev["report_id"], "4"))
         row2 = rows.get((cur["report_id"], "2"))
         if row4 is not None and row2 is not None and (issue := check(row4, row2)) is not None:
@@ -141,16 +152,23 @@ def _item_values(active: pa.Table) -> dict[str, dict[str, list[float | None]]]:
 
 
 def item_count_issues(
-    reports: pa.Table, active: pa.Table, publishers: Iterable[str], years: Iterable[int]
+    reports: pa.Table,
+    active: pa.Table,
+    publishers: Iterable[str],
+    years: Iterable[int],
+    *,
+    paired: Pairs | None = None,
 ) -> list[IssueRow]:
     """``cross_year.item_count`` issues (2019 template counts) for reports of the series
     ``publishers``.
 
-    ``active`` needs report_id, article, item, metric and value.
+    ``active`` needs report_id, article, item, metric and value (``paired``: as in
+    :func:`carry_over_issues`).
     """
     values = _item_values(active)
     out: list[IssueRow] = []
-    for prev, cur in _pairs(reports, publishers, years):
+    found = _pairs(reports, publishers, years) if paired is None else paired
+    for prev, cur in found:
         before = {k: (v[0], v[1]) for k, v in values.get(prev["report_id"], {}).items()}
         now = {k: v[0] for k, v in values.get(cur["report_id"], {}).items()}
         if (issue := check_item_counts(before, now)) is not None:

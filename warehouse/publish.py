@@ -38,7 +38,7 @@ from parsing.models import Report
 from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.compact import auto_compact
-from warehouse.cross_year import carry_over_issues, item_count_issues
+from warehouse.cross_year import carry_over_issues, item_count_issues, pairs
 from warehouse.index import (
     DIM_KEY,
     INDEX_SCHEMA,
@@ -251,9 +251,10 @@ class _Publisher:
         # of another year is read)
         apps = cross_year_rows(ctx, XY_APPLICATIONS)
         active = cross_year_rows(ctx, XY_ACTIVE)
+        paired = pairs(ctx, publishers, years)  # once for both checks
         issues = issues_table(
-            carry_over_issues(ctx, apps, publishers, years)
-            + item_count_issues(ctx, active, publishers, years)
+            carry_over_issues(ctx, apps, publishers, years, paired=paired)
+            + item_count_issues(ctx, active, publishers, years, paired=paired)
         )
         self.n_issues = issues.num_rows
         new_issues = _keep(issues, batch.ids)

@@ -54,6 +54,7 @@ SCHEMA = pa.schema(
     ],
     metadata={b"xxgk.table": TABLE.encode()},
 )
+_NAMES = SCHEMA.names  # once: iterating a schema builds a Field object per column
 _COLUMNS = ["publisher", "publisher_key", "region_code", "site", "year"]
 
 
@@ -121,7 +122,7 @@ def build(reports: pa.Table, known: Known | None = None) -> pa.Table:
         a.years.add(year)
         a.sites.add(cols["site"][i])  # type: ignore[index]
         a.reports += 1
-    rows: dict[str, list[object]] = {f.name: [] for f in SCHEMA}
+    rows: dict[str, list[object]] = {name: [] for name in _NAMES}
     for key in sorted(acc):
         a = acc[key]
         name = a.latest[1]
@@ -140,8 +141,8 @@ def build(reports: pa.Table, known: Known | None = None) -> pa.Table:
             "reports": a.reports,
             "sites": sorted(a.sites),
         }
-        for f in SCHEMA:
-            rows[f.name].append(values[f.name])
+        for col in _NAMES:
+            rows[col].append(values[col])
     return pa.table(rows, schema=SCHEMA)
 
 
@@ -276,7 +277,7 @@ def _added(old: dict[str, dict[str, object]], new: pa.Table, store: Store) -> pa
         strict=True,
     ):
         by_key.setdefault(key, []).append((int(year), rid, name, region, site))
-    out: dict[str, list[object]] = {f.name: [] for f in SCHEMA}
+    out: dict[str, list[object]] = {name: [] for name in _NAMES}
     for key in sorted(by_key):
         rows = sorted(by_key[key], key=lambda r: (r[0], r[1]))
         was = old.get(key)
@@ -311,8 +312,8 @@ def _added(old: dict[str, dict[str, object]], new: pa.Table, store: Store) -> pa
             "reports": count,
             "sites": sorted(sites),
         }
-        for f in SCHEMA:
-            out[f.name].append(values[f.name])
+        for col in _NAMES:
+            out[col].append(values[col])
     return pa.table(out, schema=SCHEMA)
 
 

@@ -123,7 +123,8 @@ def collect(
     buf: list[Report] = []
 
     def flush() -> None:
-        chunk = dedupe_reports(buf)
+        # by id: the tables come out in file order, so writing them needs no sort
+        chunk = sorted(dedupe_reports(buf), key=attrgetter("report_id"))
         ids = {r.report_id for r in chunk}
         for r in chunk:  # the model's JSON bytes (model_dump_json less its decode + encode)
             hashes[r.report_id] = row_hash(_SERIALIZER.to_json(r))

@@ -315,6 +315,9 @@ def sort_rows(table: pa.Table) -> pa.Table:
     """Deterministic order: by ``report_id``; a report's rows keep their order (stable sort)."""
     if table.num_rows < 2 or SORT_KEY not in table.column_names:
         return table
+    key = table[SORT_KEY]
+    if pc.all(pc.less_equal(key[:-1], key[1:])).as_py():
+        return table  # already in order (a stable sort would not move a row): no copy
     return table.take(pc.sort_indices(table, sort_keys=[(SORT_KEY, "ascending")]))
 
 
