@@ -88,6 +88,7 @@ CREATE TABLE IF NOT EXISTS captures (
   published_date TEXT, referer TEXT, kind TEXT, filename TEXT, sha256 TEXT NOT NULL,
   size INTEGER NOT NULL, warc_file TEXT NOT NULL, offset INTEGER NOT NULL,
   length INTEGER NOT NULL, deduplicated INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS contents_place ON contents(warc_file, offset);
 CREATE INDEX IF NOT EXISTS captures_url ON captures(url_key, id);
 CREATE INDEX IF NOT EXISTS captures_sha ON captures(sha256);
 CREATE INDEX IF NOT EXISTS captures_site ON captures(site, year);

@@ -304,7 +304,10 @@ class ParsePool:
                 next_out += 1
             if exhausted and not queue and not any(w.job for w in self._workers):
                 return
-            self._wait(done)
+            if any(w.job is not None or not w.ready for w in self._workers):
+                self._wait(done)
+            # else: the answers that filled the window were all handed out and nothing is in
+            # flight: refill and dispatch now (waiting here idled every worker for a second)
 
     # -- internals ---------------------------------------------------------------------------
 

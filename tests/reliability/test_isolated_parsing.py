@@ -85,6 +85,28 @@ def test_pool_results_equal_a_serial_run_in_the_same_order():
     assert sum('"kind"' in k for k in expected) >= 3
 
 
+def test_the_pool_never_waits_with_nothing_in_flight(monkeypatch):
+    """Answers coming back out of order fill the window; once they are handed out the pool
+    dispatches again at once (it used to sit in a 1 s idle wait with every worker idle)."""
+    idle_waits = []
+    real_wait = ParsePool._wait
+
+    def watched(pool: ParsePool, done: dict[int, Any]) -> None:
+        if not any(w.job is not None or not w.ready for w in pool._workers):
+            idle_waits.append(len(done))
+        real_wait(pool, done)
+
+    monkeypatch.setattr(ParsePool, "_wait", watched)
+    docs = _fixture_docs()
+    # a slow document among quick ones puts answers out of order
+    docs = [d for pair in zip(docs, docs[::-1], strict=True) for d in pair]
+    docs.insert(1, _hostile(h.stream_bomb_pdf(8), "slow.pdf"))
+    with ParsePool(workers=2) as pool:
+        outcomes = list(pool.map(docs))
+    assert len(outcomes) == len(docs)
+    assert idle_waits == []
+
+
 def test_a_document_past_its_wall_time_kills_only_its_worker():
     good = _fixture_docs()[0]
     bomb = _hostile(h.op_bomb_pdf(), "bomb.pdf")
