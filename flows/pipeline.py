@@ -238,7 +238,7 @@ def _run(
             n_done += 1
             log.info(
                 "parsed batch %d/%d: %d reports",
-                len(spools),
+                n_done,
                 len(batches),
                 res["parsed"],
                 extra={"xxgk_progress": {"stage": "parse", "done": done_docs}},
