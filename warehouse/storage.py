@@ -331,16 +331,8 @@ class FileStat:
 
 
 def fsync_dir(directory: str) -> None:
-    """fsync a local directory so a rename in it survives a power cut."""
+    """fsync a local directory (or file) so a rename in it survives a power cut."""
     fd = os.open(directory or ".", os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_path(path: str) -> None:
-    fd = os.open(path or ".", os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -353,10 +345,10 @@ def fsync_paths(paths: Iterable[str]) -> None:
     todo = list(dict.fromkeys(paths))
     if len(todo) <= 1:
         for path in todo:
-            _fsync_path(path)
+            fsync_dir(path)
         return
     with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
-        list(pool.map(_fsync_path, todo))
+        list(pool.map(fsync_dir, todo))
 
 
 def open_store(root: str | os.PathLike[str], filesystem: pafs.FileSystem | None = None) -> Store:
