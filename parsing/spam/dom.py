@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -20,6 +20,7 @@ from lxml import etree
 from parsing.blocks import SpamRemovalRecord
 from parsing.spam.css import norm_color, px, style_rules
 from parsing.spam.detect import lexicon_spans, lexicon_tokens
+from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.results import DomCleanResult
 from parsing.spam.shadow import make_shadow
 from parsing.spam.visibility import hiding_reason, reason_tag, style_bg, style_may_hide
@@ -53,6 +54,13 @@ def title_is_hijacked(title: str | None) -> bool:
     """True when a ``<title>``/meta text carries spam (gambling, porn, promotion chains)."""
     if not title:
         return False
+    return _hijacked(title, OWN_HOSTS.get())
+
+
+@lru_cache(maxsize=2048)
+def _hijacked(title: str, _own: frozenset[str]) -> bool:
+    """``title_is_hijacked`` of a non-empty text (cached: a site repeats its ``<title>`` and meta
+    keywords on every page; ``_own``, the site's own hosts, is part of the key)."""
     sh = make_shadow(title)
     if any(sp.accepted for sp in lexicon_spans(sh)):
         return True
@@ -207,7 +215,7 @@ class _Cleaner:
         rules = self.rule_keys
         found = _STYLES(start)
         styles = found if isinstance(found, list) else []
-        suspicious = {s for s in set(map(str, styles)) if style_may_hide(s)}  # distinct ones
+        suspicious = {s for s in set(styles) if style_may_hide(str(s))}  # distinct ones
         if not rules and not suspicious and not _ANY_HIDDEN(start):
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
         out: list[etree._Element] = []
