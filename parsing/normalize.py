@@ -47,6 +47,11 @@ def nfkc(text: str) -> str:
 
 def collapse_ws(text: str) -> str:
     """Collapse runs of whitespace (incl. nbsp and ideographic space) to one space, strip."""
+    # ``str.split`` splits on exactly what ``\s`` matches; the zero-width characters ``_WS``
+    # also collapses are not printable, so a printable result proves there were none
+    joined = " ".join(text.split())
+    if joined.isprintable():
+        return joined
     return _WS.sub(" ", text).strip()
 
 

@@ -72,6 +72,27 @@ def _text(el: etree._Element) -> str:
     return " ".join("".join(str(t) for t in el.itertext()).split())
 
 
+def first_descendant(root: etree._Element, tag: str) -> etree._Element | None:
+    """``root.find(".//" + tag)``: the first descendant named ``tag`` in document order.
+
+    Searched child subtree by child: lxml's ``iter`` looks ahead for a second match, so ``find``
+    walks the whole page even when ``<title>`` is in ``<head>`` or ``<body>`` is a child.
+    """
+    for child in root:
+        if child.tag == tag:
+            return child
+        found = next(child.iter(tag), None)
+        if found is not None:
+            return found
+    return None
+
+
+def first_text(root: etree._Element, tag: str) -> str | None:
+    """``root.findtext(".//" + tag)`` (``""`` for an element without text)."""
+    el = first_descendant(root, tag)
+    return None if el is None else el.text or ""
+
+
 def _offsite(href: str | None) -> bool:
     if not href:
         return False
@@ -151,11 +172,11 @@ class _Cleaner:
         self.rule_keys: dict[int, tuple[tuple[str, str], ...]] = {
             k: tuple(sorted(v.items())) for k, v in self.rules.items()
         }
-        body = root.find(".//body")
+        body = first_descendant(root, "body")
         self.body_bg = norm_color(body.get("bgcolor")) if body is not None else None
 
     def signals(self) -> None:
-        title = self.root.findtext(".//title")
+        title = first_text(self.root, "title")
         if title_is_hijacked(title):
             self.res.flags.add("title_hijack")
         for meta in self.root.iter("meta"):
@@ -300,7 +321,7 @@ def clean_dom(root: etree._Element) -> DomCleanResult:
     cleaner = _Cleaner(root)
     cleaner.signals()
     cleaner.drop_inert()
-    body = root.find(".//body")
+    body = first_descendant(root, "body")
     start = body if body is not None else root
     bg = cleaner.body_bg
     if body is not None:
