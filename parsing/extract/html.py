@@ -13,8 +13,8 @@ from typing import cast
 
 from lxml import etree
 
-from parsing.blocks import DocumentBlocks, Paragraph, Table
-from parsing.extract.grid import expand_spans, group_text_rows
+from parsing.blocks import Cell, DocumentBlocks, Paragraph, Table
+from parsing.extract.grid import MAX_SPAN, group_text_rows
 from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.published import page_date
@@ -85,30 +85,80 @@ def _span_value(value: str) -> int:
 
 
 def _table(el: etree._Element) -> Table:
-    """The grid of a table holding no other table (every ``tr`` below it is its own)."""
-    rows: list[list[tuple[str, int, int]]] = []
+    """The grid of a table holding no other table (every ``tr`` below it is its own).
+
+    ``expand_spans`` of the rows of ``(text, rowspan, colspan)`` cells, built in the same pass
+    that reads the cells: a row that no rowspan from above reaches (most rows) is a list filled
+    in column order; the others take ``expand_spans``'s column-by-column path.
+    """
+    grid: list[list[Cell] | dict[int, Cell]] = []
+    below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
+    width = 0
+    r = 0
     for tr in el.iter("tr"):
-        cells: list[tuple[str, int, int]] = []
+        line: list[Cell] | None = None
+        taken: dict[int, Cell] | None = None
+        c = 0
         for td in tr:
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
-            rs, cs = td.get("rowspan"), td.get("colspan")
+            if line is None:  # the row's first cell: the row exists
+                taken = below.pop(r, None)
+                line = []
             if len(td) == 0:  # a leaf (most cells): ``_text`` inlined
                 text = td.text
                 text = "" if not text else text if text.isalnum() else collapse_ws(text)
             else:
                 text = _cell_text(td)
-            cells.append(
-                (
-                    text,
-                    1 if rs is None else _span_value(rs),
-                    1 if cs is None else _span_value(cs),
-                )
-            )
-        if cells:
-            rows.append(cells)
-    return expand_spans(rows)
+            rs, cs = td.get("rowspan"), td.get("colspan")
+            rowspan = 1 if rs is None else _span_value(rs)
+            colspan = 1 if cs is None else _span_value(cs)
+            if taken is None:
+                line.append(Cell(text))
+                if rowspan <= 1 and colspan <= 1:
+                    continue
+                c = len(line) - 1
+                span_cs = max(1, min(colspan, MAX_SPAN))
+                line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
+            else:
+                while c in taken:
+                    c += 1
+                taken[c] = Cell(text)
+                if rowspan <= 1 and colspan <= 1:
+                    c += 1
+                    continue
+                span_cs = max(1, min(colspan, MAX_SPAN))
+                for dc in range(1, span_cs):
+                    if c + dc not in taken:  # an earlier span keeps its place
+                        taken[c + dc] = Cell(text, (r, c))
+            for dr in range(1, max(1, min(rowspan, MAX_SPAN))):  # rows past the last: dropped
+                target = below.setdefault(r + dr, {})
+                for dc in range(span_cs):
+                    if c + dc not in target:
+                        target[c + dc] = Cell(text, (r, c))
+            if taken is not None:
+                c += span_cs
+        if line is None:
+            continue  # no cell: not a row
+        if taken is None:
+            width = max(width, len(line))
+            grid.append(line)
+        else:
+            width = max(width, c)
+            grid.append(taken)
+        r += 1
+    columns = range(width)
+    return Table(
+        [
+            (row if isinstance(row, list) else [row[k] for k in columns])
+            if len(row) == width
+            else row + [Cell("") for _ in range(width - len(row))]
+            if isinstance(row, list)
+            else [row[k] if k in row else Cell("") for k in columns]
+            for row in grid
+        ]
+    )
 
 
 class _Walker:
