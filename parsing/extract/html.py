@@ -60,21 +60,24 @@ def _cell_text(td: etree._Element) -> str:
     if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
         return _text(td)
     parts: list[str] = [td.text or ""]
-
-    def walk(el: etree._Element) -> None:
-        for child in el:
-            line = isinstance(child.tag, str) and child.tag in _LINE_TAGS
-            if line:
-                parts.append(" ")
-            if isinstance(child.tag, str):
-                parts.append(child.text or "")
-                walk(child)
-            if line:
-                parts.append(" ")
-            parts.append(child.tail or "")
-
-    walk(td)
+    _line_parts(td, parts)
     return collapse_ws("".join(parts))
+
+
+def _line_parts(el: etree._Element, parts: list[str]) -> None:
+    """The text below ``el`` into ``parts``, a space around each line-breaking element (a module
+    function: a nested recursive one is a reference cycle per cell for the garbage collector)."""
+    for child in el:
+        tag = child.tag
+        line = isinstance(tag, str) and tag in _LINE_TAGS
+        if line:
+            parts.append(" ")
+        if isinstance(tag, str):
+            parts.append(child.text or "")
+            _line_parts(child, parts)
+        if line:
+            parts.append(" ")
+        parts.append(child.tail or "")
 
 
 def _span_value(value: str) -> int:
