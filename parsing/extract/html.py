@@ -316,19 +316,20 @@ def _container(root: etree._Element) -> etree._Element:
     return body if body is not None else root
 
 
-def _meta_contents(root: etree._Element, name: str) -> list[str]:
-    """``content`` of every ``<meta name=NAME>`` (exact name), in document order."""
+def _meta_contents(metas: list[etree._Element], name: str) -> list[str]:
+    """``content`` of every ``<meta name=NAME>`` (exact name) of ``metas``, in document order."""
     return [
         str(m.get("content"))
-        for m in root.iter("meta")
+        for m in metas
         if m.get("name") == name and m.get("content") is not None
     ]
 
 
-def _heading(root: etree._Element) -> str | None:
+def _heading(root: etree._Element, metas: list[etree._Element]) -> str | None:
+    """The article heading; ``metas`` are the page's ``<meta>`` elements in document order."""
     for xp in _HEADINGS:
         if xp.startswith("//meta[@name='ArticleTitle']"):
-            found: list[etree._Element | str] = list(_meta_contents(root, "ArticleTitle"))
+            found: list[etree._Element | str] = list(_meta_contents(metas, "ArticleTitle"))
         elif xp in ("//h1", "//h2"):
             found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
         else:
@@ -384,13 +385,14 @@ def extract_html(text: str) -> DocumentBlocks:
     root = parse_tree(text)
     head_title = first_text(root, "title")
     dom = clean_dom(root)
-    heading = _heading(root)
+    metas = list(root.iter("meta"))  # read by the heading, the date and the publisher: one walk
+    heading = _heading(root, metas)
     walker = _Walker()
     container = _container(root)
     walker.walk(container)
     walker.flush_lines()
     page_text = _text(root) if root is not None else ""
-    own_date, own_source = page_date(root, page_text)
+    own_date, own_source = page_date(root, page_text, metas)
     doc = DocumentBlocks(
         blocks=walker.blocks,
         format="html",
@@ -399,7 +401,7 @@ def extract_html(text: str) -> DocumentBlocks:
         published_date_source=own_source,
         spam_removals=list(dom.removals),
         flags=set(dom.flags),
-        meta=page_metadata(root, page_text),
+        meta=page_metadata(root, page_text, metas),
     )
     if heading is None and head_title:
         doc.flags.add("title_from_head")

@@ -26,10 +26,13 @@ _LABEL_CELLS = etree.XPath(
 )
 
 
-def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
-    """``{"meta": …, "index_table": …, "page_source": …}``: the issuer each source names."""
+def page_metadata(
+    root: etree._Element, page_text: str, metas: list[etree._Element] | None = None
+) -> dict[str, str]:
+    """``{"meta": …, "index_table": …, "page_source": …}``: the issuer each source names
+    (``metas``: the page's ``<meta>`` elements when the caller has them already)."""
     out: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in root.iter("meta") if metas is None else metas:
         kind = _META_NAMES.get((meta.get("name") or "").strip().lower())
         content = collapse_ws(meta.get("content") or "")
         if kind and content and kind not in out:

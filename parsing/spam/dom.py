@@ -179,16 +179,17 @@ class _Cleaner:
         title = first_text(self.root, "title")
         if title_is_hijacked(title):
             self.res.flags.add("title_hijack")
-        for meta in self.root.iter("meta"):
-            name = (meta.get("name") or "").lower()
-            if name in ("keywords", "description") and title_is_hijacked(meta.get("content")):
-                self.res.flags.add("meta_hijack")
-        for sc in self.root.iter("script"):
-            code = ((sc.text or "") + " " + (sc.get("src") or "")).lower()
+        for el in self.root.iter("meta", "script"):  # one walk for both (flags are a set)
+            if el.tag == "meta":
+                name = (el.get("name") or "").lower()
+                if name in ("keywords", "description") and title_is_hijacked(el.get("content")):
+                    self.res.flags.add("meta_hijack")
+                continue
+            code = ((el.text or "") + " " + (el.get("src") or "")).lower()
             for flag, rx in _JS_SIGNALS.items():
                 if rx.search(code):
                     self.res.flags.add(flag)
-            if _offsite(sc.get("src")):
+            if _offsite(el.get("src")):
                 self.res.flags.add("external_script")
 
     def drop_inert(self) -> None:
