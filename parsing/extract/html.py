@@ -256,22 +256,6 @@ def _div_row(el: etree._Element) -> list[str] | None:
     return cells
 
 
-def _xpath(node: etree._Element, xp: str) -> list[etree._Element | str]:
-    """XPath results that are elements or strings (typed; other result kinds dropped)."""
-    found = node.xpath(xp)
-    if not isinstance(found, list):
-        return []
-    return [
-        f if isinstance(f, etree._Element) else str(f)
-        for f in found
-        if not isinstance(f, (bytes, tuple))
-    ]
-
-
-def _elements(node: etree._Element, xp: str) -> list[etree._Element]:
-    return [e for e in _xpath(node, xp) if isinstance(e, etree._Element)]
-
-
 # Article containers of the CMSs we meet, most specific first: (``class`` contains, ``id`` is,
 # or the tag), tested on each element in one walk over the tree instead of nine XPath scans.
 _CONTAINER_TESTS: tuple[tuple[str, str], ...] = (
@@ -333,12 +317,37 @@ def _heading(root: etree._Element, metas: list[etree._Element]) -> str | None:
         elif xp in ("//h1", "//h2"):
             found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
         else:
-            found = _xpath(root, xp)
+            found = list(_title_classed(root))
         for item in found:
             text = collapse_ws(item if isinstance(item, str) else _text(item))
             if 4 <= len(text) <= 120:
                 return text
     return None
+
+
+_CLASSES = etree.XPath("//@class")  # smart strings: ``getparent`` gives the element
+
+
+def _title_classed(root: etree._Element) -> list[etree._Element]:
+    """``//*[contains(@class,'title') and not(self::title)][1]`` (each element whose class holds
+    ``title`` and no earlier sibling's does), from the class strings: half the XPath's time."""
+    out: list[etree._Element] = []
+    parents: list[etree._Element | None] = []  # keeps the proxies (and their ids) alive
+    seen: set[int] = set()
+    found = _CLASSES(root)
+    for value in found if isinstance(found, list) else []:
+        if not isinstance(value, etree._ElementUnicodeResult) or "title" not in value:
+            continue
+        el = value.getparent()
+        if el is None or el.tag == "title":
+            continue
+        parent = el.getparent()
+        if id(parent) in seen:
+            continue  # ``[1]``: an earlier sibling (earlier in document order) matched
+        parents.append(parent)
+        seen.add(id(parent))
+        out.append(el)
+    return out
 
 
 def _parser() -> etree.HTMLParser:
