@@ -199,12 +199,15 @@ class _Cleaner:
                 self.res.flags.add("external_script")
 
     def drop_inert(self) -> None:
-        for el in list(self.root.iter(etree.Comment)):
-            if "href" in (el.text or "").lower():
+        found = list(self.root.iter(etree.Comment, *_DROP_TAGS))  # one walk, document order
+        comments = [el for el in found if isinstance(el, etree._Comment)]
+        for comment in comments:  # all comments first, then the inert elements (as two walks did)
+            if "href" in (comment.text or "").lower():
                 self.res.flags.add("comment_links")
-            _drop(el)
+            _drop(comment)
             self.res.dropped += 1
-        for el in list(self.root.iter(*_DROP_TAGS)):
+        inert = [e for e in found if not isinstance(e, etree._Comment)] if comments else found
+        for el in inert:
             if el.getparent() is None:
                 continue
             if el.tag == "noscript" and el.find(".//a") is not None:
