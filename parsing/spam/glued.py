@@ -59,7 +59,11 @@ def _candidates(text: str, norm: str) -> list[tuple[int, int]]:
     m = _NUMERIC_CORE.match(norm)
     if m and m.end() < len(norm):
         out.append((m.end(), len(text)))
+    ends = label_ends()
     for k in range(len(text) - 1, 0, -1):  # longest label core first
+        last = text[k - 1]
+        if "\u4e00" <= last <= "\u9fff" and last not in ends:
+            continue  # ``is_canonical_label``'s own first test, without the call
         if is_canonical_label(text[:k]):
             out.append((k, len(text)))
             break
