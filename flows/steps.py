@@ -26,7 +26,7 @@ from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report
 from parsing.errors import ArticleIncompleteError
 from parsing.published import html_page_date
-from warehouse import publish
+from warehouse import Spooled, publish
 
 log = logging.getLogger("xxgk")
 
@@ -402,10 +402,10 @@ def _record(
 
 def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     """Publish the reports of these spool files in one warehouse transaction."""
-    reports: list[Report] = []
-    for path in spools:
-        with Path(path).open(encoding="utf-8") as fh:
-            reports.extend(Report.model_validate_json(line) for line in fh if line.strip())
+    reports: list[Spooled] = []
+    for path in spools:  # the lines are model_dump_json(): the publish hashes them as they are
+        with Path(path).open("rb") as fh:
+            reports.extend(Spooled.from_line(line) for line in fh if line.strip())
     if not reports:
         return {"reports": 0, "rows_written": {}}
     res = publish(reports, warehouse_root)
@@ -414,5 +414,5 @@ def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
         "rows_written": dict(res.rows_written),
         "run_id": res.run_id,
         "files": len(res.files_written),
-        "report_ids": sorted({r.report_id for r in reports}),
+        "report_ids": sorted({r.report.report_id for r in reports}),
     }

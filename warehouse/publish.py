@@ -3,7 +3,8 @@ the change.
 
 Reports are keyed by ``report_id``. A publish
 
-1. converts the reports to Arrow and hashes each one (:func:`warehouse.index.row_hash`);
+1. converts the reports to Arrow and hashes each one's JSON (:func:`warehouse.index.row_hash`;
+   the bytes of a :class:`warehouse.rows.Spooled` report as they are, no second dump);
 2. looks the ids up in the report index and drops the reports whose hash and year are unchanged
    (before any partition is read);
 3. writes the remaining reports as one new *stem* per year (``part-<run>.parquet`` in every
@@ -52,7 +53,15 @@ from warehouse.index import (
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
 from warehouse.publishers import stage_publishers
-from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, gc_paused, issues_table
+from warehouse.rows import (
+    CROSS_YEAR_RULES,
+    Batch,
+    Lookup,
+    Spooled,
+    collect,
+    gc_paused,
+    issues_table,
+)
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
 from warehouse.versions import mark_current, series
@@ -379,12 +388,15 @@ def _set_flags(table: pa.Table, flags: dict[str, bool]) -> pa.Table:
 
 
 def publish(
-    reports: Iterable[Report],
+    reports: Iterable[Report | Spooled],
     root: str | os.PathLike[str],
     *,
     filesystem: pafs.FileSystem | None = None,
 ) -> PublishResult:
-    """Publish ``reports`` into the warehouse at ``root`` (replacing earlier versions by id)."""
+    """Publish ``reports`` into the warehouse at ``root`` (replacing earlier versions by id).
+
+    Pass :class:`warehouse.rows.Spooled` items (a report with its ``model_dump_json()`` bytes,
+    e.g. a spool line) to spare the publish serialising each report again for its hash."""
     store = open_store(root, filesystem)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     compacted: list[str] = []
