@@ -42,6 +42,7 @@ from warehouse.compact import auto_compact
 from warehouse.cross_year import carry_over_issues, item_count_issues, pairs
 from warehouse.index import (
     DIM_KEY,
+    HASH_KIND,
     INDEX_SCHEMA,
     XY_ACTIVE,
     XY_APPLICATIONS,
@@ -131,23 +132,26 @@ _STORED = [
     "publisher_key",
     "stem",
     "row_hash",
+    HASH_KIND,
     DIM_KEY,
     "region_code",
 ]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
-    """The stored (year, hash) of report ids; the index rows found are appended to ``found``."""
+    """The stored (year, hash, hash kind) of report ids; the index rows found are appended to
+    ``found``."""
 
-    def stored(ids: list[str]) -> dict[str, tuple[int, bytes | None]]:
+    def stored(ids: list[str]) -> dict[str, tuple[int, bytes | None, int | None]]:
         rows = read_index(store, ids=pa.array(ids, pa.string()), columns=_STORED)
         found.append(rows)
         return {
-            rid: (year, digest)
-            for rid, year, digest in zip(
+            rid: (year, digest, kind)
+            for rid, year, digest, kind in zip(
                 rows["report_id"].to_pylist(),
                 rows[PARTITION_FIELD].to_pylist(),
                 rows["row_hash"].to_pylist(),
+                rows[HASH_KIND].to_pylist(),
                 strict=True,
             )
         }
@@ -314,10 +318,12 @@ class _Publisher:
 
     # -- 4. write --------------------------------------------------------------------------
     def write_new_stems(self) -> None:
+        single = len(self.batch.years) == 1  # a nightly's batch: every row is of that year
         for year in sorted(self.batch.years):
             for table in self.tables:
                 final = self.store.part_path(table, year, self.run_id)
-                self.tx.write_data(table, year, final, _for_year(self.batch.tables[table], year))
+                rows = self.batch.tables[table]
+                self.tx.write_data(table, year, final, rows if single else _for_year(rows, year))
 
     def rewrite_old_stems(self, index: dict[int, pa.Table]) -> None:
         store = self.store

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsing.models import Report
-from warehouse.index import row_hash
+from warehouse.index import row_hash, same_content
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.versions import series
 
@@ -133,8 +133,9 @@ class Batch:
         return int(self.tables["reports"].num_rows)
 
 
-Lookup = Callable[[list[str]], dict[str, tuple[int, bytes | None]]]
-"""report ids → (stored year, stored content hash) of those already published."""
+Lookup = Callable[[list[str]], dict[str, tuple[int, bytes | None, int | None]]]
+"""report ids → (stored year, stored content hash, its :data:`warehouse.index.HASH_KIND`) of
+those already published."""
 
 
 def collect(
@@ -165,8 +166,9 @@ def collect(
         items = sorted(by_id.items())
         chunk = [i.report if isinstance(i, Spooled) else i for _, i in items]
         ids = set(by_id)
-        for rid, item in items:  # the model's JSON bytes (model_dump_json less its decode)
-            hashes[rid] = row_hash(report_json(item))
+        texts = {rid: report_json(item) for rid, item in items}  # model_dump_json less decode
+        for rid, text in texts.items():
+            hashes[rid] = row_hash(text)
         unchanged.difference_update(ids)
         if stored is not None and chunk:
             known = stored(sorted(ids))
@@ -175,7 +177,7 @@ def collect(
                 for r in chunk
                 if (hit := known.get(r.report_id)) is not None
                 and hit[0] == r.year
-                and hit[1] == hashes[r.report_id]
+                and same_content(hit[1], hit[2], texts[r.report_id], hashes[r.report_id])
             }
             unchanged.update(same)
             chunk = [r for r in chunk if r.report_id not in same]
