@@ -169,7 +169,7 @@ class _Publisher:
         self.tables = partitioned_tables()
         self.edits: dict[tuple[int, str], _StemEdit] = defaultdict(_StemEdit)
         self.cross_rows: dict[tuple[int, str], list[pa.Table]] = defaultdict(list)
-        self.tx = Transaction(store, run_id)
+        self.tx = Transaction(store, run_id, workers=min(4, os.cpu_count() or 1))
         self.n_issues = 0
 
     # -- 1. which old rows go ----------------------------------------------------------
@@ -419,28 +419,31 @@ def publish(
         stored = pa.concat_tables(found) if found else INDEX_SCHEMA.empty_table().select(_STORED)
         stored = _keep(stored, batch.ids)  # the stored versions of the changed reports
         job = _Publisher(store, batch, run_id)
-        if batch.reports or stored.num_rows:
-            hashes = pa.array(
-                [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
-                pa.binary(16),
-            )
-            entries = entries_from_reports(
-                batch.tables["reports"], run_id, hashes, children=batch.tables
-            )
-            rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
-            job.plan_removals(stored)
-            job.read_neighbours(stored)
-            entries = job.mark_versions(entries)
-            job.recompute_cross_year(entries)
-            job.write_new_stems()
-            index = job.write_index(stored, entries)
-            job.rewrite_old_stems(index)
-            stage_publishers(job.tx, index, entries, stored)
-            job.tx.commit()
-            for year in sorted(batch.years):
-                compacted += auto_compact(store, year, index[year], run_id)
-        else:
-            rows = {t: 0 for t in TABLES}
+        try:  # no staged write may outlive the lock: closed on every way out
+            if batch.reports or stored.num_rows:
+                hashes = pa.array(
+                    [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
+                    pa.binary(16),
+                )
+                entries = entries_from_reports(
+                    batch.tables["reports"], run_id, hashes, children=batch.tables
+                )
+                rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
+                job.plan_removals(stored)
+                job.read_neighbours(stored)
+                entries = job.mark_versions(entries)
+                job.recompute_cross_year(entries)
+                job.write_new_stems()
+                index = job.write_index(stored, entries)
+                job.rewrite_old_stems(index)
+                stage_publishers(job.tx, index, entries, stored)
+                job.tx.commit()
+                for year in sorted(batch.years):
+                    compacted += auto_compact(store, year, index[year], run_id)
+            else:
+                rows = {t: 0 for t in TABLES}
+        finally:
+            job.tx.close()
         finished_at = time.time()
     log.info(
         "published %d reports (%d unchanged skipped, run %s): %s",
