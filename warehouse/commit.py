@@ -58,6 +58,7 @@ class Transaction:
     :meth:`close` the transaction (``commit`` does) before it lets go of the write lock."""
     _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
     _pending: dict[str, Future[FileStat]] = field(default_factory=dict, repr=False)
+    _pending_index: dict[str, Future[FileStat]] = field(default_factory=dict, repr=False)
     _side: list[Future[FileStat]] = field(default_factory=list, repr=False)
 
     def _submit(self, fn: Callable[[], FileStat]) -> Future[FileStat]:
@@ -80,10 +81,13 @@ class Transaction:
         try:
             for rel, future in list(self._pending.items()):
                 self.written[rel] = future.result()
+            for rel, future in list(self._pending_index.items()):
+                self.index_written[rel] = future.result()
             for side in self._side:
                 side.result()
         finally:
             self._pending.clear()
+            self._pending_index.clear()
             self._side.clear()
             self.close()
 
@@ -141,13 +145,23 @@ class Transaction:
                 self.deletes.append(final)
             self.index_deleted.append(self._rel(final))
             return
-        stat = write_index(self.store, year, rows, self._target(final), sync=False)
-        self.index_written[self._rel(final)] = stat
+        rel, target, store = self._rel(final), self._target(final), self.store
+        self.index_written.pop(rel, None)
+        if rel in self._pending_index:  # written again: the earlier write first (same temp file)
+            self._pending_index.pop(rel).result()
+        self._pending_index[rel] = self._submit(
+            lambda: write_index(store, year, rows, target, sync=False)
+        )
 
     @property
     def empty(self) -> bool:
         return not (
-            self.swaps or self.deletes or self.written or self._pending or self.index_written
+            self.swaps
+            or self.deletes
+            or self.written
+            or self._pending
+            or self.index_written
+            or self._pending_index
         )
 
     def commit(self) -> None:

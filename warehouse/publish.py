@@ -125,6 +125,9 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
+_DECIDED_HERE = ("reports", "validation_issues")
+"""New rows the publish completes: ``is_current`` (reports) and the cross-year issues."""
+
 _STORED = [
     "report_id",
     PARTITION_FIELD,
@@ -317,10 +320,10 @@ class _Publisher:
             self.cross_rows[where].append(_keep(issues, ids))
 
     # -- 4. write --------------------------------------------------------------------------
-    def write_new_stems(self) -> None:
+    def write_new_stems(self, tables: list[str]) -> None:
         single = len(self.batch.years) == 1  # a nightly's batch: every row is of that year
         for year in sorted(self.batch.years):
-            for table in self.tables:
+            for table in tables:
                 final = self.store.part_path(table, year, self.run_id)
                 rows = self.batch.tables[table]
                 self.tx.write_data(table, year, final, rows if single else _for_year(rows, year))
@@ -430,10 +433,12 @@ def publish(
                 )
                 rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
                 job.plan_removals(stored)
+                # tables the steps below leave as they are: staged now, written meanwhile
+                job.write_new_stems([t for t in job.tables if t not in _DECIDED_HERE])
                 job.read_neighbours(stored)
                 entries = job.mark_versions(entries)
                 job.recompute_cross_year(entries)
-                job.write_new_stems()
+                job.write_new_stems([t for t in job.tables if t in _DECIDED_HERE])
                 index = job.write_index(stored, entries)
                 job.rewrite_old_stems(index)
                 stage_publishers(job.tx, index, entries, stored)
