@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -184,18 +185,26 @@ def read_index(
         needed = list(dict.fromkeys([*columns, *extra]))
     wanted = index_years(store) if years is None else sorted(set(years) & set(index_years(store)))
     parts = []
+    if ids is not None and publishers is None:  # by id: every year, read side by side
+        by_id = ids
+
+        def lookup(year: int) -> pa.Table | None:
+            """The id column first, the others only on a hit."""
+            pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+            present = pf.schema_arrow.names
+            cols = None if needed is None else [c for c in needed if c in present]
+            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=by_id)
+            return pf.read(columns=cols).filter(hit) if pc.any(hit).as_py() else None
+
+        with ThreadPoolExecutor(min(4, len(wanted) or 1, os.cpu_count() or 1)) as pool:
+            parts = [p for p in pool.map(lookup, wanted) if p is not None]
+        wanted = []
     for year in wanted:
         pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
         present = pf.schema_arrow.names
         cols = None if needed is None else [c for c in needed if c in present]
         if ids is None and publishers is None:
             parts.append(pf.read(columns=cols))
-            continue
-        if publishers is None:  # by id: the id column first, the others only on a hit
-            assert ids is not None
-            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=ids)
-            if pc.any(hit).as_py():
-                parts.append(pf.read(columns=cols).filter(hit))
             continue
         for batch in pf.iter_batches(batch_size=65_536, columns=cols):
             mask = None
