@@ -162,6 +162,16 @@ def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
     return stored
 
 
+STAGE_THREADS_ENV = "XXGK_STAGE_THREADS"
+
+
+def stage_threads() -> int:
+    """Threads a publish encodes its files on (``XXGK_STAGE_THREADS``; default the cores, at
+    most 4; 0: the publishing thread alone)."""
+    value = os.environ.get(STAGE_THREADS_ENV, "")
+    return int(value) if value.strip().isdigit() else min(4, os.cpu_count() or 1)
+
+
 class _Publisher:
     """One publish under the write lock."""
 
@@ -172,7 +182,7 @@ class _Publisher:
         self.tables = partitioned_tables()
         self.edits: dict[tuple[int, str], _StemEdit] = defaultdict(_StemEdit)
         self.cross_rows: dict[tuple[int, str], list[pa.Table]] = defaultdict(list)
-        self.tx = Transaction(store, run_id, workers=min(4, os.cpu_count() or 1))
+        self.tx = Transaction(store, run_id, workers=stage_threads())
         self.n_issues = 0
 
     # -- 1. which old rows go ----------------------------------------------------------
