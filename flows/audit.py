@@ -14,7 +14,13 @@ from crawler.archive import Archive
 from parsing.audit import Violation, audit_values
 from parsing.inputs import RawDocument
 from parsing.pipeline import source_blocks
-from warehouse.audit_rows import published_values
+from warehouse.audit_rows import (
+    SLICE_REPORTS,
+    AuditSlice,
+    audit_slices,
+    published_reports,
+    published_slice,
+)
 
 
 @dataclass
@@ -40,36 +46,69 @@ def audit_published(
     report_ids: Iterable[str] | None = None,
     chunk: int = 200,
     workers: int | None = None,
+    slice_reports: int = SLICE_REPORTS,
 ) -> AuditResult:
     """Re-check every published value (or those of ``report_ids``) against its archived capture.
 
-    Chunks of ``chunk`` reports are audited by ``workers`` processes (default: the parse
-    workers' number, ``XXGK_PARSE_WORKERS``, or the cores; 0 or 1: in this process); the DOC/WPS
-    captures of a chunk are converted by one LibreOffice process (``parsing.pool.preconvert``)
-    as in the parse stage. The result is that of a serial audit, in report order.
+    The reports are audited in slices of ``slice_reports`` ids of one year (this process holds
+    the ids only: each slice's values are read by the process that audits it, so memory does not
+    grow with the warehouse), by ``workers`` processes (default: the parse workers' number,
+    ``XXGK_PARSE_WORKERS``, or the cores; 0 or 1: in this process). Within a slice, chunks of
+    ``chunk`` reports become Python objects at a time and the DOC/WPS captures of a chunk are
+    converted by one LibreOffice process (``parsing.pool.preconvert``) as in the parse stage.
+    The result is that of a serial audit, in report order.
     """
-    published = list(published_values(warehouse_root, report_ids).values())
-    chunks = [published[i : i + max(1, chunk)] for i in range(0, len(published), max(1, chunk))]
+    root = str(warehouse_root)
+    slices = audit_slices(root, report_ids, slice_reports)
     if workers is None:
         from flows.config import Settings
 
         workers = Settings().parse_workers
         workers = os.cpu_count() or 1 if workers is None else workers
-    workers = min(workers, len(chunks))
+    slices = _balanced(slices, workers)
+    workers = min(workers, len(slices))
     result = AuditResult()
+    args = [(str(data_dir), root, part, chunk) for part in slices]
     if workers <= 1:
-        parts = [_audit_chunk(str(data_dir), reps) for reps in chunks]
+        parts = [_audit_slice(*a) for a in args]
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn: the caller may be a threaded Prefect process, which must not be forked
         with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(pool.map(_audit_chunk, [str(data_dir)] * len(chunks), chunks))
+            parts = list(pool.map(_audit_slice, *zip(*args, strict=True)))
     for part in parts:
         result.reports += part.reports
         result.values += part.values
         result.violations += part.violations
+    return result
+
+
+def _balanced(slices: list[AuditSlice], workers: int) -> list[AuditSlice]:
+    """Halve the largest slices until every worker has one, in report order: a nightly's few
+    hundred reports of one year still use every worker."""
+    out = list(slices)
+    while len(out) < workers:
+        i = max(range(len(out)), key=lambda k: len(out[k].report_ids), default=None)
+        if i is None or len(out[i].report_ids) < 2:
+            break
+        ids = out[i].report_ids
+        half = (len(ids) + 1) // 2
+        out[i : i + 1] = [AuditSlice(out[i].year, ids[:half]), AuditSlice(out[i].year, ids[half:])]
+    return out
+
+
+def _audit_slice(data_dir: str, root: str, part: AuditSlice, chunk: int) -> AuditResult:
+    """Audit one slice: its rows read once, then ``chunk`` reports at a time."""
+    tables = published_slice(root, part)
+    result = AuditResult()
+    step = max(1, chunk)
+    for i in range(0, len(part.report_ids), step):
+        done = _audit_chunk(data_dir, published_reports(tables, part.report_ids[i : i + step]))
+        result.reports += done.reports
+        result.values += done.values
+        result.violations += done.violations
     return result
 
 

@@ -140,6 +140,29 @@ def application_code(labels: list[str], group: str | None) -> tuple[str | None, 
     return _application_code(tuple(labels), group)
 
 
+# Every keyword of ``APPLICATION_ROWS`` in one lookahead alternation, in row order: at each
+# position the regex takes the first alternative that matches, i.e. the keyword of the earliest
+# row starting there; the earliest row over all positions is then the first row (in table order)
+# with any keyword in the key — what testing each row's keywords in turn would return.
+_ROW_WORDS = [(word, i) for i, (_c, _l, words) in enumerate(APPLICATION_ROWS) for word in words]
+_ROW_OF_WORD: dict[str, int] = {}
+for _word, _i in _ROW_WORDS:
+    _ROW_OF_WORD.setdefault(_word, _i)
+_ROW_FINDER = re.compile("(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))")
+
+
+@lru_cache(maxsize=16384)  # label cells repeat across rows, groups and reports
+def _label_facts(label: str) -> tuple[str, str | None, str | None]:
+    """``(match key, group code it names, row code it names)`` of one label cell."""
+    key = match_key(label)
+    group = None
+    for gcode, gkeys in GROUP_KEYS:  # the last group named wins (总计 is not a group)
+        if gcode != "3.7" and any(k in key for k in gkeys):
+            group = gcode
+    rows = [_ROW_OF_WORD[m.group(1)] for m in _ROW_FINDER.finditer(key)]
+    return key, group, APPLICATION_ROWS[min(rows)][0] if rows else None
+
+
 @lru_cache(maxsize=8192)
 def _application_code(labels: tuple[str, ...], group: str | None) -> tuple[str | None, str | None]:
     """Map the label cells of one table 三 row to a row code.
@@ -152,17 +175,15 @@ def _application_code(labels: tuple[str, ...], group: str | None) -> tuple[str |
     Returns:
         ``(row_code, new_group)``; row_code is None when nothing matched.
     """
-    keys = [match_key(x) for x in labels]
+    facts = [_label_facts(x) for x in labels]
     new_group = group
-    for key in keys:
-        for gcode, gkeys in GROUP_KEYS:
-            if any(k in key for k in gkeys) and gcode != "3.7":
-                new_group = gcode
-    for key in reversed(keys):
-        for code, _label, words in APPLICATION_ROWS:
-            if any(w in key for w in words):
-                return code, new_group
-    last = strip_numbering(keys[-1]) if keys else ""
+    for _key, named_group, _row in facts:
+        if named_group is not None:
+            new_group = named_group
+    for _key, _group, row in reversed(facts):
+        if row is not None:
+            return row, new_group
+    last = strip_numbering(facts[-1][0]) if facts else ""
     if any(k in last for k in ("总计", "合计")) or last == "七总计":
         return "3.7", new_group
     if new_group == "3.6" and last in ("其他", "其它"):

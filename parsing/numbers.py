@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from parsing.normalize import nfkc
@@ -42,18 +42,23 @@ _NUM = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class CellNumber:
-    """A parsed cell: ``value`` is None for an empty/dash cell; ``ok`` False when not a number."""
+    """A parsed cell: ``value`` is None for an empty/dash cell; ``ok`` False when not a number.
+
+    ``as_int`` (the value when integral) and ``is_count`` (a number or empty cell that a count
+    column accepts as it is) are derived once: parse results are cached and read many times.
+    """
 
     value: float | None
     unit: str | None = None
     ok: bool = True
+    as_int: int | None = field(init=False, compare=False, repr=False)
+    is_count: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def as_int(self) -> int | None:
-        """The value as an int when it is integral, else None."""
-        if self.value is None or self.value != int(self.value):
-            return None
-        return int(self.value)
+    def __post_init__(self) -> None:
+        v = self.value
+        whole = int(v) if v is not None and v == int(v) else None
+        object.__setattr__(self, "as_int", whole)
+        object.__setattr__(self, "is_count", self.ok and (v is None or whole is not None))
 
 
 NOT_A_NUMBER = CellNumber(None, None, ok=False)

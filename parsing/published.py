@@ -64,9 +64,10 @@ def to_date(text: str | None) -> date | None:
     return None
 
 
-def meta_date(root: etree._Element) -> date | None:
-    """The date of the first publication-date meta tag (``PubDate`` …), if any."""
-    for el in root.iter("meta"):
+def meta_date(root: etree._Element, metas: list[etree._Element] | None = None) -> date | None:
+    """The date of the first publication-date meta tag (``PubDate`` …), if any (``metas``: the
+    page's ``<meta>`` elements when the caller has them already)."""
+    for el in root.iter("meta") if metas is None else metas:
         name = (el.get("name") or el.get("property") or "").strip().lower()
         if name in META_NAMES:
             found = to_date(el.get("content"))
@@ -119,10 +120,12 @@ def index_table_date(root: etree._Element) -> date | None:
     return None
 
 
-def page_date(root: etree._Element | None, page_text: str) -> tuple[date | None, DateSource | None]:
+def page_date(
+    root: etree._Element | None, page_text: str, metas: list[etree._Element] | None = None
+) -> tuple[date | None, DateSource | None]:
     """The page's own publication date and its source (``meta``, ``index_table``, ``page_text``)."""
     if root is not None:
-        found = meta_date(root)
+        found = meta_date(root, metas)
         if found:
             return found, "meta"
         found = index_table_date(root) if "索" in page_text else None  # all text is in it

@@ -36,11 +36,11 @@ def _issue(
 def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
     """``applications.balance``, ``applications.row_total`` and ``applications.results_total``."""
     issues: list[ValidationIssue] = []
-    by = {r.row_code: r for r in rows}
+    values: dict[str, list[int | None]] = {}  # each row read once; a repeated code: the last
     for r in rows:
-        vals = r.values()
+        vals = values[r.row_code] = r.values()
         parts = vals[:6]
-        if r.total is not None and all(v is not None for v in parts):
+        if r.total is not None and None not in parts:
             s = sum(v for v in parts if v is not None)
             if s != r.total:
                 issues.append(
@@ -51,18 +51,15 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
                         r.total,
                     )
                 )
-    values = {code: row.values() for code, row in by.items()}  # each row read once
-    result_codes = [k for k in by if k.startswith("3.") and k != "3.7"]
+    result_codes = [k for k in values if k.startswith("3.") and k != "3.7"]
     # 3.6 (2019) or 3.6.x (2021), never both counted
     if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
         result_codes = [k for k in result_codes if not k.startswith("3.6.")]
+    blank: list[int | None] = [None] * len(_COLS)
+    row1, row2, row37, row4 = (values.get(code, blank) for code in ("1", "2", "3.7", "4"))
+    results = [values[k] for k in result_codes]
     for i, col in enumerate(_COLS):
-
-        def v(code: str, col_index: int = i) -> int | None:
-            row = values.get(code)
-            return None if row is None else row[col_index]
-
-        a, b, c, d = v("1"), v("2"), v("3.7"), v("4")
+        a, b, c, d = row1[i], row2[i], row37[i], row4[i]
         if a is not None and b is not None and c is not None and d is not None and a + b != c + d:
             issues.append(
                 _issue(
@@ -72,8 +69,10 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
                     c + d,
                 )
             )
-        parts_vals = [v(k) for k in result_codes]
-        if c is not None and result_codes and all(x is not None for x in parts_vals):
+        if c is None or not results:
+            continue
+        parts_vals = [row[i] for row in results]
+        if None not in parts_vals:
             s = sum(x for x in parts_vals if x is not None)
             if s != c:
                 issues.append(

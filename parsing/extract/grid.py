@@ -76,7 +76,13 @@ def split_text_row(line: str) -> list[str] | None:
     separated by tabs or runs of spaces when at least two cells are numbers.
     """
     stripped = line.strip()
-    if not any(sep in stripped for sep in _SEPARATORS):
+    if not (
+        "|" in stripped
+        or " " in stripped
+        or "\t" in stripped
+        or "\u00a0" in stripped
+        or "\u3000" in stripped
+    ):  # ``_SEPARATORS`` spelt out (no generator per line)
         return None  # one token, no cell boundary: a line of prose
     if stripped.count("|") >= 1 and not stripped.startswith("http"):
         cells = [c.strip() for c in stripped.split("|")]

@@ -13,6 +13,7 @@ _META_NAMES = {"contentsource": "meta", "source": "meta", "publisher": "meta", "
 _NAME = r"([^\s|｜，,。;；:：<>【】\[\]()（）]{2,40}(?:[(（][^)）]{1,12}[)）])?)"
 _ISSUER = re.compile(r"(?:发布机构|发文机关|发布单位|公开主体|发布主体)\s*[:：]\s*" + _NAME)
 _SOURCE = re.compile(r"(?<![a-z])(?:信息来源|文章来源|来源)\s*[:：]\s*" + _NAME)
+_ISSUER_WORDS = ("发布机构", "发文机关", "发布单位", "公开主体", "发布主体")  # ``_ISSUER``'s labels
 # labels that follow the issuer on a run-together info line (来源：X发布时间：…)
 _NEXT_LABEL = re.compile(
     r"(?:信息来源|来源|发布时间|发布日期|日期|时间|浏览|点击|字号|作者|索引号|分类)"
@@ -25,10 +26,13 @@ _LABEL_CELLS = etree.XPath(
 )
 
 
-def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
-    """``{"meta": …, "index_table": …, "page_source": …}``: the issuer each source names."""
+def page_metadata(
+    root: etree._Element, page_text: str, metas: list[etree._Element] | None = None
+) -> dict[str, str]:
+    """``{"meta": …, "index_table": …, "page_source": …}``: the issuer each source names
+    (``metas``: the page's ``<meta>`` elements when the caller has them already)."""
     out: dict[str, str] = {}
-    for meta in root.iter("meta"):
+    for meta in root.iter("meta") if metas is None else metas:
         kind = _META_NAMES.get((meta.get("name") or "").strip().lower())
         content = collapse_ws(meta.get("content") or "")
         if kind and content and kind not in out:
@@ -47,7 +51,10 @@ def page_metadata(root: etree._Element, page_text: str) -> dict[str, str]:
         m = _ISSUER.match(label) if "索引号" not in label else None
         if m and "index_table" not in out:
             out["index_table"] = m.group(1)
-    m = _ISSUER.search(page_text) or _SOURCE.search(page_text)
+    # the regexes only where their labels occur (each scan of the page costs more than the test)
+    m = (_ISSUER.search(page_text) if any(w in page_text for w in _ISSUER_WORDS) else None) or (
+        _SOURCE.search(page_text) if "来源" in page_text else None
+    )
     if m:
         out["page_source"] = _NEXT_LABEL.split(m.group(1), 1)[0]
     return out

@@ -117,31 +117,25 @@ def _split_row(
     """
     block, table, page = where
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
-    last_label = -1
+    texts = [c.text for c in row]
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
             for i, c in enumerate(row)
         ]
-        texts = ["" if f else c.text for c, f in zip(row, flagged, strict=True)]
-        # Labels come first in every template row; once the first number is seen, a later
-        # non-number cell is a bad value ("l0", "三"), not a label, so columns never shift.
-        for i, text in enumerate(texts):
-            if flagged[i]:
-                break
-            kind = _cell_kind(text)
-            if kind == _NUMBER:
-                break
-            if kind == _LABEL:
-                last_label = i
-    else:  # the common case: the same scan without the flags
-        texts = [c.text for c in row]
-        for i, text in enumerate(texts):
-            kind = _cell_kind(text)
-            if kind == _NUMBER:
-                break
-            if kind == _LABEL:
-                last_label = i
+        if any(flagged):
+            texts = ["" if f else t for t, f in zip(texts, flagged, strict=True)]
+        else:
+            flagged = None
+    # Labels come first in every template row; once the first number (or flagged cell) is
+    # seen, a later non-number cell is a bad value ("l0", "三"), not a label, so columns
+    # never shift.
+    kinds = list(map(_cell_kind, texts))
+    stop = kinds.index(_NUMBER) if _NUMBER in kinds else len(kinds)
+    if flagged is not None and True in flagged:
+        stop = min(stop, flagged.index(True))
+    head = kinds[:stop]
+    last_label = stop - 1 - head[::-1].index(_LABEL) if _LABEL in head else -1
     labels: list[str] = []
     for text in texts[: last_label + 1]:
         if text and (not labels or labels[-1] != text):
@@ -165,7 +159,7 @@ def _split_row(
             raw = cell.text
         text = texts[i]
         values.append(text)
-        if text.strip():
+        if text and not text.isspace():
             filled += 1
         flag = flagged is not None and flagged[i]
         sources.append(_new_source((block, table, page, o_row, o_col, raw, flag)))
@@ -207,7 +201,7 @@ def _iter_rows(
 
 
 def _nums(values: list[str]) -> list[CellNumber]:
-    return [parse_cell_number(v) for v in values]
+    return list(map(parse_cell_number, values))
 
 
 def _as_count(n: CellNumber, where: str, out: TableReadout) -> int | None:
@@ -245,7 +239,7 @@ def _subtotal_column(rows: list[_Row]) -> int | None:
     by position would then put the subtotal into 总计.
     """
     for row in rows:
-        if row.values and any(v.strip() for v in row.values):
+        if row.filled or not row.labels:
             continue
         keys = [match_key(x) for x in row.labels]
         if any("商业企业" in k for k in keys) and any(k in ("小计", "合计") for k in keys):
@@ -260,25 +254,30 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
     group: str | None = None
     seen: dict[str, ApplicationRow] = {}
     subtotal = _subtotal_column(rows)
+    kind = out.kind
     for row in rows:
-        if not row.labels:
+        labels = row.labels
+        if not labels:
             continue
-        code, group = application_code(row.labels, group)
+        code, group = application_code(labels, group)
         filled = row.filled
-        if code is None and filled and not _known_elsewhere(row.labels):
-            out.unmatched.append(row.labels[-1])
-        if code is None or len(row.values) < 3:
+        if code is None:
+            if filled and not _known_label(labels[-1]):
+                out.unmatched.append(labels[-1])
+            continue
+        values = row.values
+        if len(values) < 3:
             continue
         if not filled and code == "3.7" and group is None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        values = list(row.values)
-        srcs: list[Source | None] = list(row.sources)
+        srcs: list[Source] = row.sources
         if subtotal is not None and len(values) >= 8:
-            del values[subtotal]  # the printed legal-entity subtotal is not a template column
-            del srcs[subtotal]
-        cells = _nums(values[:7])
+            # the printed legal-entity subtotal is not a template column
+            values = values[:subtotal] + values[subtotal + 1 :]
+            srcs = srcs[:subtotal] + srcs[subtotal + 1 :]
+        cells = list(map(parse_cell_number, values[:7]))
         if code in seen:
             kept = seen[code].values()
             if all(v is None for v in kept):
@@ -288,27 +287,28 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
         counts = [
-            n.as_int
-            if n.ok and n.value is not None and n.value == int(n.value)
-            # (a bad or empty cell: ``_as_count`` records it; the label is built only then)
-            else _as_count(n, f"applications:{code}:{i}", out)
+            n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
             for i, n in enumerate(cells)
         ]
-        counts += [None] * (7 - len(counts))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
-        srcs = (srcs[:7] + [None] * 7)[:7]
-        for col, src in zip(APPLICANT_COLUMNS, srcs, strict=True):
-            if src is not None and src.ambiguous:  # (the label is built only when needed)
-                out.note(src, f"表三 row {code} column {col}")
-        first = next((x for x in srcs if x is not None), None)
+            counts += [None] * (7 - len(counts))
+        srcs = srcs[:7]
+        fields: dict[str, object] = dict(zip(APPLICANT_COLUMNS, counts, strict=True))
+        if srcs:
+            for col, src in zip(APPLICANT_COLUMNS, srcs, strict=False):
+                if src.ambiguous:  # (the label is built only when needed)
+                    out.note(src, f"表三 row {code} column {col}")
+            first = srcs[0]
+            pad: list[None] = [None] * (7 - len(srcs))
+            fields["source_kind"] = kind
+            fields["source_page"] = first.page
+            fields["source_table"] = first.table
+            fields["source_row"] = first.row
+            fields["source_col"] = [x.col for x in srcs] + pad
+            fields["source_text"] = [x.text for x in srcs] + pad
         seen[code] = ApplicationRow(
-            row_code=code,
-            row_label=LABEL_OF.get(code, row.labels[-1]),
-            **dict(zip(APPLICANT_COLUMNS, counts, strict=True)),
-            **out.provenance(first),
-            source_col=[x.col if x else None for x in srcs] if first else None,
-            source_text=[x.text if x else None for x in srcs] if first else None,
+            row_code=code, row_label=LABEL_OF.get(code, labels[-1]), **fields
         )
     order = {c: i for i, c in enumerate(_CODE_ORDER)}
     out.applications = sorted(seen.values(), key=lambda r: order.get(r.row_code, 99))

@@ -88,16 +88,33 @@ def _first_char_index(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in by_first.items()}
 
 
+_FIRST_RE: dict[int, tuple[dict[str, tuple[str, ...]], re.Pattern[str]]] = {}
+
+
+def _first_chars(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """A character class of the index's first characters (compiled once per index object)."""
+    got = _FIRST_RE.get(id(by_first))
+    if got is None or got[0] is not by_first:
+        chars = "".join(sorted(by_first))
+        got = (by_first, re.compile("[" + re.escape(chars) + "]" if chars else "(?!)"))
+        if len(_FIRST_RE) > 64:  # indexes built on the fly (tests): do not grow without end
+            _FIRST_RE.clear()
+        _FIRST_RE[id(by_first)] = got
+    return got[1]
+
+
 def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
-    """Every (position, term) occurrence of the indexed terms in ``text``."""
+    """Every (position, term) occurrence of the indexed terms in ``text``.
+
+    ``by_first`` (first character → terms, longest first) must not change after its first use:
+    the regex finding candidate positions is kept per index object.
+    """
     hits: list[tuple[int, str]] = []
-    get = by_first.get
-    for i, ch in enumerate(text):
-        terms = get(ch)
-        if terms:
-            for t in terms:
-                if text.startswith(t, i):
-                    hits.append((i, t))
+    for m in _first_chars(by_first).finditer(text):
+        i = m.start()
+        for t in by_first[m.group()]:
+            if text.startswith(t, i):
+                hits.append((i, t))
     return hits
 
 
@@ -335,6 +352,8 @@ def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:
 
 def pinyin_spans(text: str) -> list[Span]:
     """Pinyin annotations after Han characters, when they form a run (≥ 3 in the text)."""
+    if "(" not in text:  # every annotation opens one: most texts need no regex pass
+        return []
     found = list(_PINYIN_RE.finditer(text))
     if len(found) < 3:
         return []

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from parsing.blocks import DocumentBlocks, Paragraph, SpamRemovalRecord, Table
 from parsing.spam.detect import COLONS
+from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.lexicon import LEXICON_VERSION
 from parsing.spam.repeats import MIN_PHRASE, extend_repeats, joiner_repeats
 from parsing.spam.results import SpamOutcome, TextStripResult
@@ -27,7 +29,9 @@ _MIN_BODY = 400  # below this a document is a fragment: only a majority removal 
 def heading_like(text: str) -> bool:
     """A section heading or a report title line (where a gap means a replaced template word)."""
     t = text.strip()
-    return (len(t) <= 40 and bool(_HEADING.match(t))) or (len(t) <= 80 and bool(_TITLE.search(t)))
+    return (len(t) <= 40 and bool(_HEADING.match(t))) or (
+        len(t) <= 80 and "年度报告" in t and bool(_TITLE.search(t))
+    )
 
 
 def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
@@ -83,10 +87,42 @@ def _inside_a_token(shadows: Sequence[str], phrase: str) -> bool:
 
 def strip_text(text: str, *, location: str = "text") -> TextStripResult:
     """Remove injected spans from one string (signatures, repeats within it, lexicon, URLs)."""
+    if len(text) > _SHORT_TEXT:
+        return _strip_text(text, location)
+    cleaned, removals, gaps = _strip_short(text, location, OWN_HOSTS.get())
+    return TextStripResult(
+        cleaned,
+        [SpamRemovalRecord(*r) for r in removals],
+        bool(gaps),
+        [Gap(*g) for g in gaps],
+    )
+
+
+def _strip_text(text: str, location: str) -> TextStripResult:
     res = strip_string(text, location, document_phrases([text]))
     if res.removals and heading_like(res.text):
         res.gaps = find_gaps(text, res.text, res.kept, location, heading_like=True)
     return TextStripResult(res.text, res.removals, bool(res.gaps), res.gaps)
+
+
+_SHORT_TEXT = 120
+_Record = tuple[str, str, str, int | None, int | None]
+_GapFields = tuple[str, int, str, str, str | None]
+
+
+@lru_cache(maxsize=4096)
+def _strip_short(
+    text: str, location: str, _own: frozenset[str]
+) -> tuple[str, tuple[_Record, ...], tuple[_GapFields, ...]]:
+    """``_strip_text`` of a short text as plain tuples, cached: titles and the publisher names
+    of metadata repeat (``_own``, the site's own hosts, is part of the key; callers get fresh
+    records every time)."""
+    res = _strip_text(text, location)
+    return (
+        res.text,
+        tuple((r.location, r.removed_text, r.detector, r.start, r.end) for r in res.removals),
+        tuple((g.location, g.offset, g.removed_text, g.reason, g.candidate) for g in res.gaps),
+    )
 
 
 def strip_document(doc: DocumentBlocks) -> SpamOutcome:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -20,6 +20,7 @@ from lxml import etree
 from parsing.blocks import SpamRemovalRecord
 from parsing.spam.css import norm_color, px, style_rules
 from parsing.spam.detect import lexicon_spans, lexicon_tokens
+from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.results import DomCleanResult
 from parsing.spam.shadow import make_shadow
 from parsing.spam.visibility import hiding_reason, reason_tag, style_bg, style_may_hide
@@ -42,7 +43,13 @@ _JS_SIGNALS = {
     "spider_cloaking": re.compile(r"baiduspider|sogou web spider"),
 }
 _CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
-_STYLES = etree.XPath("descendant::*/@style", smart_strings=False)
+# the distinct inline style strings (EXSLT ``set:distinct``, in C: pages repeat a few hundred times
+# the same ``style=`` on their cells; building one Python string each is most of the cost)
+_STYLES = etree.XPath(
+    "set:distinct(descendant::*/@style)",
+    namespaces={"set": "http://exslt.org/sets"},
+    smart_strings=False,
+)
 _ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
 _CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
@@ -53,6 +60,13 @@ def title_is_hijacked(title: str | None) -> bool:
     """True when a ``<title>``/meta text carries spam (gambling, porn, promotion chains)."""
     if not title:
         return False
+    return _hijacked(title, OWN_HOSTS.get())
+
+
+@lru_cache(maxsize=2048)
+def _hijacked(title: str, _own: frozenset[str]) -> bool:
+    """``title_is_hijacked`` of a non-empty text (cached: a site repeats its ``<title>`` and meta
+    keywords on every page; ``_own``, the site's own hosts, is part of the key)."""
     sh = make_shadow(title)
     if any(sp.accepted for sp in lexicon_spans(sh)):
         return True
@@ -62,6 +76,27 @@ def title_is_hijacked(title: str | None) -> bool:
 
 def _text(el: etree._Element) -> str:
     return " ".join("".join(str(t) for t in el.itertext()).split())
+
+
+def first_descendant(root: etree._Element, tag: str) -> etree._Element | None:
+    """``root.find(".//" + tag)``: the first descendant named ``tag`` in document order.
+
+    Searched child subtree by child: lxml's ``iter`` looks ahead for a second match, so ``find``
+    walks the whole page even when ``<title>`` is in ``<head>`` or ``<body>`` is a child.
+    """
+    for child in root:
+        if child.tag == tag:
+            return child
+        found = next(child.iter(tag), None)
+        if found is not None:
+            return found
+    return None
+
+
+def first_text(root: etree._Element, tag: str) -> str | None:
+    """``root.findtext(".//" + tag)`` (``""`` for an element without text)."""
+    el = first_descendant(root, tag)
+    return None if el is None else el.text or ""
 
 
 def _offsite(href: str | None) -> bool:
@@ -143,32 +178,36 @@ class _Cleaner:
         self.rule_keys: dict[int, tuple[tuple[str, str], ...]] = {
             k: tuple(sorted(v.items())) for k, v in self.rules.items()
         }
-        body = root.find(".//body")
+        body = first_descendant(root, "body")
         self.body_bg = norm_color(body.get("bgcolor")) if body is not None else None
 
     def signals(self) -> None:
-        title = self.root.findtext(".//title")
+        title = first_text(self.root, "title")
         if title_is_hijacked(title):
             self.res.flags.add("title_hijack")
-        for meta in self.root.iter("meta"):
-            name = (meta.get("name") or "").lower()
-            if name in ("keywords", "description") and title_is_hijacked(meta.get("content")):
-                self.res.flags.add("meta_hijack")
-        for sc in self.root.iter("script"):
-            code = ((sc.text or "") + " " + (sc.get("src") or "")).lower()
+        for el in self.root.iter("meta", "script"):  # one walk for both (flags are a set)
+            if el.tag == "meta":
+                name = (el.get("name") or "").lower()
+                if name in ("keywords", "description") and title_is_hijacked(el.get("content")):
+                    self.res.flags.add("meta_hijack")
+                continue
+            code = ((el.text or "") + " " + (el.get("src") or "")).lower()
             for flag, rx in _JS_SIGNALS.items():
                 if rx.search(code):
                     self.res.flags.add(flag)
-            if _offsite(sc.get("src")):
+            if _offsite(el.get("src")):
                 self.res.flags.add("external_script")
 
     def drop_inert(self) -> None:
-        for el in list(self.root.iter(etree.Comment)):
-            if "href" in (el.text or "").lower():
+        found = list(self.root.iter(etree.Comment, *_DROP_TAGS))  # one walk, document order
+        comments = [el for el in found if isinstance(el, etree._Comment)]
+        for comment in comments:  # all comments first, then the inert elements (as two walks did)
+            if "href" in (comment.text or "").lower():
                 self.res.flags.add("comment_links")
-            _drop(el)
+            _drop(comment)
             self.res.dropped += 1
-        for el in list(self.root.iter(*_DROP_TAGS)):
+        inert = [e for e in found if not isinstance(e, etree._Comment)] if comments else found
+        for el in inert:
             if el.getparent() is None:
                 continue
             if el.tag == "noscript" and el.find(".//a") is not None:
@@ -207,7 +246,7 @@ class _Cleaner:
         rules = self.rule_keys
         found = _STYLES(start)
         styles = found if isinstance(found, list) else []
-        suspicious = {s for s in set(map(str, styles)) if style_may_hide(s)}  # distinct ones
+        suspicious = {s for s in styles if style_may_hide(str(s))}
         if not rules and not suspicious and not _ANY_HIDDEN(start):
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
         out: list[etree._Element] = []
@@ -292,7 +331,7 @@ def clean_dom(root: etree._Element) -> DomCleanResult:
     cleaner = _Cleaner(root)
     cleaner.signals()
     cleaner.drop_inert()
-    body = root.find(".//body")
+    body = first_descendant(root, "body")
     start = body if body is not None else root
     bg = cleaner.body_bg
     if body is not None:

@@ -80,6 +80,8 @@ def joiner_repeats(shadows: Sequence[str]) -> set[str]:
     """
     groups: dict[str, list[tuple[int, int]]] = {}
     for k, text in enumerate(shadows):
+        if not any(j in text for j in _JOINER_SET):  # no joiner, no match: skip the regex
+            continue
         for m in _JOINED.finditer(text):
             groups.setdefault(m.group(), []).append((k, m.start()))
     found: set[str] = set()

@@ -79,6 +79,7 @@ def is_han(ch: str) -> bool:
 
 
 _TABLE: dict[int, str] = {}  # ord -> shadow form, filled lazily (str.translate fast path)
+_KNOWN: set[str] = set()  # the characters of ``_TABLE`` (new ones found by a set difference)
 _IRREGULAR: set[str] = set()  # characters whose shadow is not exactly one character
 _HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]")
@@ -93,6 +94,7 @@ def _register(ch: str) -> None:
         norm = _norm_char(ch)
     if len(_TABLE) < 50_000:
         _TABLE[ord(ch)] = norm
+        _KNOWN.add(ch)
     if len(norm) != 1:
         _IRREGULAR.add(ch)
 
@@ -100,9 +102,8 @@ def _register(ch: str) -> None:
 def make_shadow(original: str) -> Shadow:
     """Build the shadow of ``original`` (see module docstring)."""
     chars = set(original)
-    for ch in chars:
-        if ord(ch) not in _TABLE:
-            _register(ch)
+    for ch in chars - _KNOWN:  # not in ``_TABLE`` yet (a C set difference, no loop per character)
+        _register(ch)
     han = len(_HAN_RE.findall(original))
     trad = len(_TRAD_RE.findall(original)) if han else 0
     if chars.isdisjoint(_IRREGULAR):

@@ -18,6 +18,7 @@ from parsing.spam.signatures import load_signatures
 from parsing.spam.textstrip import detect_cached
 
 _PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
+_UNSEEN = CellStrip("")  # a memo miss (never a result)
 
 
 @dataclass(slots=True)
@@ -35,6 +36,8 @@ class TableTally:
     total_chars: int = 0
     removed_chars: int = 0
     cache: dict[str, CellStrip] = field(default_factory=dict)
+    # ``cell_result`` of each text seen, None when it asks for nothing (most labels and units)
+    memo: dict[str, CellStrip | None] = field(default_factory=dict)
     repeats: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -66,10 +69,17 @@ def cell_result(text: str, tally: TableTally) -> CellStrip | None:
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
     """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
     rows = table.rows
-    origins = {cell.origin for row in rows for cell in row if cell.origin is not None}
+    origin_cols: dict[int, set[int]] = {}  # row -> columns of the cells that span copies refer to
+    for row in rows:
+        for cell in row:
+            origin = cell.origin
+            if origin is not None:
+                origin_cols.setdefault(origin[0], set()).add(origin[1])
     done: dict[tuple[int, int], tuple[str, str | None]] = {}
     total = 0
+    memo = tally.memo
     for r, row in enumerate(rows):
+        keep = origin_cols.get(r)
         for c, cell in enumerate(row):
             origin = cell.origin
             if origin is not None and origin in done:
@@ -78,15 +88,22 @@ def strip_table(table: Table, index: int, tally: TableTally) -> None:
             text = cell.text
             total += len(text)
             if not text.isdecimal():  # numbers: nothing to do
-                res = cell_result(text, tally)
-                if res is not None and (res.quarantine or res.removals or res.flag):
+                res = memo.get(text, _UNSEEN)
+                if res is _UNSEEN:
+                    found = cell_result(text, tally)
+                    res = memo[text] = (
+                        found
+                        if found is not None and (found.quarantine or found.removals or found.flag)
+                        else None
+                    )
+                if res is not None:
                     _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
                     if res.quarantine:
                         cell.raw = text  # left as printed (stripping again records nothing new)
                     elif res.text != text:
                         cell.raw = text  # the cell as printed, for provenance and the audit
                         cell.text = res.text
-            if origins and (r, c) in origins:
+            if keep and c in keep:
                 done[(r, c)] = (cell.text, cell.raw)
     tally.total_chars += total
 
