@@ -6,6 +6,7 @@ calls the package that owns the work and turns failures into error records.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -26,7 +27,7 @@ from flows.ledger import capture_key
 from parsing import ParseError, RawDocument, Report
 from parsing.errors import ArticleIncompleteError
 from parsing.published import html_page_date
-from warehouse import publish
+from warehouse import Spooled, publish
 
 log = logging.getLogger("xxgk")
 
@@ -400,19 +401,31 @@ def _record(
         result.bump(site_name, "spam_chars", report.spam_chars_removed)
 
 
+def _spooled(spools: list[str], ids: list[str]) -> Iterator[Spooled]:
+    """The reports of these spool files with their lines (``model_dump_json()``, hashed by the
+    publish as they are); their ids are appended to ``ids``."""
+    for path in spools:
+        with Path(path).open("rb") as fh:
+            for line in fh:
+                if line.strip():
+                    item = Spooled.from_line(line)
+                    ids.append(item.report.report_id)
+                    yield item
+
+
 def publish_spools(spools: list[str], warehouse_root: str) -> dict[str, Any]:
     """Publish the reports of these spool files in one warehouse transaction."""
-    reports: list[Report] = []
-    for path in spools:
-        with Path(path).open(encoding="utf-8") as fh:
-            reports.extend(Report.model_validate_json(line) for line in fh if line.strip())
-    if not reports:
+    ids: list[str] = []
+    stream = _spooled(spools, ids)
+    first = next(stream, None)
+    if first is None:
         return {"reports": 0, "rows_written": {}}
-    res = publish(reports, warehouse_root)
+    # streamed: the publish converts chunk by chunk, so only a chunk of models is held at once
+    res = publish(itertools.chain([first], stream), warehouse_root)
     return {
         "reports": res.reports,
         "rows_written": dict(res.rows_written),
         "run_id": res.run_id,
         "files": len(res.files_written),
-        "report_ids": sorted({r.report_id for r in reports}),
+        "report_ids": sorted(set(ids)),
     }

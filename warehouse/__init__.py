@@ -3,6 +3,8 @@
 Public API (stable; the CLI and flows call exactly these):
 
 - ``publish(reports, root, *, filesystem=None) -> PublishResult``: replace the rows of these
+  reports (``Report``, or ``Spooled``: a report with its ``model_dump_json()`` bytes, hashed as
+  they are)
   reports (keyed by ``report_id``) in every table, with work proportional to the change:
   unchanged reports skipped by content hash, new ones appended as new files, replaced ones
   rewritten only in the files that hold them. One journal commit, serialised by a lock,
@@ -30,7 +32,7 @@ use_reusing_pool()  # before any Arrow buffer of ours: see warehouse.memory
 from warehouse.compact import CompactResult, compact  # noqa: E402
 from warehouse.publish import PublishResult, publish  # noqa: E402
 from warehouse.read import read_table, summary  # noqa: E402
-from warehouse.rows import reports_to_tables  # noqa: E402
+from warehouse.rows import Spooled, reports_to_tables  # noqa: E402
 from warehouse.schemas import (  # noqa: E402
     SCHEMA_VERSION,
     SCHEMAS,
@@ -46,6 +48,7 @@ __all__ = [
     "TABLES",
     "CompactResult",
     "PublishResult",
+    "Spooled",
     "compact",
     "file_schema",
     "partitioning_schema",

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -49,6 +51,45 @@ class Transaction:
     index_written: dict[str, FileStat] = field(default_factory=dict)
     index_deleted: list[str] = field(default_factory=list)
     side: bool = False
+    workers: int = 0
+    """Encode and write staged files on this many threads (0: in the caller's thread). Parquet
+    encoding, hashing and file writes release the GIL, so on several cores the files of one
+    commit are written side by side (as ``pq.write_to_dataset`` does). The caller must
+    :meth:`close` the transaction (``commit`` does) before it lets go of the write lock."""
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _pending: dict[str, Future[FileStat]] = field(default_factory=dict, repr=False)
+    _pending_index: dict[str, Future[FileStat]] = field(default_factory=dict, repr=False)
+    _side: list[Future[FileStat]] = field(default_factory=list, repr=False)
+
+    def _submit(self, fn: Callable[[], FileStat]) -> Future[FileStat]:
+        if self.workers <= 0:
+            done: Future[FileStat] = Future()
+            done.set_result(fn())
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="xxgk-stage")
+        return self._pool.submit(fn)
+
+    def close(self) -> None:
+        """Wait for every staged write (their errors are raised by :meth:`commit`)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _drain(self) -> None:
+        """Wait for the staged writes; a failed one raises here, before the commit point."""
+        try:
+            for rel, future in list(self._pending.items()):
+                self.written[rel] = future.result()
+            for rel, future in list(self._pending_index.items()):
+                self.index_written[rel] = future.result()
+            for side in self._side:
+                side.result()
+        finally:
+            self._pending.clear()
+            self._pending_index.clear()
+            self._side.clear()
+            self.close()
 
     def _rel(self, path: str) -> str:
         root = self.store.root.rstrip("/")
@@ -64,15 +105,24 @@ class Transaction:
     def write_data(self, table: str, year: int, final: str, rows: pa.Table) -> None:
         """Stage ``rows`` (logical schema, ``year`` included) as the data file ``final``."""
         del table, year
-        body = sort_rows(rows).drop_columns([PARTITION_FIELD])
-        self.written[self._rel(final)] = self.store.write_parquet(
-            body, self._target(final), sync=False
-        )
+        rel, target, store = self._rel(final), self._target(final), self.store
+
+        def write() -> FileStat:
+            body = sort_rows(rows).drop_columns([PARTITION_FIELD])
+            return store.write_parquet(body, target, sync=False)
+
+        self.written.pop(rel, None)
+        if rel in self._pending:  # written again: the earlier write first (same temp file)
+            self._pending.pop(rel).result()
+        self._pending[rel] = self._submit(write)
 
     def write_side(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
         """Stage a file outside the partitioned tables (the ``publishers`` dimension; rows in
         ``order`` if given), swapped in with this commit; not listed in the manifest."""
-        self.store.write_parquet(rows, self._target(final), sync=False, order=order)
+        target, store = self._target(final), self.store
+        self._side.append(
+            self._submit(lambda: store.write_parquet(rows, target, sync=False, order=order))
+        )
         self.side = True
 
     def write_side_ipc(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
@@ -83,6 +133,9 @@ class Transaction:
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)
         self.written.pop(self._rel(final), None)
+        pending = self._pending.pop(self._rel(final), None)
+        if pending is not None:
+            self._side.append(pending)  # still waited for: its temp file is swapped, then deleted
 
     def write_index(self, year: int, rows: pa.Table) -> None:
         """Stage ``year``'s report index (deleted when ``rows`` is empty)."""
@@ -92,15 +145,29 @@ class Transaction:
                 self.deletes.append(final)
             self.index_deleted.append(self._rel(final))
             return
-        stat = write_index(self.store, year, rows, self._target(final), sync=False)
-        self.index_written[self._rel(final)] = stat
+        rel, target, store = self._rel(final), self._target(final), self.store
+        self.index_written.pop(rel, None)
+        if rel in self._pending_index:  # written again: the earlier write first (same temp file)
+            self._pending_index.pop(rel).result()
+        self._pending_index[rel] = self._submit(
+            lambda: write_index(store, year, rows, target, sync=False)
+        )
 
     @property
     def empty(self) -> bool:
-        return not (self.swaps or self.deletes or self.written or self.index_written)
+        return not (
+            self.swaps
+            or self.deletes
+            or self.written
+            or self._pending
+            or self.index_written
+            or self._pending_index
+        )
 
     def commit(self) -> None:
-        """Stage the manifest, commit the journal, swap, delete, finish."""
+        """Wait for the staged writes, stage the manifest, commit the journal, swap, delete,
+        finish."""
+        self._drain()
         if self.empty:
             return
         store = self.store

@@ -29,6 +29,7 @@ from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.index import (
     INDEX_SCHEMA,
+    carried_hashes,
     cross_year_source,
     entries_from_reports,
     index_years,
@@ -193,13 +194,10 @@ def compact(
                     tx.delete_data(path)
                     removed += 1
             assert reports is not None
-            known = dict(
-                zip(old["report_id"].to_pylist(), old["row_hash"].to_pylist(), strict=True)
+            hashes, kinds = carried_hashes(old, reports["report_id"].to_pylist())
+            entries = entries_from_reports(
+                reports, new_stem, hashes, children=children, kinds=kinds
             )
-            hashes = pa.array(
-                [known.get(r) for r in reports["report_id"].to_pylist()], pa.binary(16)
-            )
-            entries = entries_from_reports(reports, new_stem, hashes, children=children)
             tx.write_index(year, entries if reports.num_rows else INDEX_SCHEMA.empty_table())
             tx.commit()
             years_done.append(year)

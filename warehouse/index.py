@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+import xxhash
 
 from parsing.models import APPLICANT_COLUMNS
 from parsing.publishers import identify
@@ -47,6 +49,11 @@ _REPORT_FIELDS = [
 DIM_KEY = "dim_key"
 """The report's row in the ``publishers`` dimension: ``publisher_key``, else the key
 :func:`parsing.publishers.identify` gives (reports written before the key existed)."""
+HASH_KIND = "hash_kind"
+"""Which function made ``row_hash``: :data:`HASH_XXH3` (:func:`row_hash`), else (null, or
+:data:`HASH_BLAKE2B`: entries written before the column existed) :func:`row_hash_blake2b`."""
+HASH_BLAKE2B = 1
+HASH_XXH3 = 2
 XY_APPLICATIONS = "xy_applications"
 XY_ACTIVE = "xy_active"
 _XY_FIELDS = {
@@ -71,17 +78,54 @@ INDEX_SCHEMA = pa.schema(
         pa.field(DIM_KEY, pa.string()),
     ]
     + [pa.field(c, _xy_type(c)) for c in _XY_FIELDS]
+    + [pa.field(HASH_KIND, pa.int8())]
 )
 REPORT_COLUMNS = [c for c in _REPORT_FIELDS]
 GROUPING_COLUMNS = ("publisher_key", "region_code", "site", DIM_KEY, XY_APPLICATIONS, XY_ACTIVE)
 """Index columns added after the index existed: a year's index without one is rebuilt."""
 
 
+_VERSIONS = f"|{SCHEMA_VERSION}|{ROWS_VERSION}".encode()
+
+
 def row_hash(report_json: bytes) -> bytes:
-    """The content hash of one report's rows (its model JSON, the schema and rows versions)."""
-    digest = hashlib.blake2b(report_json, digest_size=16)
-    digest.update(f"|{SCHEMA_VERSION}|{ROWS_VERSION}".encode())
+    """The content hash of one report's rows (its model JSON, the schema and rows versions):
+    128-bit XXH3, ~20x faster than BLAKE2b on ~17 kB of JSON (index entries say which
+    function made theirs: :data:`HASH_KIND`)."""
+    digest = xxhash.xxh3_128(report_json)
+    digest.update(_VERSIONS)
     return digest.digest()
+
+
+def row_hash_blake2b(report_json: bytes) -> bytes:
+    """The content hash index entries written before :data:`HASH_KIND` hold (BLAKE2b-128 of
+    the same bytes): stored reports with such a hash are compared with it."""
+    digest = hashlib.blake2b(report_json, digest_size=16)
+    digest.update(_VERSIONS)
+    return digest.digest()
+
+
+def same_content(stored: bytes | None, kind: int | None, report_json: bytes, new: bytes) -> bool:
+    """Whether a stored hash (made by the function ``kind`` names) is the hash of
+    ``report_json`` (``new``: its :func:`row_hash`)."""
+    if stored is None:
+        return False
+    if kind == HASH_XXH3:
+        return stored == new
+    return stored == row_hash_blake2b(report_json)
+
+
+def carried_hashes(old: pa.Table, ids: list[str]) -> tuple[pa.Array, pa.Array]:
+    """The stored hash and hash kind of each of ``ids`` in the index rows ``old`` (null where
+    absent), for index rows rewritten without a change of the reports' rows."""
+    kinds = old[HASH_KIND].to_pylist() if HASH_KIND in old.column_names else [None] * len(old)
+    pairs = zip(old["row_hash"].to_pylist(), kinds, strict=True)
+    known = dict(zip(old["report_id"].to_pylist(), pairs, strict=True))
+    got = [known.get(r, (None, None)) for r in ids]
+    return (
+        pa.array([g[0] for g in got], pa.binary(16)),
+        pa.array([g[1] for g in got], pa.int8()),
+    )
 
 
 def index_path(store: Store, year: int) -> str:
@@ -141,18 +185,26 @@ def read_index(
         needed = list(dict.fromkeys([*columns, *extra]))
     wanted = index_years(store) if years is None else sorted(set(years) & set(index_years(store)))
     parts = []
+    if ids is not None and publishers is None:  # by id: every year, read side by side
+        by_id = ids
+
+        def lookup(year: int) -> pa.Table | None:
+            """The id column first, the others only on a hit."""
+            pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+            present = pf.schema_arrow.names
+            cols = None if needed is None else [c for c in needed if c in present]
+            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=by_id)
+            return pf.read(columns=cols).filter(hit) if pc.any(hit).as_py() else None
+
+        with ThreadPoolExecutor(min(4, len(wanted) or 1, os.cpu_count() or 1)) as pool:
+            parts = [p for p in pool.map(lookup, wanted) if p is not None]
+        wanted = []
     for year in wanted:
         pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
         present = pf.schema_arrow.names
         cols = None if needed is None else [c for c in needed if c in present]
         if ids is None and publishers is None:
             parts.append(pf.read(columns=cols))
-            continue
-        if publishers is None:  # by id: the id column first, the others only on a hit
-            assert ids is not None
-            hit = pc.is_in(pf.read(columns=["report_id"])["report_id"], value_set=ids)
-            if pc.any(hit).as_py():
-                parts.append(pf.read(columns=cols).filter(hit))
             continue
         for batch in pf.iter_batches(batch_size=65_536, columns=cols):
             mask = None
@@ -197,21 +249,27 @@ def entries_from_reports(
     stem: str | pa.Array,
     hashes: pa.Array | None = None,
     children: dict[str, pa.Table] | None = None,
+    kinds: pa.Array | None = None,
 ) -> pa.Table:
     """Index rows for ``reports`` (rows of the reports table) stored under ``stem``;
     ``children`` (``applications`` and ``active_disclosure`` rows of these reports) give the
-    cross-year inputs (null without)."""
+    cross-year inputs (null without). ``hashes`` are :func:`row_hash` values unless ``kinds``
+    (:data:`HASH_KIND`, for hashes carried over from older entries) says otherwise."""
     n = reports.num_rows
     stems = pa.array([stem] * n, pa.string()) if isinstance(stem, str) else stem
     if hashes is None:
         hashes = pa.nulls(n, pa.binary(16))
+    if kinds is None:
+        kinds = pc.if_else(
+            pc.is_null(hashes), pa.scalar(None, pa.int8()), pa.scalar(HASH_XXH3, pa.int8())
+        )
     xy = [
         pa.nulls(n, _xy_type(c))
         if children is None
         else _nest(reports["report_id"], _xy_source(c, children[_XY_FIELDS[c][0]]), c)
         for c in _XY_FIELDS
     ]
-    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports), *xy]
+    cols = [reports[c] for c in REPORT_COLUMNS] + [stems, hashes, dim_keys(reports), *xy, kinds]
     return pa.Table.from_arrays(cols, schema=INDEX_SCHEMA)
 
 
@@ -297,11 +355,8 @@ def rebuild_year(store: Store, year: int, old: pa.Table | None = None) -> pa.Tab
         parts.append(entries_from_reports(data, stem_of(path), children=children))
     rows = pa.concat_tables(parts) if parts else INDEX_SCHEMA.empty_table()
     if old is not None and old.num_rows and rows.num_rows:
-        known = dict(zip(old["report_id"].to_pylist(), old["row_hash"].to_pylist(), strict=True))
-        hashes = [known.get(r) for r in rows["report_id"].to_pylist()]
-        rows = rows.set_column(
-            rows.schema.get_field_index("row_hash"),
-            INDEX_SCHEMA.field("row_hash"),
-            pa.array(hashes, pa.binary(16)),
-        )
+        hashes, kinds = carried_hashes(old, rows["report_id"].to_pylist())
+        for name, column in (("row_hash", hashes), (HASH_KIND, kinds)):
+            at = rows.schema.get_field_index(name)
+            rows = rows.set_column(at, INDEX_SCHEMA.field(name), column)
     return rows

@@ -3,7 +3,8 @@ the change.
 
 Reports are keyed by ``report_id``. A publish
 
-1. converts the reports to Arrow and hashes each one (:func:`warehouse.index.row_hash`);
+1. converts the reports to Arrow and hashes each one's JSON (:func:`warehouse.index.row_hash`;
+   the bytes of a :class:`warehouse.rows.Spooled` report as they are, no second dump);
 2. looks the ids up in the report index and drops the reports whose hash and year are unchanged
    (before any partition is read);
 3. writes the remaining reports as one new *stem* per year (``part-<run>.parquet`` in every
@@ -41,6 +42,7 @@ from warehouse.compact import auto_compact
 from warehouse.cross_year import carry_over_issues, item_count_issues, pairs
 from warehouse.index import (
     DIM_KEY,
+    HASH_KIND,
     INDEX_SCHEMA,
     XY_ACTIVE,
     XY_APPLICATIONS,
@@ -52,7 +54,15 @@ from warehouse.index import (
 from warehouse.locking import WRITE_LOCK, file_lock
 from warehouse.manifest import upgrade
 from warehouse.publishers import stage_publishers
-from warehouse.rows import CROSS_YEAR_RULES, Batch, Lookup, collect, gc_paused, issues_table
+from warehouse.rows import (
+    CROSS_YEAR_RULES,
+    Batch,
+    Lookup,
+    Spooled,
+    collect,
+    gc_paused,
+    issues_table,
+)
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.storage import Match, Store, open_store, sort_rows
 from warehouse.versions import mark_current, series
@@ -115,6 +125,9 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
     return table.filter(pc.equal(table[PARTITION_FIELD], pa.scalar(year, pa.int16())))
 
 
+_DECIDED_HERE = ("reports", "validation_issues")
+"""New rows the publish completes: ``is_current`` (reports) and the cross-year issues."""
+
 _STORED = [
     "report_id",
     PARTITION_FIELD,
@@ -122,28 +135,41 @@ _STORED = [
     "publisher_key",
     "stem",
     "row_hash",
+    HASH_KIND,
     DIM_KEY,
     "region_code",
 ]
 
 
 def _lookup(store: Store, found: list[pa.Table]) -> Lookup:
-    """The stored (year, hash) of report ids; the index rows found are appended to ``found``."""
+    """The stored (year, hash, hash kind) of report ids; the index rows found are appended to
+    ``found``."""
 
-    def stored(ids: list[str]) -> dict[str, tuple[int, bytes | None]]:
+    def stored(ids: list[str]) -> dict[str, tuple[int, bytes | None, int | None]]:
         rows = read_index(store, ids=pa.array(ids, pa.string()), columns=_STORED)
         found.append(rows)
         return {
-            rid: (year, digest)
-            for rid, year, digest in zip(
+            rid: (year, digest, kind)
+            for rid, year, digest, kind in zip(
                 rows["report_id"].to_pylist(),
                 rows[PARTITION_FIELD].to_pylist(),
                 rows["row_hash"].to_pylist(),
+                rows[HASH_KIND].to_pylist(),
                 strict=True,
             )
         }
 
     return stored
+
+
+STAGE_THREADS_ENV = "XXGK_STAGE_THREADS"
+
+
+def stage_threads() -> int:
+    """Threads a publish encodes its files on (``XXGK_STAGE_THREADS``; default the cores, at
+    most 4; 0: the publishing thread alone)."""
+    value = os.environ.get(STAGE_THREADS_ENV, "")
+    return int(value) if value.strip().isdigit() else min(4, os.cpu_count() or 1)
 
 
 class _Publisher:
@@ -156,7 +182,7 @@ class _Publisher:
         self.tables = partitioned_tables()
         self.edits: dict[tuple[int, str], _StemEdit] = defaultdict(_StemEdit)
         self.cross_rows: dict[tuple[int, str], list[pa.Table]] = defaultdict(list)
-        self.tx = Transaction(store, run_id)
+        self.tx = Transaction(store, run_id, workers=stage_threads())
         self.n_issues = 0
 
     # -- 1. which old rows go ----------------------------------------------------------
@@ -304,11 +330,13 @@ class _Publisher:
             self.cross_rows[where].append(_keep(issues, ids))
 
     # -- 4. write --------------------------------------------------------------------------
-    def write_new_stems(self) -> None:
+    def write_new_stems(self, tables: list[str]) -> None:
+        single = len(self.batch.years) == 1  # a nightly's batch: every row is of that year
         for year in sorted(self.batch.years):
-            for table in self.tables:
+            for table in tables:
                 final = self.store.part_path(table, year, self.run_id)
-                self.tx.write_data(table, year, final, _for_year(self.batch.tables[table], year))
+                rows = self.batch.tables[table]
+                self.tx.write_data(table, year, final, rows if single else _for_year(rows, year))
 
     def rewrite_old_stems(self, index: dict[int, pa.Table]) -> None:
         store = self.store
@@ -379,12 +407,15 @@ def _set_flags(table: pa.Table, flags: dict[str, bool]) -> pa.Table:
 
 
 def publish(
-    reports: Iterable[Report],
+    reports: Iterable[Report | Spooled],
     root: str | os.PathLike[str],
     *,
     filesystem: pafs.FileSystem | None = None,
 ) -> PublishResult:
-    """Publish ``reports`` into the warehouse at ``root`` (replacing earlier versions by id)."""
+    """Publish ``reports`` into the warehouse at ``root`` (replacing earlier versions by id).
+
+    Pass :class:`warehouse.rows.Spooled` items (a report with its ``model_dump_json()`` bytes,
+    e.g. a spool line) to spare the publish serialising each report again for its hash."""
     store = open_store(root, filesystem)
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     compacted: list[str] = []
@@ -401,28 +432,33 @@ def publish(
         stored = pa.concat_tables(found) if found else INDEX_SCHEMA.empty_table().select(_STORED)
         stored = _keep(stored, batch.ids)  # the stored versions of the changed reports
         job = _Publisher(store, batch, run_id)
-        if batch.reports or stored.num_rows:
-            hashes = pa.array(
-                [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
-                pa.binary(16),
-            )
-            entries = entries_from_reports(
-                batch.tables["reports"], run_id, hashes, children=batch.tables
-            )
-            rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
-            job.plan_removals(stored)
-            job.read_neighbours(stored)
-            entries = job.mark_versions(entries)
-            job.recompute_cross_year(entries)
-            job.write_new_stems()
-            index = job.write_index(stored, entries)
-            job.rewrite_old_stems(index)
-            stage_publishers(job.tx, index, entries, stored)
-            job.tx.commit()
-            for year in sorted(batch.years):
-                compacted += auto_compact(store, year, index[year], run_id)
-        else:
-            rows = {t: 0 for t in TABLES}
+        try:  # no staged write may outlive the lock: closed on every way out
+            if batch.reports or stored.num_rows:
+                hashes = pa.array(
+                    [batch.hashes.get(r) for r in batch.tables["reports"]["report_id"].to_pylist()],
+                    pa.binary(16),
+                )
+                entries = entries_from_reports(
+                    batch.tables["reports"], run_id, hashes, children=batch.tables
+                )
+                rows = {t: batch.tables[t].num_rows for t in TABLES if t in batch.tables}
+                job.plan_removals(stored)
+                # tables the steps below leave as they are: staged now, written meanwhile
+                job.write_new_stems([t for t in job.tables if t not in _DECIDED_HERE])
+                job.read_neighbours(stored)
+                entries = job.mark_versions(entries)
+                job.recompute_cross_year(entries)
+                job.write_new_stems([t for t in job.tables if t in _DECIDED_HERE])
+                index = job.write_index(stored, entries)
+                job.rewrite_old_stems(index)
+                stage_publishers(job.tx, index, entries, stored)
+                job.tx.commit()
+                for year in sorted(batch.years):
+                    compacted += auto_compact(store, year, index[year], run_id)
+            else:
+                rows = {t: 0 for t in TABLES}
+        finally:
+            job.tx.close()
         finished_at = time.time()
     log.info(
         "published %d reports (%d unchanged skipped, run %s): %s",

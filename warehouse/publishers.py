@@ -56,6 +56,7 @@ SCHEMA = pa.schema(
 )
 _NAMES = SCHEMA.names  # once: iterating a schema builds a Field object per column
 _COLUMNS = ["publisher", "publisher_key", "region_code", "site", "year"]
+_MAX_CHUNKS = 16
 
 
 @dataclass
@@ -346,14 +347,21 @@ def stage_publishers(
     if gained:
         mine = pc.is_in(entries[DIM_KEY], value_set=pa.array(sorted(gained), pa.string()))
         stored = old.filter(pc.is_in(old["publisher_key"], value_set=pa.array(sorted(gained))))
-        was = {str(r["publisher_key"]): r for r in stored.to_pylist()}
+        cols = {c: stored[c].to_pylist() for c in stored.column_names}  # ~10x to_pylist
+        was = {
+            str(values[0]): dict(zip(cols, values, strict=True))
+            for values in zip(*cols.values(), strict=True)
+        }
         parts.append(_added(was, entries.filter(mine), store))
     touched = pa.array(sorted(lost | gained), pa.string())
     kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=touched)))
     table = pa.concat_tables([kept, *parts])
     order = pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")])
     tx.write_side(final, table, order)  # sorted slice by slice: no sorted copy of the whole
-    tx.write_side_ipc(store.path(STATE), table, order)
+    # the writer's copy needs no order (it is filtered by key): written as it is, its chunks
+    # merged once they pile up (each publish adds some)
+    state = table if table.column(0).num_chunks <= _MAX_CHUNKS else table.combine_chunks()
+    tx.write_side_ipc(store.path(STATE), state)
     return int(table.num_rows)
 
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsing.models import Report
-from warehouse.index import row_hash
+from warehouse.index import row_hash, same_content
 from warehouse.schemas import PARTITION_FIELD, SCHEMAS, TABLES
 from warehouse.versions import series
 
@@ -52,6 +52,35 @@ def _utc_micros(value: datetime | None) -> int | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return (value - _EPOCH) // _US
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """A report with the bytes of its ``model_dump_json()`` (its spool line): the publish hashes
+    these bytes instead of serialising the model again.
+
+    The bytes must be what ``report.model_dump_json()`` gives (the flow's spool writes exactly
+    that, and a report's JSON reads back to a model that dumps the same bytes), so the hash
+    equals the one a plain :class:`Report` gets. Other bytes (a spool of an older model version)
+    can only make an unchanged report look changed and be rewritten, never the reverse: the
+    bytes decide the model.
+    """
+
+    report: Report
+    json: bytes
+
+    @classmethod
+    def from_line(cls, line: bytes) -> Spooled:
+        """A spool line (one ``model_dump_json()``, the newline optional), validated."""
+        body = line.rstrip(b"\r\n")
+        return cls(Report.model_validate_json(body), body)
+
+
+def report_json(item: Report | Spooled) -> bytes:
+    """The ``model_dump_json()`` bytes of a report (kept ones for a :class:`Spooled`)."""
+    if isinstance(item, Spooled):
+        return item.json
+    return _SERIALIZER.to_json(item)
 
 
 def dedupe_reports(reports: Iterable[Report]) -> list[Report]:
@@ -104,15 +133,20 @@ class Batch:
         return int(self.tables["reports"].num_rows)
 
 
-Lookup = Callable[[list[str]], dict[str, tuple[int, bytes | None]]]
-"""report ids → (stored year, stored content hash) of those already published."""
+Lookup = Callable[[list[str]], dict[str, tuple[int, bytes | None, int | None]]]
+"""report ids → (stored year, stored content hash, its :data:`warehouse.index.HASH_KIND`) of
+those already published."""
 
 
 def collect(
-    reports: Iterable[Report], chunk_size: int = 2_000, *, stored: Lookup | None = None
+    reports: Iterable[Report | Spooled],
+    chunk_size: int = 2_000,
+    *,
+    stored: Lookup | None = None,
 ) -> Batch:
     """Convert a stream of reports chunk by chunk, so only Arrow data (not the pydantic
-    objects) has to fit in memory. A report id seen again replaces the earlier one.
+    objects) has to fit in memory. A report id seen again replaces the earlier one. A
+    :class:`Spooled` report is hashed from its JSON bytes (no second serialisation).
 
     With ``stored``, reports whose year and content hash equal the stored ones are counted in
     ``Batch.unchanged`` and never converted.
@@ -120,14 +154,21 @@ def collect(
     parts: list[tuple[set[str], dict[str, pa.Table]]] = []
     hashes: dict[str, bytes] = {}
     unchanged: set[str] = set()
-    buf: list[Report] = []
+    buf: list[Report | Spooled] = []
 
     def flush() -> None:
+        by_id: dict[str, Report | Spooled] = {}
+        for item in buf:  # the last of an id wins
+            rid = item.report.report_id if isinstance(item, Spooled) else item.report_id
+            by_id.pop(rid, None)
+            by_id[rid] = item
         # by id: the tables come out in file order, so writing them needs no sort
-        chunk = sorted(dedupe_reports(buf), key=attrgetter("report_id"))
-        ids = {r.report_id for r in chunk}
-        for r in chunk:  # the model's JSON bytes (model_dump_json less its decode + encode)
-            hashes[r.report_id] = row_hash(_SERIALIZER.to_json(r))
+        items = sorted(by_id.items())
+        chunk = [i.report if isinstance(i, Spooled) else i for _, i in items]
+        ids = set(by_id)
+        texts = {rid: report_json(item) for rid, item in items}  # model_dump_json less decode
+        for rid, text in texts.items():
+            hashes[rid] = row_hash(text)
         unchanged.difference_update(ids)
         if stored is not None and chunk:
             known = stored(sorted(ids))
@@ -136,7 +177,7 @@ def collect(
                 for r in chunk
                 if (hit := known.get(r.report_id)) is not None
                 and hit[0] == r.year
-                and hit[1] == hashes[r.report_id]
+                and same_content(hit[1], hit[2], texts[r.report_id], hashes[r.report_id])
             }
             unchanged.update(same)
             chunk = [r for r in chunk if r.report_id not in same]

@@ -4,17 +4,26 @@ automatic compaction and the upgrade of a layout-1 warehouse."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from parsing.models import Report
-from warehouse import TABLES, compact, publish, read_table, reports_to_tables
+from parsing.models import ActiveDisclosure, Report
+from warehouse import TABLES, Spooled, compact, publish, read_table, reports_to_tables
 from warehouse.compact import plan_tiers
-from warehouse.index import read_index
+from warehouse.index import (
+    HASH_KIND,
+    HASH_XXH3,
+    index_path,
+    index_years,
+    read_index,
+    row_hash_blake2b,
+)
 from warehouse.storage import Store, open_store, sort_rows
 from warehouse.synthetic import generate_reports, make_report
 
@@ -75,6 +84,70 @@ def test_unchanged_reports_skip_before_any_partition_is_read(
     res = publish(list(reversed(reports)), wh)
     assert res.unchanged == len(reports)
     assert res.files_written == []
+
+
+def test_spool_lines_hash_as_the_reports_read_from_them(wh: Path, reports: list[Report]) -> None:
+    """The flow publishes spool lines hashed as they are; a warehouse written from the models
+    read back from those lines (the hash of a second serialisation, as before) agrees: an
+    unchanged line is skipped, a changed one replaces its report, and the other way round."""
+    odd = reports[0].model_copy(  # values a JSON round trip could alter
+        update={
+            "fetched_at": datetime(
+                2024, 5, 1, 8, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8))
+            ),
+            "title": 'Ｑ"\\\u2028 年报 🙂',
+            "active_disclosure": [
+                *reports[0].active_disclosure,
+                ActiveDisclosure(article="20.9", item="x", metric="m1", value=0.1 + 0.2, unit=None),
+                ActiveDisclosure(article="20.9", item="x", metric="m2", value=1e16, unit=None),
+                ActiveDisclosure(article="20.9", item="x", metric="m3", value=-0.0, unit="万元"),
+            ],
+        }
+    )
+    lines = [r.model_dump_json().encode() + b"\n" for r in [odd, *reports[1:]]]
+    publish([Report.model_validate_json(line) for line in lines], wh)  # the earlier flow
+    res = publish([Spooled.from_line(line) for line in lines], wh)
+    assert res.unchanged == len(lines)
+    assert res.files_written == []
+    changed = reports[3].model_copy(update={"parser_version": "9.9.9"})
+    res = publish([Spooled.from_line(changed.model_dump_json().encode())], wh)
+    assert (res.unchanged, res.reports) == (0, 1)
+    rep = read_table("reports", wh)
+    row = rep.filter(pc.equal(rep["report_id"], changed.report_id))
+    assert row["parser_version"].to_pylist() == ["9.9.9"]
+    assert publish([changed], wh).unchanged == 1  # a Report object hashes as its line did
+    assert publish([reports[3]], wh).unchanged == 0  # and the old content is a change again
+
+
+def test_blake2b_hashes_of_an_older_index_still_decide(wh: Path, reports: list[Report]) -> None:
+    """An index written before ``hash_kind`` (BLAKE2b hashes, no such column): unchanged reports
+    are still skipped, a changed one replaced (its entry then XXH3), and a compaction keeps
+    each entry's hash with its kind."""
+    publish(reports, wh)
+    store = open_store(wh)
+    legacy = {r.report_id: row_hash_blake2b(r.model_dump_json().encode()) for r in reports}
+    for year in index_years(store):  # what the code before hash_kind wrote
+        path = index_path(store, year)
+        rows = pq.read_table(path).drop_columns([HASH_KIND])
+        old = pa.array([legacy[r] for r in rows["report_id"].to_pylist()], pa.binary(16))
+        at = rows.schema.get_field_index("row_hash")
+        pq.write_table(rows.set_column(at, rows.schema.field(at), old), path)
+    lines = [Spooled.from_line(r.model_dump_json().encode()) for r in reports]
+    res = publish(lines, wh)
+    assert (res.unchanged, res.files_written) == (len(reports), [])
+    changed = reports[5].model_copy(update={"parser_version": "9.9.9"})
+    assert publish([changed], wh).unchanged == 0
+    compact(wh)
+    index = read_index(open_store(wh))
+    kinds = dict(zip(index["report_id"].to_pylist(), index[HASH_KIND].to_pylist(), strict=True))
+    assert kinds.pop(changed.report_id) == HASH_XXH3
+    assert set(kinds.values()) == {None}  # compared the old way, kept as they were
+    rest = [changed, *reports[:5], *reports[6:]]
+    assert publish(rest, wh).unchanged == len(reports)
+    rep = read_table("reports", wh)
+    row = rep.filter(pc.equal(rep["report_id"], changed.report_id))
+    assert row["parser_version"].to_pylist() == ["9.9.9"]
+    assert publish([reports[5]], wh).unchanged == 0
 
 
 def test_index_points_at_the_files_holding_each_report(wh: Path, reports: list[Report]) -> None:
