@@ -16,7 +16,9 @@ CPU time of this process and its subprocesses by default (``--clock wall`` for e
 parsing is single-threaded, and on a shared machine CPU time does not count the time other
 processes held the cores. Scanned reports (format ``image``): ms per page of OCR for a 2-page
 scanned article against one plain tesseract run per page (``--skip-images`` leaves them out).
-``--profile FORMAT`` prints the cProfile top functions of one format instead (``--profile-sort
+``--worker-gc`` also times the cold pass with the heap frozen after warm-up, as each parse
+worker does it (``parsing.worker.settle_heap``), interleaved and printed on its own line (the
+headline never includes it). ``--profile FORMAT`` prints the cProfile top functions of one format instead (``--profile-sort
 cumulative`` for the callers' view). ``benchmarks/parse_equality.py`` checks a speed-up changed
 no output.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import io
 import json
 import os
@@ -47,6 +50,7 @@ from lxml import html as lxml_html  # noqa: E402
 
 from parsing import ParseError, RawDocument, parse_document  # noqa: E402
 from parsing.formats import detect_format  # noqa: E402
+from parsing.worker import settle_heap  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 MAKE_DOCUMENTS = FIXTURES / "documents" / "make_fixtures.py"
@@ -229,6 +233,12 @@ def main() -> None:
     ap.add_argument("--profile", metavar="FORMAT", help="profile one format instead")
     ap.add_argument("--profile-sort", default="tottime", help="pstats key (tottime, cumulative)")
     ap.add_argument("--skip-images", action="store_true", help="no OCR figures (slow: ~10 s)")
+    ap.add_argument(
+        "--worker-gc",
+        action="store_true",
+        help="also time the cold pass under the parse workers' gc setting "
+        "(parsing.worker.settle_heap after warm-up), printed apart from the headline",
+    )
     args = ap.parse_args()
     global _clock
     _clock = CLOCKS[args.clock]
@@ -255,12 +265,17 @@ def main() -> None:
     if html_per is not None:
         raws, pages = groups["html"], [r.content for r in groups["html"]]
         caches = parse_caches()
-        warm_runs, cold_runs, floor_runs = [], [], []
+        warm_runs, cold_runs, floor_runs, settled_runs = [], [], [], []
         for _ in range(args.repeat):  # interleaved, so load changes hit all three alike
             n, dt = _time(lambda: parse_all(raws), args.seconds / 3)
             warm_runs.append(dt / (n * len(raws)))
             n, dt = _time(lambda: parse_cold(raws, caches), args.seconds / 3)
             cold_runs.append(dt / (n * len(raws)))
+            if args.worker_gc:  # the same cold pass with the heap frozen as a worker does it
+                settle_heap()
+                n, dt = _time(lambda: parse_cold(raws, caches), args.seconds / 3)
+                settled_runs.append(dt / (n * len(raws)))
+                gc.unfreeze()
             n, dt = _time(lambda: floor_html(pages), args.seconds / 3)
             floor_runs.append(dt / (n * len(pages)))
         warm, cold, floor = (statistics.median(x) for x in (warm_runs, cold_runs, floor_runs))
@@ -273,6 +288,14 @@ def main() -> None:
             f"(cached: {warm / floor:.1f}x) (median of {args.repeat} interleaved runs, "
             f"{args.clock} time)"
         )
+        if settled_runs:
+            settled = statistics.median(settled_runs)
+            print(
+                f"HTML with the parse workers' gc setting (heap frozen after warm-up, "
+                f"parsing.worker.settle_heap): {settled * 1000:.3f} ms/report with each "
+                f"document's texts new; ours / floor = {settled / floor:.1f}x (same runs, "
+                f"interleaved; the headline above runs without it)"
+            )
     if not args.skip_images:
         with tempfile.TemporaryDirectory(prefix="xxgk-bench-img-") as tmp:
             image_figures(Path(tmp))

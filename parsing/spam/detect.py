@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from parsing.spam import lexicon as lx
-from parsing.spam.latin import URL_ANY_TLD, brand_words, url_score
+from parsing.spam.latin import LATIN_BRANDS, URL_ANY_TLD, brand_words, url_score
 from parsing.spam.shadow import ZERO_WIDTH as _ZW
 from parsing.spam.shadow import Shadow
 from parsing.spam.structure import structure_seeds
@@ -28,6 +28,9 @@ URL_RE = re.compile(
 )
 _PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))+")
 COLONS = frozenset(":：")
+# Every brand word needs a letter when no brand is digits alone (``brand_word``: the patterns
+# and suffixes all hold letters; a core left by stripping digits is then empty).
+_NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,9 @@ def url_tokens(sh: Shadow) -> list[Token]:
     originals, betting brands in the host, spam TLDs glued to Han text: ``parsing.spam.latin``);
     Latin/pinyin betting brands outside URLs are strong tokens."""
     out: list[Token] = []
+    if _NO_DIGIT_BRANDS and not _HAS_LETTER.search(sh.text):
+        # no ASCII letter: no TLD for a URL, and words of digits alone are no brand
+        return out
     for s, e, word in brand_words(sh.text):
         out.append(Token(s, e, "S", word, 3))
     for m in URL_ANY_TLD.finditer(sh.text):

@@ -16,7 +16,7 @@ import unicodedata
 from parsing.spam.detect import lexicon_tokens, url_tokens
 from parsing.spam.shadow import make_shadow
 from parsing.spam.structure import structure_seeds
-from parsing.spam.template_labels import is_canonical_label
+from parsing.spam.template_labels import is_canonical_label, label_ends
 
 _PROMO = frozenset(
     {"官网", "官方网站", "网址", "入口", "app", "客户端", "手机版", "网页版", "开户", "导航"}
@@ -59,13 +59,35 @@ def _candidates(text: str, norm: str) -> list[tuple[int, int]]:
     m = _NUMERIC_CORE.match(norm)
     if m and m.end() < len(norm):
         out.append((m.end(), len(text)))
+    ends = label_ends()
     for k in range(len(text) - 1, 0, -1):  # longest label core first
+        last = text[k - 1]
+        if "\u4e00" <= last <= "\u9fff" and last not in ends:
+            continue  # ``is_canonical_label``'s own first test, without the call
         if is_canonical_label(text[:k]):
             out.append((k, len(text)))
             break
+    if not _core_may_end(norm):
+        return out
     for k in range(1, len(text)):  # spam before the core: the longest core first
         core = norm[k:]
         if _NUMERIC_CORE.fullmatch(core.strip()) or is_canonical_label(core):
             out.append((0, k))
             break
     return out
+
+
+# Last characters a numeric core may end with (a digit, or the last character of a unit).
+_NUMERIC_ENDS = frozenset("元%件条个项次人")
+
+
+def _core_may_end(norm: str) -> bool:
+    """False when no suffix of ``norm`` can be a numeric core or a label: every suffix ends
+    where ``norm`` ends, and a CJK ideograph there that ends no unit nor label rules all out."""
+    end = norm.rstrip()
+    if not end:
+        return False  # every suffix strips to nothing: neither a number nor a label
+    last = end[-1]
+    if not "\u4e00" <= last <= "\u9fff":
+        return True
+    return last in _NUMERIC_ENDS or last in label_ends()

@@ -81,8 +81,10 @@ def is_han(ch: str) -> bool:
 _TABLE: dict[int, str] = {}  # ord -> shadow form, filled lazily (str.translate fast path)
 _KNOWN: set[str] = set()  # the characters of ``_TABLE`` (new ones found by a set difference)
 _IRREGULAR: set[str] = set()  # characters whose shadow is not exactly one character
-_HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
-_TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]")
+# runs, not single characters: counting the characters of a few runs is cheaper than a list
+# with one string per character (the same count: every character lies in exactly one run)
+_HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]+")
+_TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]+")
 
 
 def _register(ch: str) -> None:
@@ -104,8 +106,8 @@ def make_shadow(original: str) -> Shadow:
     chars = set(original)
     for ch in chars - _KNOWN:  # not in ``_TABLE`` yet (a C set difference, no loop per character)
         _register(ch)
-    han = len(_HAN_RE.findall(original))
-    trad = len(_TRAD_RE.findall(original)) if han else 0
+    han = sum(map(len, _HAN_RE.findall(original)))
+    trad = sum(map(len, _TRAD_RE.findall(original))) if han else 0
     if chars.isdisjoint(_IRREGULAR):
         return Shadow(
             original, original.translate(_TABLE), list(range(len(original))), 0, trad, han

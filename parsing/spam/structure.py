@@ -42,6 +42,7 @@ _LATIN_GLUED = re.compile(
     r"[\u4e00-\u9fff][a-z]{2,}|[a-z]{2,}[\u4e00-\u9fff]|[\u4e00-\u9fff][a-z]\d"
 )
 _SENTENCE_END = frozenset("。！？；!?;")
+_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
 _MAX_TRAILING = 40
 _REPORT_WORDS = ("人民政府", "信息公开", "年度报告", "政务公开", "办公室", "委员会")
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
@@ -95,6 +96,8 @@ def _trailing_chain(text: str) -> tuple[int, int] | None:
     end = len(text.rstrip())
     if not end or not ("\u4e00" <= text[end - 1] <= "\u9fff" or text[end - 1].isalnum()):
         return None
+    if _SENTENCE_END_RE.search(text, max(0, end - _MAX_TRAILING - 1), end) is None:
+        return None  # the walk below would reach the start or pass the limit (most strings)
     start = end
     while start > 0 and text[start - 1] not in _SENTENCE_END:
         start -= 1

@@ -49,7 +49,20 @@ def canonical_labels() -> frozenset[str]:
     return frozenset(_norm(x) for x in _LABELS.split())
 
 
+@cache
+def label_ends() -> frozenset[str]:
+    """Last characters of the label cores (and of the article form, which ends in 项): a text
+    whose last non-space character is a CJK ideograph outside this set is no label."""
+    return frozenset({x[-1] for x in canonical_labels()} | {"项"})
+
+
 def is_canonical_label(text: str) -> bool:
     """True when ``text`` is a template label (numbering and spacing ignored)."""
+    end = text.rstrip()
+    if end and "\u4e00" <= end[-1] <= "\u9fff" and end[-1] not in label_ends():
+        # A CJK unified ideograph is stable under NFKC (never changed nor composed with what
+        # precedes it) and no numbering ends in one: the core would end in it, and no label
+        # does. Most prefixes and suffixes ``parsing.spam.glued`` tries end here, without NFKC.
+        return False
     core = _norm(text)
     return bool(core) and (core in canonical_labels() or bool(_ARTICLE.match(core)))

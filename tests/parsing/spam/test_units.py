@@ -144,3 +144,24 @@ def test_strip_text_location_and_empty() -> None:
     assert strip_text("", location="x").text == ""
     res = strip_text("澳门金沙", location="title")
     assert res.removals[0].location == "title"
+
+
+def test_label_early_reject_agrees_with_full_normalisation() -> None:
+    """``is_canonical_label`` rejects by the last ideograph before normalising: the same answer
+    as normalising every prefix and suffix of labels with text glued on either side."""
+    from parsing.spam import template_labels as tl
+
+    def full(text: str) -> bool:
+        core = tl._norm(text)
+        return bool(core) and (core in tl.canonical_labels() or bool(tl._ARTICLE.match(core)))
+
+    glue = ["亚博官网", "\u3000 ", "（含网上办理）", "一、", "45件", "\u00b4", "第二十条第(三)项"]
+    checked = 0
+    for label in tl._LABELS.split():
+        for g in glue:
+            for text in (label + g, g + label):
+                for k in range(1, len(text) + 1):
+                    for part in (text[:k], text[k - 1 :]):
+                        assert tl.is_canonical_label(part) == full(part), part
+                        checked += 1
+    assert checked > 10_000
