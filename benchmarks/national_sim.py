@@ -18,7 +18,9 @@ For each run it prints the wall time (and the part before the flow's first stage
 Prefect's ephemeral server start), reports/s, peak RSS (the xxgk process, and with its crawl
 subprocesses), the flow's own stage timings (crawl, archive listing, parse, publish) as shares of
 the wall time, and the CPU seconds of the xxgk process, of its subprocesses and of the servers.
-The published reports are read back from the warehouse and compared with what was served.
+The published reports are read back from the warehouse and compared with what was served; the
+runs' error records (a healthy simulation writes none) are counted by stage and kind, the first
+few printed, before a temporary data dir is removed.
 """
 
 from __future__ import annotations
@@ -429,6 +431,29 @@ def published(data: Path) -> tuple[int, dict[str, int]]:
     return sum(by.values()), by
 
 
+def error_records(data: Path, show: int = 10) -> None:
+    """Count the runs' error records by stage and kind and print the first few (a healthy
+    simulation writes none: every served report is published)."""
+    records: list[dict[str, Any]] = []
+    for path in sorted((data / "errors").glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(line))
+    if not records:
+        return
+    kinds: dict[str, int] = {}
+    for rec in records:
+        key = f"{rec.get('stage')}/{rec.get('kind')}"
+        kinds[key] = kinds.get(key, 0) + 1
+    print(
+        f"error records: {len(records)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))})"
+    )
+    for rec in records[:show]:
+        print(
+            f"  {rec.get('stage')}/{rec.get('kind')} {rec.get('url')}: {str(rec.get('message'))[:200]}"
+        )
+
+
 def report(name: str, res: dict[str, Any], reports: int, server_cpu: float, sites: int) -> None:
     wall = res["wall"]
     stages = res["stages"]
@@ -547,6 +572,7 @@ def main() -> int:
     if not ok:
         print("\nsomething is missing or a run failed; last lines of the backfill log:")
         print(back["log"][-3000:])
+    error_records(data)  # read before the temporary data dir goes
     if tmp is not None:
         tmp.cleanup()
     return 0 if ok else 1
