@@ -145,9 +145,7 @@ def application_code(labels: list[str], group: str | None) -> tuple[str | None, 
 # row starting there; the earliest row over all positions is then the first row (in table order)
 # with any keyword in the key — what testing each row's keywords in turn would return.
 _ROW_WORDS = [(word, i) for i, (_c, _l, words) in enumerate(APPLICATION_ROWS) for word in words]
-_ROW_OF_WORD: dict[str, int] = {}
-for _word, _i in _ROW_WORDS:
-    _ROW_OF_WORD.setdefault(_word, _i)
+_ROW_OF_WORD = {word: i for word, i in reversed(_ROW_WORDS)}  # a word's earliest row wins
 _ROW_FINDER = re.compile("(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))")
 
 
