@@ -166,7 +166,7 @@ def _split_row(
     return _Row(labels, values, sources, filled)
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
 _OTHER, _LABEL, _NUMBER = 0, 1, 2
@@ -174,16 +174,11 @@ _OTHER, _LABEL, _NUMBER = 0, 1, 2
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
 def _cell_kind(text: str) -> int:
-    """``_NUMBER`` (a non-blank number), ``_LABEL`` (``_is_label``) or ``_OTHER``."""
-    if text.strip() and parse_cell_number(text).ok:
-        return _NUMBER
-    return _LABEL if _is_label(text) else _OTHER
-
-
-@lru_cache(maxsize=16384)  # labels repeat in every report: classify each text once
-def _is_label(text: str) -> bool:
-    """A label has words (two CJK characters at least); ``l0``/``1O`` are broken values."""
-    return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
+    """``_NUMBER`` (a non-blank number), ``_LABEL`` (words: two CJK characters at least, not
+    a number) or ``_OTHER`` (blank, or a broken value such as ``l0``/``1O``)."""
+    if parse_cell_number(text).ok:
+        return _NUMBER if text.strip() else _OTHER
+    return _LABEL if _TWO_CJK.search(text) else _OTHER
 
 
 def _iter_rows(
