@@ -96,12 +96,65 @@ class TableReadout:
             self.ambiguous.append((where, src))
 
 
-@dataclass
-class _Row:
+class _Row(NamedTuple):
+    """One table row split into label texts and value texts.
+
+    A value's ``Source`` is built only when a reader needs it (``source``/``cols``/``raws``):
+    ``own`` lists the grid columns of the values when they are not simply every cell from
+    ``start`` on (pad cells, span copies, a spam-edited or ambiguous cell in the row).
+    """
+
     labels: list[str]
     values: list[str]
-    sources: list[Source] = field(default_factory=list)
-    filled: int = 0  # how many of ``values`` are not blank (counted once, read by each table)
+    filled: int  # how many of ``values`` are not blank (counted once, read by each table)
+    cells: list[Cell]
+    r: int
+    start: int
+    own: list[int] | None
+    flags: list[bool] | None  # per grid column: emptied as ambiguous (None: no cell is)
+    where: tuple[int, int, int | None]
+
+    def col(self, j: int) -> int:
+        """Grid column of value ``j``."""
+        return self.own[j] if self.own is not None else self.start + j
+
+    def source(self, j: int) -> Source:
+        """Where value ``j`` sits (the cell a span copy repeats), with its printed text."""
+        i = self.own[j] if self.own is not None else self.start + j
+        cell = self.cells[i]
+        o_row, o_col = cell.origin or (self.r, i)
+        raw = cell.raw
+        flag = self.flags is not None and self.flags[i]
+        block, table, page = self.where
+        return _new_source(
+            (block, table, page, o_row, o_col, cell.text if raw is None else raw, flag)
+        )
+
+    def positions(self) -> tuple[list[int], list[int], list[str], list[bool] | None]:
+        """Source rows, columns, printed texts and ambiguous flags of every value."""
+        if self.own is None:  # own cells from ``start``: no copy, no spam edit, no flag
+            n = len(self.values)
+            return [self.r] * n, list(range(self.start, self.start + n)), self.values, None
+        rows: list[int] = []
+        cols: list[int] = []
+        raws: list[str] = []
+        cells, r = self.cells, self.r
+        for i in self.own:
+            cell = cells[i]
+            origin = cell.origin
+            if origin is None:
+                rows.append(r)
+                cols.append(i)
+            else:
+                rows.append(origin[0])
+                cols.append(origin[1])
+            raw = cell.raw
+            raws.append(cell.text if raw is None else raw)
+        flags = None if self.flags is None else [self.flags[i] for i in self.own]
+        return rows, cols, raws, flags
+
+
+_new_row = partial(tuple.__new__, _Row)
 
 
 def _split_row(
@@ -115,10 +168,10 @@ def _split_row(
     Label copies (spans) are kept once, since a rowspan copy carries the group label; value
     copies made by a colspan in the same row are dropped so a number counts once.
     """
-    block, table, page = where
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     texts = [c.text for c in row]
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
+        block = where[0]
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
             for i, c in enumerate(row)
@@ -132,52 +185,55 @@ def _split_row(
     # never shift.
     kinds = list(map(_cell_kind, texts))
     stop = kinds.index(_NUMBER) if _NUMBER in kinds else len(kinds)
-    if flagged is not None and True in flagged:
+    if flagged is not None:
         stop = min(stop, flagged.index(True))
     head = kinds[:stop]
-    last_label = stop - 1 - head[::-1].index(_LABEL) if _LABEL in head else -1
+    start = stop - head[::-1].index(_LABEL) if _LABEL in head else 0
     labels: list[str] = []
-    for text in texts[: last_label + 1]:
+    for text in texts[:start]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    values: list[str] = []
-    sources: list[Source] = []
+    if flagged is None and not any(map(_not_plain, row[start:])):
+        values = texts[start:]  # every cell its own, as printed: the common row
+        filled = len(values) - kinds[start:].count(_BLANK)
+        return _new_row((labels, values, filled, row, r, start, None, None, where))
+    values = []
+    own: list[int] = []
     filled = 0
-    for i in range(last_label + 1, len(row)):
+    for i in range(start, len(row)):
         cell = row[i]
         if cell.pad:
             continue
         origin = cell.origin
-        if origin is None:
-            o_row, o_col = r, i
-        elif origin[0] == r:
+        if origin is not None and origin[0] == r:
             continue  # a colspan copy in its own row: the number counts once
-        else:
-            o_row, o_col = origin
-        raw = cell.raw
-        if raw is None:
-            raw = cell.text
         text = texts[i]
         values.append(text)
+        own.append(i)
         if text and not text.isspace():
             filled += 1
-        flag = flagged is not None and flagged[i]
-        sources.append(_new_source((block, table, page, o_row, o_col, raw, flag)))
-    return _Row(labels, values, sources, filled)
+    return _new_row((labels, values, filled, row, r, start, own, flagged, where))
+
+
+def _not_plain(cell: Cell) -> bool:
+    """A pad cell, a span copy or a cell the spam pass edited (its printed text differs)."""
+    return cell.pad or cell.origin is not None or cell.raw is not None
 
 
 _TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
-_OTHER, _LABEL, _NUMBER = 0, 1, 2
+_OTHER, _LABEL, _NUMBER, _BLANK = 0, 1, 2, 3
 
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
 def _cell_kind(text: str) -> int:
     """``_NUMBER`` (a non-blank number), ``_LABEL`` (words: two CJK characters at least, not
-    a number) or ``_OTHER`` (blank, or a broken value such as ``l0``/``1O``)."""
+    a number), ``_BLANK`` (empty or whitespace) or ``_OTHER`` (a broken value: ``l0``/``1O``)."""
+    if not text.strip():
+        return _BLANK
     if parse_cell_number(text).ok:
-        return _NUMBER if text.strip() else _OTHER
+        return _NUMBER
     return _LABEL if _TWO_CJK.search(text) else _OTHER
 
 
@@ -267,11 +323,15 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        srcs: list[Source] = row.sources
+        rows_, cols, raws, flags = row.positions()
         if subtotal is not None and len(values) >= 8:
             # the printed legal-entity subtotal is not a template column
             values = values[:subtotal] + values[subtotal + 1 :]
-            srcs = srcs[:subtotal] + srcs[subtotal + 1 :]
+            rows_ = rows_[:subtotal] + rows_[subtotal + 1 :]
+            cols = cols[:subtotal] + cols[subtotal + 1 :]
+            raws = raws[:subtotal] + raws[subtotal + 1 :]
+            if flags is not None:
+                flags = flags[:subtotal] + flags[subtotal + 1 :]
         cells = list(map(parse_cell_number, values[:7]))
         if code in seen:
             kept = seen[code].values()
@@ -288,20 +348,21 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
-        srcs = srcs[:7]
         fields: dict[str, object] = dict(zip(APPLICANT_COLUMNS, counts, strict=True))
-        if srcs:
-            for col, src in zip(APPLICANT_COLUMNS, srcs, strict=False):
-                if src.ambiguous:  # (the label is built only when needed)
-                    out.note(src, f"表三 row {code} column {col}")
-            first = srcs[0]
-            pad: list[None] = [None] * (7 - len(srcs))
+        if cols:
+            if flags is not None and True in flags[:7]:
+                block, table, page = row.where
+                for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
+                    if flags[j]:
+                        src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+                        out.ambiguous.append((f"表三 row {code} column {col}", src))
+            pad: list[None] = [None] * (7 - len(cols[:7]))
             fields["source_kind"] = kind
-            fields["source_page"] = first.page
-            fields["source_table"] = first.table
-            fields["source_row"] = first.row
-            fields["source_col"] = [x.col for x in srcs] + pad
-            fields["source_text"] = [x.text for x in srcs] + pad
+            fields["source_page"] = row.where[2]
+            fields["source_table"] = row.where[1]
+            fields["source_row"] = rows_[0]
+            fields["source_col"] = cols[:7] + pad
+            fields["source_text"] = raws[:7] + pad
         seen[code] = ApplicationRow(
             row_code=code, row_label=LABEL_OF.get(code, labels[-1]), **fields
         )
@@ -341,7 +402,7 @@ class _ItemRow:
     values: list[CellNumber]
     metrics: list[str | None] | None
     units: list[str | None]
-    sources: list[Source] = field(default_factory=list)
+    row: _Row
 
 
 def _read_active(rows: list[_Row], out: TableReadout) -> None:
@@ -368,9 +429,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             hints.add("new_made")  # items only the 2019 template has
         if item == "行政规范性文件":
             hints.add("made")
-        found.append(
-            _ItemRow(article, item, _nums(row.values), header, list(header_units), row.sources)
-        )
+        found.append(_ItemRow(article, item, _nums(row.values), header, list(header_units), row))
     if not found:
         return
     template = "2021" if hints & METRICS_2021 else "2019"
@@ -393,7 +452,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             if metric is None:
                 continue
             n = it.values[i] if i < len(it.values) else CellNumber(None)
-            src = it.sources[i] if i < len(it.sources) else None
+            src = it.row.source(i) if i < len(it.row.values) else None
             if src is not None and src.ambiguous:
                 out.note(src, f"表二 {it.item} column {metric}")
             if not n.ok:
@@ -449,12 +508,12 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 out.warnings.append("table 四 printed with every cell blank: all values null")
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
-                    src = row.sources[p * 5 + o] if p * 5 + o < len(row.sources) else None
+                    src = row.source(p * 5 + o) if p * 5 + o < len(row.values) else None
                     out.review_litigation.append(_review(out, proc, outcome, vals[p * 5 + o], src))
             return
     # Row-per-proceeding layout: three labelled rows of five numbers.
     groups: dict[str, list[int | None]] = {}
-    sources: dict[str, list[Source]] = {}
+    sources: dict[str, _Row] = {}
     for row in rows:
         if row.labels and len(row.values) >= 5:
             found = proceeding_of(row.labels[-1])
@@ -462,11 +521,11 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 groups[found] = [
                     _as_count(n, f"review_litigation:{found}", out) for n in _nums(row.values[:5])
                 ]
-                sources[found] = row.sources[:5]
+                sources[found] = row
     if len(groups) == 3:
         for proc in PROCEEDINGS:
             for o, outcome in enumerate(OUTCOMES):
-                src = sources[proc][o] if o < len(sources[proc]) else None
+                src = sources[proc].source(o) if o < len(sources[proc].values) else None
                 out.review_litigation.append(_review(out, proc, outcome, groups[proc][o], src))
 
 
