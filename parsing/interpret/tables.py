@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from operator import attrgetter
 from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -130,16 +131,21 @@ class _Row(NamedTuple):
             (block, table, page, o_row, o_col, cell.text if raw is None else raw, flag)
         )
 
-    def positions(self) -> tuple[list[int], list[int], list[str], list[bool] | None]:
-        """Source rows, columns, printed texts and ambiguous flags of every value."""
+    def positions(
+        self, limit: int | None = None
+    ) -> tuple[list[int], list[int], list[str], list[bool] | None]:
+        """Source rows, columns, printed texts and ambiguous flags of the values (the first
+        ``limit`` when given)."""
         if self.own is None:  # own cells from ``start``: no copy, no spam edit, no flag
-            n = len(self.values)
-            return [self.r] * n, list(range(self.start, self.start + n)), self.values, None
+            texts = self.values if limit is None else self.values[:limit]
+            n = len(texts)
+            return [self.r] * n, list(range(self.start, self.start + n)), texts, None
         rows: list[int] = []
         cols: list[int] = []
         raws: list[str] = []
         cells, r = self.cells, self.r
-        for i in self.own:
+        own = self.own if limit is None else self.own[:limit]
+        for i in own:
             cell = cells[i]
             origin = cell.origin
             if origin is None:
@@ -150,7 +156,7 @@ class _Row(NamedTuple):
                 cols.append(origin[1])
             raw = cell.raw
             raws.append(cell.text if raw is None else raw)
-        flags = None if self.flags is None else [self.flags[i] for i in self.own]
+        flags = None if self.flags is None else [self.flags[i] for i in own]
         return rows, cols, raws, flags
 
 
@@ -292,8 +298,8 @@ def _subtotal_column(rows: list[_Row]) -> int | None:
     for row in rows:
         if row.filled or not row.labels:
             continue
-        keys = [match_key(x) for x in row.labels]
-        if any("商业企业" in k for k in keys) and any(k in ("小计", "合计") for k in keys):
+        keys = list(map(match_key, row.labels))
+        if ("小计" in keys or "合计" in keys) and any("商业企业" in k for k in keys):
             entity = [k for k in keys if k not in ("自然人", "总计")]
             start = next(i for i, k in enumerate(entity) if "商业企业" in k)
             sub = next(i for i, k in enumerate(entity) if k in ("小计", "合计"))
@@ -323,7 +329,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        rows_, cols, raws, flags = row.positions()
+        rows_, cols, raws, flags = row.positions(7 if subtotal is None else None)
         if subtotal is not None and len(values) >= 8:
             # the printed legal-entity subtotal is not a template column
             values = values[:subtotal] + values[subtotal + 1 :]
@@ -341,14 +347,18 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        counts = [
-            n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
-            for i, n in enumerate(cells)
-        ]
+        if False in map(_IS_COUNT, cells):
+            counts = [
+                n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
+                for i, n in enumerate(cells)
+            ]
+        else:  # every cell a count or empty (the common row): its int or None as it is
+            counts = list(map(_AS_INT, cells))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
-        fields: dict[str, object] = dict(zip(APPLICANT_COLUMNS, counts, strict=True))
+        fields: dict[str, object] = {"row_code": code, "row_label": LABEL_OF.get(code, labels[-1])}
+        fields.update(zip(APPLICANT_COLUMNS, counts, strict=True))
         if cols:
             if flags is not None and True in flags[:7]:
                 block, table, page = row.where
@@ -363,11 +373,8 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             fields["source_row"] = rows_[0]
             fields["source_col"] = cols[:7] + pad
             fields["source_text"] = raws[:7] + pad
-        seen[code] = ApplicationRow(
-            row_code=code, row_label=LABEL_OF.get(code, labels[-1]), **fields
-        )
-    order = {c: i for i, c in enumerate(_CODE_ORDER)}
-    out.applications = sorted(seen.values(), key=lambda r: order.get(r.row_code, 99))
+        seen[code] = ApplicationRow.model_validate(fields)  # (one dict: no keyword merge)
+    out.applications = sorted(seen.values(), key=lambda r: _CODE_RANK.get(r.row_code, 99))
     if any(c.startswith("3.6.") for c in seen):
         out.template_applications = "2021"
     elif "3.6" in seen:
@@ -393,6 +400,11 @@ _CODE_ORDER = (
     + [f"3.5.{i}" for i in range(1, 6)]
     + ["3.6", "3.6.1", "3.6.2", "3.6.3", "3.7", "4"]
 )
+
+
+_CODE_RANK = {c: i for i, c in enumerate(_CODE_ORDER)}
+_IS_COUNT = attrgetter("is_count")
+_AS_INT = attrgetter("as_int")
 
 
 @dataclass
