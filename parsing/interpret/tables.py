@@ -36,7 +36,7 @@ from parsing.models import (
     ReviewLitigation,
 )
 from parsing.normalize import match_key
-from parsing.numbers import CellNumber, parse_cell_number, unit_from_header
+from parsing.numbers import EMPTY, CellNumber, parse_cell_number, unit_from_header
 
 SOURCE_KINDS = {
     "html": "html_table",
@@ -250,9 +250,9 @@ def _iter_rows(
     grids = 0
     for b, block in enumerate(doc.blocks):
         if isinstance(block, Table):
-            page = block.page
+            where = (b, grids, block.page)
             for r, row in enumerate([] if b in skip else block.rows):
-                rows.append(_split_row(row, r, (b, grids, page), ambiguous))
+                rows.append(_split_row(row, r, where, ambiguous))
             grids += 1
     return rows
 
@@ -407,33 +407,26 @@ _IS_COUNT = attrgetter("is_count")
 _AS_INT = attrgetter("as_int")
 
 
-@dataclass
-class _ItemRow:
-    article: str
-    item: str
-    values: list[CellNumber]
-    metrics: list[str | None] | None
-    units: list[str | None]
-    row: _Row
+_Item = tuple[str, str, list[CellNumber], list[str | None] | None, list[str | None], _Row]
 
 
 def _read_active(rows: list[_Row], out: TableReadout) -> None:
     header: list[str | None] | None = None
     header_units: list[str | None] = []
-    found: list[_ItemRow] = []
+    found: list[_Item] = []  # (article, item, numbers, header metrics, header units, row)
     hints: set[str] = set()
     for row in rows:
-        filled = row.filled
-        if row.labels and not filled:
-            metrics = [metric_of(x) for x in row.labels[1:]]
+        labels = row.labels
+        if labels and not row.filled:
+            metrics = list(map(metric_of, labels[1:]))
             if any(metrics):
                 header = metrics
-                header_units = [unit_from_header(x) for x in row.labels[1:]]
+                header_units = list(map(unit_from_header, labels[1:]))
                 hints.update(m for m in metrics if m)
                 continue
-        if len(row.labels) != 1 or not row.values:
+        if len(labels) != 1 or not row.values:
             continue
-        hit = disclosure_item(row.labels[0])
+        hit = disclosure_item(labels[0])
         if hit is None:
             continue
         article, item = hit
@@ -441,50 +434,59 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             hints.add("new_made")  # items only the 2019 template has
         if item == "行政规范性文件":
             hints.add("made")
-        found.append(_ItemRow(article, item, _nums(row.values), header, list(header_units), row))
+        found.append((article, item, _nums(row.values), header, header_units, row))
     if not found:
         return
     template = "2021" if hints & METRICS_2021 else "2019"
     if not hints & (METRICS_2021 | METRICS_2019):
         template = "2019"
     out.template_active = template
+    kind = out.kind
     seen: dict[tuple[str, str], list[CellNumber]] = {}
-    for it in found:
-        if (it.article, it.item) in seen:
-            if seen[(it.article, it.item)] != it.values:
-                out.warnings.append(f"table 二 row {it.item} printed twice with other numbers")
+    for article, item, values, header_metrics, units, row in found:
+        if (article, item) in seen:
+            if seen[(article, item)] != values:
+                out.warnings.append(f"table 二 row {item} printed twice with other numbers")
             continue
-        seen[(it.article, it.item)] = it.values
-        if it.item in ("规范性文件", "行政规范性文件"):
-            it.item = "行政规范性文件" if template == "2021" else "规范性文件"
-        defaults = DEFAULT_METRICS[template].get(it.article, ())
-        metrics = list(it.metrics) if it.metrics and _fits(it.metrics, defaults) else list(defaults)
-        units = it.units if it.metrics and _fits(it.metrics, defaults) else []
+        seen[(article, item)] = values
+        if item in ("规范性文件", "行政规范性文件"):
+            item = "行政规范性文件" if template == "2021" else "规范性文件"
+        defaults = DEFAULT_METRICS[template].get(article, ())
+        if header_metrics and _fits(header_metrics, defaults):
+            metrics = list(header_metrics)
+        else:
+            metrics, units = list(defaults), []
+        rows_, cols, raws, flags = row.positions(len(metrics))
+        block, table, page = row.where
         for i, metric in enumerate(metrics):
             if metric is None:
                 continue
-            n = it.values[i] if i < len(it.values) else CellNumber(None)
-            src = it.row.source(i) if i < len(it.row.values) else None
-            if src is not None and src.ambiguous:
-                out.note(src, f"表二 {it.item} column {metric}")
+            n = values[i] if i < len(values) else EMPTY
+            if flags is not None and i < len(flags) and flags[i]:
+                src = Source(block, table, page, rows_[i], cols[i], raws[i], True)
+                out.ambiguous.append((f"表二 {item} column {metric}", src))
             if not n.ok:
-                out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
+                out.bad_cells.append(f"active_disclosure:{item}:{metric}")
             unit = n.unit if n.ok else None
             if unit is None and metric in AMOUNT_METRICS and i < len(units):
                 unit = units[i]
-            value = n.value if n.ok else None
-            out.active_disclosure.append(
-                ActiveDisclosure(
-                    article=it.article,
-                    item=it.item,
-                    metric=metric,
-                    value=value,
-                    unit=unit,
-                    **out.provenance(src),
-                    source_col=src.col if src else None,
-                    source_text=src.text if src else None,
-                )
-            )
+            fields = {
+                "article": article,
+                "item": item,
+                "metric": metric,
+                "value": n.value if n.ok else None,
+                "unit": unit,
+            }
+            if i < len(cols):  # the cell's provenance (none for a column the row lacks)
+                fields["source_kind"] = kind
+                fields["source_page"] = page
+                fields["source_table"] = table
+                fields["source_row"] = rows_[i]
+                fields["source_col"] = cols[i]
+                fields["source_text"] = raws[i]
+            else:
+                fields["source_col"] = fields["source_text"] = None
+            out.active_disclosure.append(ActiveDisclosure.model_validate(fields))
 
 
 def _blank_review_row(row: _Row, header_seen: bool) -> bool:
@@ -518,10 +520,12 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
             ]
             if all(v is None for v in vals):
                 out.warnings.append("table 四 printed with every cell blank: all values null")
+            at = row.positions(15)
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
-                    src = row.source(p * 5 + o) if p * 5 + o < len(row.values) else None
-                    out.review_litigation.append(_review(out, proc, outcome, vals[p * 5 + o], src))
+                    out.review_litigation.append(
+                        _review(out, proc, outcome, vals[p * 5 + o], row, at, p * 5 + o)
+                    )
             return
     # Row-per-proceeding layout: three labelled rows of five numbers.
     groups: dict[str, list[int | None]] = {}
@@ -536,21 +540,37 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 sources[found] = row
     if len(groups) == 3:
         for proc in PROCEEDINGS:
+            at = sources[proc].positions(5)
             for o, outcome in enumerate(OUTCOMES):
-                src = sources[proc].source(o) if o < len(sources[proc].values) else None
-                out.review_litigation.append(_review(out, proc, outcome, groups[proc][o], src))
+                out.review_litigation.append(
+                    _review(out, proc, outcome, groups[proc][o], sources[proc], at, o)
+                )
 
 
 def _review(
-    out: TableReadout, proc: str, outcome: str, value: int | None, src: Source | None
+    out: TableReadout,
+    proc: str,
+    outcome: str,
+    value: int | None,
+    row: _Row,
+    at: tuple[list[int], list[int], list[str], list[bool] | None],
+    j: int,
 ) -> ReviewLitigation:
-    if src is not None and src.ambiguous:
-        out.note(src, f"表四 {proc} column {outcome}")
-    return ReviewLitigation(
-        proceeding=proc,
-        outcome=outcome,
-        value=value,
-        **out.provenance(src),
-        source_col=src.col if src else None,
-        source_text=src.text if src else None,
-    )
+    """One table 四 number, with the provenance of value ``j`` of ``row`` (``at``: its
+    ``positions``; none when the row printed fewer values)."""
+    rows_, cols, raws, flags = at
+    fields: dict[str, object] = {"proceeding": proc, "outcome": outcome, "value": value}
+    if j < len(cols):
+        block, table, page = row.where
+        if flags is not None and flags[j]:
+            src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+            out.ambiguous.append((f"表四 {proc} column {outcome}", src))
+        fields["source_kind"] = out.kind
+        fields["source_page"] = page
+        fields["source_table"] = table
+        fields["source_row"] = rows_[j]
+        fields["source_col"] = cols[j]
+        fields["source_text"] = raws[j]
+    else:
+        fields["source_col"] = fields["source_text"] = None
+    return ReviewLitigation.model_validate(fields)
