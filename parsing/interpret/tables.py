@@ -162,6 +162,22 @@ class _Row(NamedTuple):
 
 _new_row = partial(tuple.__new__, _Row)
 
+# The row models from one dict of field values: ``Model.model_validate`` without its wrapper
+# (the same validation: a model from keywords merges them into such a dict first).
+_new_application = ApplicationRow.__pydantic_validator__.validate_python
+_new_active = ActiveDisclosure.__pydantic_validator__.validate_python
+_new_review = ReviewLitigation.__pydantic_validator__.validate_python
+if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields out
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+):  # pragma: no cover - a guard for whoever renames a column
+    raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
+
 
 def _split_row(
     row: list[Cell],
@@ -357,8 +373,17 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
-        fields: dict[str, object] = {"row_code": code, "row_label": LABEL_OF.get(code, labels[-1])}
-        fields.update(zip(APPLICANT_COLUMNS, counts, strict=True))
+        fields: dict[str, object] = {
+            "row_code": code,
+            "row_label": LABEL_OF.get(code, labels[-1]),
+            "natural_person": counts[0],
+            "commercial_enterprise": counts[1],
+            "research_institution": counts[2],
+            "social_welfare_org": counts[3],
+            "legal_service_org": counts[4],
+            "other_org": counts[5],
+            "total": counts[6],
+        }
         if cols:
             if flags is not None and True in flags[:7]:
                 block, table, page = row.where
@@ -373,7 +398,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             fields["source_row"] = rows_[0]
             fields["source_col"] = cols[:7] + pad
             fields["source_text"] = raws[:7] + pad
-        seen[code] = ApplicationRow.model_validate(fields)  # (one dict: no keyword merge)
+        seen[code] = _new_application(fields)
     out.applications = sorted(seen.values(), key=lambda r: _CODE_RANK.get(r.row_code, 99))
     if any(c.startswith("3.6.") for c in seen):
         out.template_applications = "2021"
@@ -486,7 +511,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
                 fields["source_text"] = raws[i]
             else:
                 fields["source_col"] = fields["source_text"] = None
-            out.active_disclosure.append(ActiveDisclosure.model_validate(fields))
+            out.active_disclosure.append(_new_active(fields))
 
 
 def _blank_review_row(row: _Row, header_seen: bool) -> bool:
@@ -573,4 +598,4 @@ def _review(
         fields["source_text"] = raws[j]
     else:
         fields["source_col"] = fields["source_text"] = None
-    return ReviewLitigation.model_validate(fields)
+    return _new_review(fields)
