@@ -9,7 +9,7 @@ tables lose spanning group labels, so the current group (``（三）不予公开
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import attrgetter
@@ -164,9 +164,15 @@ _new_row = partial(tuple.__new__, _Row)
 
 # The row models from one dict of field values: ``Model.model_validate`` without its wrapper
 # (the same validation: a model from keywords merges them into such a dict first).
-_new_application = ApplicationRow.__pydantic_validator__.validate_python
-_new_active = ActiveDisclosure.__pydantic_validator__.validate_python
-_new_review = ReviewLitigation.__pydantic_validator__.validate_python
+_new_application: Callable[[dict[str, object]], ApplicationRow] = (
+    ApplicationRow.__pydantic_validator__.validate_python
+)
+_new_active: Callable[[dict[str, object]], ActiveDisclosure] = (
+    ActiveDisclosure.__pydantic_validator__.validate_python
+)
+_new_review: Callable[[dict[str, object]], ReviewLitigation] = (
+    ReviewLitigation.__pydantic_validator__.validate_python
+)
 if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields out
     "natural_person",
     "commercial_enterprise",
