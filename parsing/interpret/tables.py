@@ -501,7 +501,7 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             unit = n.unit if n.ok else None
             if unit is None and metric in AMOUNT_METRICS and i < len(units):
                 unit = units[i]
-            fields = {
+            fields: dict[str, object] = {
                 "article": article,
                 "item": item,
                 "metric": metric,
