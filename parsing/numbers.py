@@ -82,7 +82,8 @@ def _foreign_ideographs() -> re.Pattern[str]:
     return re.compile("[" + "".join(ranges) + "]")
 
 
-_FOREIGN_IDEOGRAPH = _foreign_ideographs()
+# a text in which this finds an ideograph is not a number (``parse_cell_number`` agrees)
+WORD_IDEOGRAPH = _foreign_ideographs()
 
 
 @lru_cache(maxsize=8192)
@@ -90,7 +91,7 @@ def parse_cell_number(text: str) -> CellNumber:
     """Parse one cell. Never raises; ``ok=False`` means the cell is not a number."""
     if text.isdigit() and text.isascii() and len(text) <= 24:
         return CellNumber(float(text))  # most value cells: what the grammar below returns
-    if _FOREIGN_IDEOGRAPH.search(text):
+    if WORD_IDEOGRAPH.search(text):
         return NOT_A_NUMBER  # a label: a word no number cell holds (see _NUMBER_IDEOGRAPHS)
     return _parse_number(text if text.isascii() else nfkc(text))  # ASCII is NFKC-invariant
 

@@ -36,7 +36,13 @@ from parsing.models import (
     ReviewLitigation,
 )
 from parsing.normalize import match_key
-from parsing.numbers import EMPTY, CellNumber, parse_cell_number, unit_from_header
+from parsing.numbers import (
+    EMPTY,
+    WORD_IDEOGRAPH,
+    CellNumber,
+    parse_cell_number,
+    unit_from_header,
+)
 
 SOURCE_KINDS = {
     "html": "html_table",
@@ -248,6 +254,7 @@ def _not_plain(cell: Cell) -> bool:
     return cell.pad or cell.origin is not None or cell.raw is not None
 
 
+_WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
 _TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
@@ -260,7 +267,7 @@ def _cell_kind(text: str) -> int:
     a number), ``_BLANK`` (empty or whitespace) or ``_OTHER`` (a broken value: ``l0``/``1O``)."""
     if not text.strip():
         return _BLANK
-    if parse_cell_number(text).ok:
+    if not _WORD_IDEOGRAPH(text) and parse_cell_number(text).ok:  # (a label is no number)
         return _NUMBER
     return _LABEL if _TWO_CJK.search(text) else _OTHER
 
@@ -536,7 +543,8 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
         filled = row.filled
-        header_seen = header_seen or any("复议" in x for x in row.labels)
+        # (joined with a character the word lacks: a match lies within one label)
+        header_seen = header_seen or "复议" in "\n".join(row.labels)
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:
