@@ -217,19 +217,20 @@ def _split_row(
     # Labels come first in every template row; once the first number (or flagged cell) is
     # seen, a later non-number cell is a bad value ("l0", "三"), not a label, so columns
     # never shift.
-    kinds = list(map(_cell_kind, texts))
-    stop = kinds.index(_NUMBER) if _NUMBER in kinds else len(kinds)
+    kinds = "".join(map(_cell_kind, texts))  # one letter a cell: string search finds the split
+    stop = kinds.find(_NUMBER)
+    if stop < 0:
+        stop = len(kinds)
     if flagged is not None:
         stop = min(stop, flagged.index(True))
-    head = kinds[:stop]
-    start = stop - head[::-1].index(_LABEL) if _LABEL in head else 0
+    start = kinds.rfind(_LABEL, 0, stop) + 1  # after the last label (0: no label)
     labels: list[str] = []
     for text in texts[:start]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
     if flagged is None and not any(map(_not_plain, row[start:])):
         values = texts[start:]  # every cell its own, as printed: the common row
-        filled = len(values) - kinds[start:].count(_BLANK)
+        filled = len(values) - kinds.count(_BLANK, start)
         return _new_row((labels, values, filled, row, r, start, None, None, where))
     values = []
     own: list[int] = []
@@ -258,11 +259,11 @@ _WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
 _TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
-_OTHER, _LABEL, _NUMBER, _BLANK = 0, 1, 2, 3
+_OTHER, _LABEL, _NUMBER, _BLANK = "o", "l", "n", "b"
 
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
-def _cell_kind(text: str) -> int:
+def _cell_kind(text: str) -> str:
     """``_NUMBER`` (a non-blank number), ``_LABEL`` (words: two CJK characters at least, not
     a number), ``_BLANK`` (empty or whitespace) or ``_OTHER`` (a broken value: ``l0``/``1O``)."""
     if not text.strip():
