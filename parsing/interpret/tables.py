@@ -359,15 +359,19 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        rows_, cols, raws, flags = row.positions(7 if subtotal is None else None)
-        if subtotal is not None and len(values) >= 8:
-            # the printed legal-entity subtotal is not a template column
-            values = values[:subtotal] + values[subtotal + 1 :]
-            rows_ = rows_[:subtotal] + rows_[subtotal + 1 :]
-            cols = cols[:subtotal] + cols[subtotal + 1 :]
-            raws = raws[:subtotal] + raws[subtotal + 1 :]
-            if flags is not None:
-                flags = flags[:subtotal] + flags[subtotal + 1 :]
+        if subtotal is None and row.own is None:  # the common row: own cells from ``start``
+            k = min(len(values), 7)
+            rows_, cols, raws, flags = [row.r], list(range(row.start, row.start + k)), values, None
+        else:
+            rows_, cols, raws, flags = row.positions()
+            if subtotal is not None and len(values) >= 8:
+                # the printed legal-entity subtotal is not a template column
+                values = values[:subtotal] + values[subtotal + 1 :]
+                rows_ = rows_[:subtotal] + rows_[subtotal + 1 :]
+                cols = cols[:subtotal] + cols[subtotal + 1 :]
+                raws = raws[:subtotal] + raws[subtotal + 1 :]
+                if flags is not None:
+                    flags = flags[:subtotal] + flags[subtotal + 1 :]
         cells = list(map(parse_cell_number, values[:7]))
         if code in seen:
             kept = seen[code].values()
@@ -398,7 +402,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             "other_org": counts[5],
             "total": counts[6],
         }
-        if cols:
+        if values:  # (always: three at least)
             if flags is not None and True in flags[:7]:
                 block, table, page = row.where
                 for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
