@@ -340,7 +340,8 @@ def _subtotal_column(rows: list[_Row]) -> int | None:
 def _read_applications(rows: list[_Row], out: TableReadout) -> None:
     group: str | None = None
     seen: dict[str, ApplicationRow] = {}
-    subtotal = _subtotal_column(rows)
+    subtotal: int | None = None
+    looked = False  # the subtotal column is looked for when a row has 8 values or more
     kind = out.kind
     for row in rows:
         labels = row.labels
@@ -359,19 +360,23 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        if subtotal is None and row.own is None:  # the common row: own cells from ``start``
+        cut = None
+        if len(values) >= 8:
+            if not looked:
+                subtotal, looked = _subtotal_column(rows), True
+            cut = subtotal
+        if cut is None and row.own is None:  # the common row: own cells from ``start``
             k = min(len(values), 7)
             rows_, cols, raws, flags = [row.r], list(range(row.start, row.start + k)), values, None
         else:
             rows_, cols, raws, flags = row.positions()
-            if subtotal is not None and len(values) >= 8:
-                # the printed legal-entity subtotal is not a template column
-                values = values[:subtotal] + values[subtotal + 1 :]
-                rows_ = rows_[:subtotal] + rows_[subtotal + 1 :]
-                cols = cols[:subtotal] + cols[subtotal + 1 :]
-                raws = raws[:subtotal] + raws[subtotal + 1 :]
+            if cut is not None:  # the printed legal-entity subtotal is not a template column
+                values = values[:cut] + values[cut + 1 :]
+                rows_ = rows_[:cut] + rows_[cut + 1 :]
+                cols = cols[:cut] + cols[cut + 1 :]
+                raws = raws[:cut] + raws[cut + 1 :]
                 if flags is not None:
-                    flags = flags[:subtotal] + flags[subtotal + 1 :]
+                    flags = flags[:cut] + flags[cut + 1 :]
         cells = list(map(parse_cell_number, values[:7]))
         if code in seen:
             kept = seen[code].values()
