@@ -146,7 +146,12 @@ def application_code(labels: list[str], group: str | None) -> tuple[str | None, 
 # with any keyword in the key — what testing each row's keywords in turn would return.
 _ROW_WORDS = [(word, i) for i, (_c, _l, words) in enumerate(APPLICATION_ROWS) for word in words]
 _ROW_OF_WORD = {word: i for word, i in reversed(_ROW_WORDS)}  # a word's earliest row wins
-_ROW_FINDER = re.compile("(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))")
+# (a first-character class ahead of the alternation lets the engine skip the positions where no
+# keyword starts, instead of trying every keyword there)
+_ROW_FINDER = re.compile(
+    "(?=[" + "".join(sorted({re.escape(w[0]) for w, _ in _ROW_WORDS})) + "])"
+    "(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))"
+)
 # the group keywords in group order (总计 is not a group)
 _GROUP_WORDS = tuple(
     (gcode, word) for gcode, words in GROUP_KEYS if gcode != "3.7" for word in words
