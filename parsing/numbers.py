@@ -130,11 +130,20 @@ def is_numberish(text: str) -> bool:
     return parse_cell_number(text).ok
 
 
+_HEADER_UNIT = [
+    (unit, re.compile(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?")) for unit in _UNITS
+]
+# matches where one of the patterns above matches (most headers print no unit: one search)
+_ANY_HEADER_UNIT = re.compile(rf"[(（:：]\s*(?:单位[:：]?\s*)?(?:{'|'.join(_UNITS)})")
+
+
 @lru_cache(maxsize=4096)
 def unit_from_header(text: str) -> str | None:
     """A unit printed in a column header, e.g. ``采购总金额（万元）`` or ``（单位：万元）``."""
     s = nfkc(text)
-    for unit in _UNITS:
-        if re.search(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?", s):
+    if not _ANY_HEADER_UNIT.search(s):
+        return None
+    for unit, pattern in _HEADER_UNIT:  # the first unit in ``_UNITS`` order that is printed
+        if pattern.search(s):
             return unit
     return None

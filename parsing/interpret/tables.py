@@ -86,27 +86,11 @@ class TableReadout:
     ambiguous: list[tuple[str, Source]] = field(default_factory=list)
     kind: str = "html_table"
 
-    def provenance(self, src: Source | None) -> dict[str, object]:
-        """The provenance fields shared by every row model, for one source cell."""
-        if src is None:
-            return {}
-        return {
-            "source_kind": self.kind,
-            "source_page": src.page,
-            "source_table": src.table,
-            "source_row": src.row,
-        }
-
-    def note(self, src: Source | None, where: str) -> None:
-        """Record ``src`` when the spam pass emptied it (its value is null)."""
-        if src is not None and src.ambiguous:
-            self.ambiguous.append((where, src))
-
 
 class _Row(NamedTuple):
     """One table row split into label texts and value texts.
 
-    A value's ``Source`` is built only when a reader needs it (``source``/``cols``/``raws``):
+    A value's place is read only when a reader needs it (``positions``, ``source``):
     ``own`` lists the grid columns of the values when they are not simply every cell from
     ``start`` on (pad cells, span copies, a spam-edited or ambiguous cell in the row).
     """
@@ -120,10 +104,6 @@ class _Row(NamedTuple):
     own: list[int] | None
     flags: list[bool] | None  # per grid column: emptied as ambiguous (None: no cell is)
     where: tuple[int, int, int | None]
-
-    def col(self, j: int) -> int:
-        """Grid column of value ``j``."""
-        return self.own[j] if self.own is not None else self.start + j
 
     def source(self, j: int) -> Source:
         """Where value ``j`` sits (the cell a span copy repeats), with its printed text."""
@@ -427,10 +407,6 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
         out.template_applications = "2021"
     elif "3.6" in seen:
         out.template_applications = "2019"
-
-
-def _known_elsewhere(labels: list[str]) -> bool:
-    return _known_label(labels[-1])
 
 
 @lru_cache(maxsize=16384)  # template labels repeat in every report

@@ -94,3 +94,26 @@ def test_fast_paths_match_the_grammar_on_many_cells():
 @given(st.text())
 def test_fast_paths_match_the_grammar(text):
     _same(text)
+
+
+def test_unit_from_header_prefilter_matches_the_unit_loop():
+    """One search for any unit first: the answer is still the first unit, in order, printed."""
+    import random
+    import re
+
+    from parsing.normalize import nfkc
+    from parsing.numbers import _UNITS
+
+    def reference(text: str) -> str | None:
+        s = nfkc(text)
+        for unit in _UNITS:
+            if re.search(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?", s):
+                return unit
+        return None
+
+    rng = random.Random(2)
+    parts = ["采购", "总金额", "(", "（", ")", "）", ":", "：", " ", "单位", "万元", "亿元", "元"]
+    parts += ["件", "项", "个", "条", "次", "宗", "份", "收费", "金额", "新公开"]
+    for _ in range(5000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 7)))
+        assert unit_from_header.__wrapped__(text) == reference(text), text
