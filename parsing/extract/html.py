@@ -57,6 +57,26 @@ _LINE_TAGS = frozenset({"br", "p", "div", "li", "tr", "table"})
 def _cell_text(td: etree._Element) -> str:
     """A cell's visible text; a ``<br>`` or a block child is a line break (a space), so
     ``15<br>20`` never reads as 1520 (digit conservation)."""
+    # A lone child followed by blanks (Word's ``<td><p><span>7<o:p/></span></p></td>``): when
+    # the text before it is blank too, the spaces a line break adds fall at the ends, which
+    # ``collapse_ws`` drops (read the child); when the child is empty, only blanks follow the
+    # text (read the text).
+    while len(td) == 1:
+        child = td[0]
+        if not isinstance(child.tag, str):
+            break
+        text = child.tail
+        if text and not text.isspace():
+            break
+        text = td.text
+        if len(child) == 0 and (not child.text or child.text.isspace()):
+            return "" if not text else text if text.isalnum() else collapse_ws(text)
+        if text and not text.isspace():
+            break
+        td = child
+    if len(td) == 0:
+        text = td.text
+        return "" if not text else text if text.isalnum() else collapse_ws(text)
     if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
         return _text(td)
     parts: list[str] = [td.text or ""]

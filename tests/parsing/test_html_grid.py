@@ -54,3 +54,59 @@ def test_table_grid_equals_expand_spans() -> None:
         table = parse_tree("".join(parts) + "</table></body></html>").find(".//table")
         assert table is not None
         assert _dump(_table(table)) == _dump(expand_spans(_rows(table))), "".join(parts)
+
+
+def _cell_text_before(td: etree._Element) -> str:
+    """``_cell_text`` before its lone-child shortcut (the reference it must equal)."""
+    if not any(el.tag in ("br", "p", "div", "li", "tr", "table") for el in td.iterdescendants()):
+        if len(td) == 0:
+            return collapse_ws(td.text or "")
+        return collapse_ws(str(td.xpath("string()")))
+    parts: list[str] = [td.text or ""]
+    _parts_before(td, parts)
+    return collapse_ws("".join(parts))
+
+
+def _parts_before(el: etree._Element, parts: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        line = isinstance(tag, str) and tag in ("br", "p", "div", "li", "tr", "table")
+        if line:
+            parts.append(" ")
+        if isinstance(tag, str):
+            parts.append(child.text or "")
+            _parts_before(child, parts)
+        if line:
+            parts.append(" ")
+        parts.append(child.tail or "")
+
+
+_TEXTS = ["", "", " ", "\u3000", "\xa0", "\u200b", " \u200b ", "7", "1 2", "a\u200b", "（一）", "\n "]
+_TAGS = ["p", "span", "br", "div", "o:p", "b", "li", "font"]
+
+
+def _random_body(rng: random.Random, depth: int) -> str:
+    out = rng.choice(_TEXTS)
+    for _ in range(rng.choice([0, 1, 1, 1, 2]) if depth < 4 else 0):
+        tag = rng.choice(_TAGS)
+        if tag == "br":
+            out += "<br>"
+        elif rng.random() < 0.1:
+            out += "<!--c-->" if rng.random() < 0.5 else "<?pi x?>"
+        else:
+            out += f"<{tag}>{_random_body(rng, depth + 1)}</{tag}>"
+        out += rng.choice(_TEXTS)
+    return out
+
+
+def test_cell_text_lone_child_shortcut_equals_the_full_walk() -> None:
+    rng = random.Random(15)
+    seen = 0
+    for _ in range(3000):
+        html = f"<html><body><table><tr><td>{_random_body(rng, 0)}</td></tr></table></body></html>"
+        td = parse_tree(html).find(".//td")
+        assert td is not None
+        if len(td):
+            seen += 1
+            assert _cell_text(td) == _cell_text_before(td), html
+    assert seen > 1000
