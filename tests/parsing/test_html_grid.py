@@ -81,7 +81,20 @@ def _parts_before(el: etree._Element, parts: list[str]) -> None:
         parts.append(child.tail or "")
 
 
-_TEXTS = ["", "", " ", "\u3000", "\xa0", "\u200b", " \u200b ", "7", "1 2", "a\u200b", "（一）", "\n "]
+_TEXTS = [
+    "",
+    "",
+    " ",
+    "\u3000",
+    "\xa0",
+    "\u200b",
+    " \u200b ",
+    "7",
+    "1 2",
+    "a\u200b",
+    "（一）",
+    "\n ",
+]
 _TAGS = ["p", "span", "br", "div", "o:p", "b", "li", "font"]
 
 
