@@ -111,8 +111,9 @@ def _table(el: etree._Element) -> Table:
     """The grid of a table holding no other table (every ``tr`` below it is its own).
 
     ``expand_spans`` of the rows of ``(text, rowspan, colspan)`` cells, built in the same pass
-    that reads the cells: a row that no rowspan from above reaches (most rows) is a list filled
-    in column order; the others take ``expand_spans``'s column-by-column path.
+    that reads the cells: a row that no rowspan from above reaches, or only in its first
+    columns (most rows), is a list filled in column order; the others take ``expand_spans``'s
+    column-by-column path.
     """
     grid: list[list[Cell] | dict[int, Cell]] = []
     below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
@@ -128,22 +129,41 @@ def _table(el: etree._Element) -> Table:
                 continue
             if line is None:  # the row's first cell: the row exists
                 taken = below.pop(r, None)
-                line = []
-            if len(td) == 0:  # a leaf (most cells): ``_text`` inlined
-                text = td.text
-                text = "" if not text else text if text.isalnum() else collapse_ws(text)
-            else:
+                if taken is not None and max(taken) == len(taken) - 1:
+                    # rowspans from above fill columns 0..n-1 (labels on the left, the usual
+                    # case): the copies start the list, whose next column is n
+                    line = [taken[k] for k in range(len(taken))]
+                    taken = None
+                else:
+                    line = []
+            text = td.text
+            if len(td):
                 text = _cell_text(td)
+            elif not text:  # a leaf (most cells): ``_text`` inlined
+                text = ""
+            elif not text.isalnum():
+                text = collapse_ws(text)
             rs, cs = td.get("rowspan"), td.get("colspan")
-            rowspan = 1 if rs is None else _span_value(rs)
-            colspan = 1 if cs is None else _span_value(cs)
+            if rs is None and cs is None:  # no span (most cells)
+                if taken is None:
+                    line.append(Cell(text))
+                    continue
+                while c in taken:
+                    c += 1
+                taken[c] = Cell(text)
+                c += 1
+                continue
+            # ``_span_value`` (an int of Unicode decimal digits is what ``int`` reads)
+            rowspan = 1 if rs is None else int(rs) if rs.isdecimal() else _span_value(rs)
+            colspan = 1 if cs is None else int(cs) if cs.isdecimal() else _span_value(cs)
             if taken is None:
                 line.append(Cell(text))
                 if rowspan <= 1 and colspan <= 1:
                     continue
                 c = len(line) - 1
                 span_cs = max(1, min(colspan, MAX_SPAN))
-                line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
+                if span_cs > 1:
+                    line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
             else:
                 while c in taken:
                     c += 1
@@ -165,10 +185,12 @@ def _table(el: etree._Element) -> Table:
         if line is None:
             continue  # no cell: not a row
         if taken is None:
-            width = max(width, len(line))
+            if len(line) > width:
+                width = len(line)
             grid.append(line)
         else:
-            width = max(width, c)
+            if c > width:
+                width = c
             grid.append(taken)
         r += 1
     columns = range(width)

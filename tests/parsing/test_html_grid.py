@@ -12,7 +12,7 @@ from parsing.extract.grid import expand_spans
 from parsing.extract.html import _cell_text, _span_value, _table, parse_tree
 from parsing.normalize import collapse_ws
 
-_SPANS = [None, None, None, "1", "2", "3", "0", "-1", "x", "70", " 2 "]
+_SPANS = [None, None, None, "1", "2", "3", "0", "-1", "x", "70", " 2 ", "\u0662", "\u00b2", ""]
 _BODIES = ["", "a", "12", " x  y ", "<p>p1</p><p>p2</p>", "3<br>4", "<span>s</span>"]
 
 
