@@ -18,8 +18,7 @@ from parsing.extract.grid import MAX_SPAN, group_text_rows
 from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.published import page_date
-from parsing.spam import clean_dom
-from parsing.spam.dom import first_text
+from parsing.spam.dom import clean_page, first_text
 
 _BLOCK_TAGS = frozenset(
     {
@@ -318,9 +317,11 @@ _ID_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "id
 _TAG_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "tag"}
 
 
-def _container(root: etree._Element) -> etree._Element:
+def _container(root: etree._Element, blocks: list[etree._Element] | None = None) -> etree._Element:
+    """The article container (``blocks``: the page's ``<div>`` and ``<article>`` elements in
+    document order, when the caller has them)."""
     found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
-    for el in root.iter("div", "article"):
+    for el in root.iter("div", "article") if blocks is None else blocks:
         tag = el.tag
         if tag == "div":  # class and id tests apply to <div> only
             cls = el.get("class")
@@ -351,11 +352,16 @@ def _meta_contents(metas: list[etree._Element], name: str) -> list[str]:
     ]
 
 
-def _heading(root: etree._Element, metas: list[etree._Element]) -> str | None:
-    """The article heading; ``metas`` are the page's ``<meta>`` elements in document order."""
+def _heading(
+    root: etree._Element, metas: list[etree._Element], h1s: list[etree._Element] | None = None
+) -> str | None:
+    """The article heading; ``metas`` (and ``h1s`` when given) are the page's ``<meta>``
+    (``<h1>``) elements in document order."""
     for xp in _HEADINGS:
         if xp.startswith("//meta[@name='ArticleTitle']"):
             found: list[etree._Element | str] = list(_meta_contents(metas, "ArticleTitle"))
+        elif xp == "//h1" and h1s is not None:
+            found = list(h1s)
         elif xp in ("//h1", "//h2"):
             found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
         else:
@@ -435,11 +441,11 @@ def extract_html(text: str) -> DocumentBlocks:
     """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied)."""
     root = parse_tree(text)
     head_title = first_text(root, "title")
-    dom = clean_dom(root)
-    metas = list(root.iter("meta"))  # read by the heading, the date and the publisher: one walk
-    heading = _heading(root, metas)
+    dom, page = clean_page(root)
+    metas = page.metas  # read by the heading, the date and the publisher
+    heading = _heading(root, metas, page.h1s)
     walker = _Walker()
-    container = _container(root)
+    container = _container(root, page.blocks)
     walker.walk(container)
     walker.flush_lines()
     page_text = _text(root) if root is not None else ""
