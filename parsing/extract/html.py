@@ -142,7 +142,7 @@ def _table(el: etree._Element) -> Table:
                 text = ""
             elif not text.isalnum():
                 text = collapse_ws(text)
-            rs, cs = td.get("rowspan"), td.get("colspan")
+            rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
             if rs is None and cs is None:  # no span (most cells)
                 if taken is None:
                     line.append(Cell(text))

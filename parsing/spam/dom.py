@@ -48,13 +48,13 @@ _INERT_TAGS = frozenset(_DROP_TAGS)
 # what the layer and the extractor read, found in one walk over the page (document order)
 _PAGE_TAGS = (etree.Comment, "meta", *_DROP_TAGS, "body", *_CANDIDATE_TAGS, "h1", "div", "article")
 # the distinct inline style strings (EXSLT ``set:distinct``, in C: pages repeat a few hundred times
-# the same ``style=`` on their cells; building one Python string each is most of the cost)
-_STYLES = etree.XPath(
-    "set:distinct(descendant::*/@style)",
+# the same ``style=`` on their cells; building one Python string each is most of the cost) and, in
+# the same evaluation, every ``hidden`` attribute (a union of attribute nodes: a ``hidden`` value
+# equal to a style string is still there; ``attrname`` tells them apart)
+_STYLES_HIDDEN = etree.XPath(
+    "set:distinct(descendant::*/@style) | descendant::*/@hidden",
     namespaces={"set": "http://exslt.org/sets"},
-    smart_strings=False,
 )
-_ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
 _CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
 _MAX_SOFT_TEXT = 200
@@ -269,10 +269,15 @@ class _Cleaner:
         (``anchors``: the ``<font>``, ``<marquee>`` and ``<a>`` below ``start``, when known).
         """
         rules = self.rule_keys
-        found = _STYLES(start)
-        styles = found if isinstance(found, list) else []
+        found = _STYLES_HIDDEN(start)
+        styles, hidden = [], False
+        for value in found if isinstance(found, list) else []:
+            if getattr(value, "attrname", None) == "hidden":
+                hidden = True
+            else:
+                styles.append(value)
         suspicious = {s for s in styles if style_may_hide(str(s))}
-        if not rules and not suspicious and not _ANY_HIDDEN(start):
+        if not rules and not suspicious and not hidden:
             if anchors is not None:
                 return anchors
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]

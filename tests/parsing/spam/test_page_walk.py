@@ -10,7 +10,7 @@ from lxml import etree
 
 from parsing.extract.html import parse_tree
 from parsing.spam.dom import _Cleaner, clean_page, first_descendant
-from parsing.spam.visibility import style_bg
+from parsing.spam.visibility import style_bg, style_may_hide
 
 _FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 _PIECES = [
@@ -115,3 +115,53 @@ def test_clean_page_equals_the_separate_walks_on_fixture_pages() -> None:
     assert len(pages) > 50
     for path in pages:
         _check(path.read_bytes().decode("utf-8", errors="replace"))
+
+
+_OLD_STYLES = etree.XPath(
+    "set:distinct(descendant::*/@style)",
+    namespaces={"set": "http://exslt.org/sets"},
+    smart_strings=False,
+)
+_OLD_ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
+
+
+def _old_candidates(cleaner: _Cleaner, start: etree._Element) -> list[etree._Element]:
+    """``_Cleaner.candidates`` with its two XPath evaluations (styles, then ``hidden``)."""
+    rules = cleaner.rule_keys
+    found = _OLD_STYLES(start)
+    styles = found if isinstance(found, list) else []
+    suspicious = {s for s in styles if style_may_hide(str(s))}
+    if not rules and not suspicious and not _OLD_ANY_HIDDEN(start):
+        return [el for el in start.iter("font", "marquee", "a") if el is not start]
+    return [
+        el
+        for el in start.iterdescendants()
+        if isinstance(el.tag, str)
+        and (
+            el.tag in ("font", "marquee", "a")
+            or el.get("style") in suspicious
+            or el.get("hidden") is not None
+            or id(el) in rules
+        )
+    ]
+
+
+def test_candidates_equal_the_two_evaluations() -> None:
+    rng = random.Random(23)
+    styles = ["", "color:red", "display:none", "hidden", "width:0", "font-size:12px"]
+    for _ in range(300):
+        parts = []
+        for _ in range(rng.randint(0, 8)):
+            tag = rng.choice(["div", "span", "a", "font", "p"])
+            attrs = ""
+            if rng.random() < 0.5:
+                attrs += f' style="{rng.choice(styles)}"'
+            if rng.random() < 0.15:
+                attrs += f' hidden="{rng.choice(styles)}"' if rng.random() < 0.5 else " hidden"
+            parts.append(f"<{tag}{attrs}>x</{tag}>")
+        style = "<style>.c{display:none}</style>" if rng.random() < 0.2 else ""
+        root = parse_tree(f"<html><head>{style}</head><body>{''.join(parts)}</body></html>")
+        cleaner = _Cleaner(root)
+        body = first_descendant(root, "body")
+        assert body is not None
+        assert cleaner.candidates(body) == _old_candidates(cleaner, body), parts
