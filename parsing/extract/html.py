@@ -406,9 +406,18 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
+def _utf8_parser() -> etree.HTMLParser:
+    """This thread's HTML parser of UTF-8 bytes (any declared charset ignored, as for a str)."""
+    parser: etree.HTMLParser | None = getattr(_LOCAL, "utf8_parser", None)
+    if parser is None:
+        parser = _LOCAL.utf8_parser = etree.HTMLParser(encoding="utf-8")
+    return parser
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # ASCII characters other than those ``_NOT_XML`` finds (deleted to test for the rest in C)
 _XML_ASCII = bytes(b for b in range(128) if b in (9, 10, 13) or b >= 32)
+_XML_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or b >= 32)  # all but those
 
 
 def _has_not_xml(text: str) -> bool:
@@ -426,6 +435,25 @@ def parse_tree(text: str) -> etree._Element:
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
     """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only the str can be read
+        data = b""
+    if (
+        data
+        and not data.translate(None, _XML_BYTES)  # no ASCII control character
+        and b"\xef\xbf\xbe" not in data  # U+FFFE
+        and b"\xef\xbf\xbf" not in data  # U+FFFF
+        and not text.startswith("<?xml")  # lxml refuses a str declaring its encoding
+        and text.strip()
+    ):
+        # The tree of the str (test_parse_tree_of_utf8_equals_the_str), in less time: libxml2
+        # reads a str as UTF-16 or UCS-4 and converts it, slower than Python's encoding.
+        try:
+            root = etree.fromstring(data, _utf8_parser())
+        except (etree.ParserError, ValueError):
+            root = None
+        return root if root is not None else etree.fromstring(_EMPTY, _parser())
     # lxml refuses to set text holding them (fuzz finding); most pages have none: no copy
     cleaned = _NOT_XML.sub("", text) if _has_not_xml(text) else text
     if not cleaned.strip():
