@@ -442,8 +442,8 @@ def parse_tree(text: str) -> etree._Element:
     if (
         data
         and not data.translate(None, _XML_BYTES)  # no ASCII control character
-        and b"\xef\xbf\xbe" not in data  # U+FFFE
-        and b"\xef\xbf\xbf" not in data  # U+FFFF
+        and "\ufffe" not in text  # (a str finds one character faster than bytes find three)
+        and "\uffff" not in text
         and not text.startswith("<?xml")  # lxml refuses a str declaring its encoding
         and text.strip()
     ):
