@@ -275,18 +275,26 @@ class _Walker:
             self.buf.append(tail)
 
 
+_ROW_KID_TAGS = frozenset({"span", "div", "em", "i", "b", "strong", "font", "label"})
+
+
 def _div_row(el: etree._Element) -> list[str] | None:
     """Cells of a ``<div class=row><span>…</span>…`` grid row, or None."""
     if len(el) < 3 or (el.text and el.text.strip()):  # cheap tests first (no child proxies)
         return None
-    kids = [k for k in el if isinstance(k.tag, str)]
+    kids = []
+    for k in el:  # every test below only rejects: the first that fails ends it
+        tag = k.tag
+        if not isinstance(tag, str):
+            continue
+        if tag not in _ROW_KID_TAGS:
+            return None  # an article container's first <p>: no proxy for the other children
+        kids.append(k)
     if len(kids) < 3:
         return None
-    if any(k.tag not in ("span", "div", "em", "i", "b", "strong", "font", "label") for k in kids):
-        return None
-    if any(k.find(".//div") is not None or k.find(".//p") is not None for k in kids):
-        return None
     if any(k.tail and k.tail.strip() for k in kids):
+        return None
+    if any(len(k) and (k.find(".//div") is not None or k.find(".//p") is not None) for k in kids):
         return None
     cells = [_text(k) for k in kids]
     filled = [c for c in cells if c]

@@ -9,7 +9,15 @@ from lxml import etree
 
 from parsing.blocks import Table
 from parsing.extract.grid import expand_spans
-from parsing.extract.html import _cell_text, _span_value, _table, parse_tree
+from parsing.extract.html import (
+    _GRID_NUMBER,
+    _cell_text,
+    _div_row,
+    _span_value,
+    _table,
+    _text,
+    parse_tree,
+)
 from parsing.normalize import collapse_ws
 
 _SPANS = [None, None, None, "1", "2", "3", "0", "-1", "x", "70", " 2 ", "\u0662", "\u00b2", ""]
@@ -123,3 +131,44 @@ def test_cell_text_lone_child_shortcut_equals_the_full_walk() -> None:
             seen += 1
             assert _cell_text(td) == _cell_text_before(td), html
     assert seen > 1000
+
+
+def _div_row_before(el: etree._Element) -> list[str] | None:
+    """``_div_row`` before its tests were reordered to stop at the first that fails."""
+    if len(el) < 3 or (el.text and el.text.strip()):
+        return None
+    kids = [k for k in el if isinstance(k.tag, str)]
+    if len(kids) < 3:
+        return None
+    if any(k.tag not in ("span", "div", "em", "i", "b", "strong", "font", "label") for k in kids):
+        return None
+    if any(k.find(".//div") is not None or k.find(".//p") is not None for k in kids):
+        return None
+    if any(k.tail and k.tail.strip() for k in kids):
+        return None
+    cells = [_text(k) for k in kids]
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or any(len(c) > 60 for c in filled):
+        return None
+    if sum(1 for c in filled if _GRID_NUMBER.fullmatch(c)) < 2:
+        return None
+    return cells
+
+
+def test_div_row_equals_its_former_order_of_tests() -> None:
+    rng = random.Random(16)
+    kids = ["<span>12</span>", "<span>项目</span>", "<div>3</div>", "<b>4</b>", "<p>5</p>"] * 3
+    kids += ["<span><p>6</p></span>", "<span><div>7</div></span>", "<!--c-->", "<em></em>"]
+    kids += ["<span><i>8</i></span>", "<label>" + "长" * 61 + "</label>"]
+    rows = 0
+    for _ in range(3000):
+        inner = "".join(
+            rng.choice(kids) + rng.choice(["", "", " ", "x"]) for _ in range(rng.randint(0, 6))
+        )
+        lead = rng.choice(["", "", " ", "t"])
+        el = parse_tree(f"<html><body><div>{lead}{inner}</div></body></html>").find(".//body/div")
+        assert el is not None
+        got = _div_row(el)
+        rows += got is not None
+        assert got == _div_row_before(el), inner
+    assert rows > 50
