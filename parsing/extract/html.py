@@ -344,7 +344,10 @@ def _container(root: etree._Element, blocks: list[etree._Element] | None = None)
         if k_tag is not None:
             found[k_tag].append(el)
     for candidates in found:
-        best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
+        if len(candidates) == 1:  # ``max`` would count its tables and paragraphs for nothing
+            best: etree._Element | None = candidates[0]
+        else:
+            best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
             return best
     body = root.find("body")
