@@ -429,6 +429,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # ASCII characters other than those ``_NOT_XML`` finds (deleted to test for the rest in C)
 _XML_ASCII = bytes(b for b in range(128) if b in (9, 10, 13) or b >= 32)
 _XML_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or b >= 32)  # all but those
+_UTF8_MAX_CHARS = 1 << 22
 
 
 def _has_not_xml(text: str) -> bool:
@@ -447,7 +448,8 @@ def parse_tree(text: str) -> etree._Element:
     without its per-element Python class lookup (a third of the walk time on real pages).
     """
     try:
-        data = text.encode("utf-8")
+        # a copy of the page: only of pages of ordinary size (a 60 MB page keeps its peak memory)
+        data = text.encode("utf-8") if len(text) <= _UTF8_MAX_CHARS else b""
     except UnicodeEncodeError:  # a lone surrogate: only the str can be read
         data = b""
     if (
