@@ -441,17 +441,22 @@ def _has_not_xml(text: str) -> bool:
     )
 
 
-def parse_tree(text: str) -> etree._Element:
+def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     """Parse decoded HTML leniently (never raises on junk; empty input gives an empty body).
 
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
+    ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``).
     """
-    try:
-        # a copy of the page: only of pages of ordinary size (a 60 MB page keeps its peak memory)
-        data = text.encode("utf-8") if len(text) <= _UTF8_MAX_CHARS else b""
-    except UnicodeEncodeError:  # a lone surrogate: only the str can be read
+    if len(text) > _UTF8_MAX_CHARS:  # no copy of a giant page (it keeps its peak memory)
         data = b""
+    elif utf8 is not None:
+        data = utf8
+    else:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: only the str can be read
+            data = b""
     if (
         data
         and not data.translate(None, _XML_BYTES)  # no ASCII control character
@@ -478,9 +483,10 @@ def parse_tree(text: str) -> etree._Element:
     return root if root is not None else etree.fromstring(_EMPTY, _parser())
 
 
-def extract_html(text: str) -> DocumentBlocks:
-    """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied)."""
-    root = parse_tree(text)
+def extract_html(text: str, utf8: bytes | None = None) -> DocumentBlocks:
+    """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied);
+    ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``)."""
+    root = parse_tree(text, utf8)
     head_title = first_text(root, "title")
     dom, page = clean_page(root)
     metas = page.metas  # read by the heading, the date and the publisher

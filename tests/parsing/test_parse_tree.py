@@ -8,8 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from parsing.charset import decode_bytes
-from parsing.extract.html import _EMPTY, _NOT_XML, parse_tree
+from parsing.charset import decode_bytes, decode_source
+from parsing.extract.html import _EMPTY, _NOT_XML, extract_html, parse_tree
 
 _FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _PIECES = [
@@ -52,3 +52,27 @@ def test_parse_tree_of_utf8_equals_the_str_on_random_junk() -> None:
     for _ in range(4000):
         text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 30)))
         assert _dump(parse_tree(text)) == _dump(_str_tree(text)), repr(text)
+
+
+def test_decode_source_gives_the_bytes_only_when_they_are_the_texts_utf8() -> None:
+    rng = random.Random(16)
+    samples = [p.read_bytes() for p in sorted(_FIXTURES.rglob("*.htm*")) if p.is_file()]
+    pieces = ["中文".encode(), "中文".encode("gbk"), b"\xef\xbb\xbf", b"\xff\xfe", b"<p>a</p>"]
+    pieces += [b"\x80", b"\xc3\xa9", "é".encode("latin-1"), b"<meta charset=gbk>", b"\xed\xa0\x80"]
+    samples += [b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(500)]
+    given = 0
+    for content in samples:
+        for declared in (None, "utf-8", "gbk", "latin-1"):
+            text, enc, utf8 = decode_source(content, declared)
+            assert (text, enc) == decode_bytes(content, declared)
+            if utf8 is not None:
+                given += 1
+                assert utf8 == text.encode("utf-8") and utf8 is content
+    assert given > 100
+
+
+def test_extract_html_reads_the_same_from_the_utf8_bytes() -> None:
+    for path in sorted(_FIXTURES.rglob("*.htm*")):
+        text, _enc, utf8 = decode_source(path.read_bytes())
+        if utf8 is not None:
+            assert extract_html(text, utf8) == extract_html(text), path
