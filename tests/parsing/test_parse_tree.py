@@ -67,7 +67,8 @@ def test_decode_source_gives_the_bytes_only_when_they_are_the_texts_utf8() -> No
             assert (text, enc) == decode_bytes(content, declared)
             if utf8 is not None:
                 given += 1
-                assert utf8 == text.encode("utf-8") and utf8 is content
+                assert utf8 == text.encode("utf-8")
+                assert utf8 is content
     assert given > 100
 
 
