@@ -441,6 +441,9 @@ def _has_not_xml(text: str) -> bool:
     )
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
 def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     """Parse decoded HTML leniently (never raises on junk; empty input gives an empty body).
 
@@ -448,6 +451,8 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     without its per-element Python class lookup (a third of the walk time on real pages).
     ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``).
     """
+    if text.lstrip()[:5] == "<?xml":  # XHTML: lxml refuses a str declaring its encoding, and
+        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None  # the text is decoded already
     if len(text) > _UTF8_MAX_CHARS:  # no copy of a giant page (it keeps its peak memory)
         data = b""
     elif utf8 is not None:
@@ -462,7 +467,6 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
         and not data.translate(None, _XML_BYTES)  # no ASCII control character
         and "\ufffe" not in text  # (a str finds one character faster than bytes find three)
         and "\uffff" not in text
-        and not text.startswith("<?xml")  # lxml refuses a str declaring its encoding
         and text.strip()
     ):
         # The tree of the str (test_parse_tree_of_utf8_equals_the_str), in less time: libxml2
