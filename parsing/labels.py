@@ -146,7 +146,16 @@ def application_code(labels: list[str], group: str | None) -> tuple[str | None, 
 # with any keyword in the key — what testing each row's keywords in turn would return.
 _ROW_WORDS = [(word, i) for i, (_c, _l, words) in enumerate(APPLICATION_ROWS) for word in words]
 _ROW_OF_WORD = {word: i for word, i in reversed(_ROW_WORDS)}  # a word's earliest row wins
-_ROW_FINDER = re.compile("(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))")
+# (a first-character class ahead of the alternation lets the engine skip the positions where no
+# keyword starts, instead of trying every keyword there)
+_ROW_FINDER = re.compile(
+    "(?=[" + "".join(sorted({re.escape(w[0]) for w, _ in _ROW_WORDS})) + "])"
+    "(?=(" + "|".join(re.escape(w) for w, _ in _ROW_WORDS) + "))"
+)
+# the group keywords in group order (总计 is not a group)
+_GROUP_WORDS = tuple(
+    (gcode, word) for gcode, words in GROUP_KEYS if gcode != "3.7" for word in words
+)
 
 
 @lru_cache(maxsize=16384)  # label cells repeat across rows, groups and reports
@@ -154,11 +163,15 @@ def _label_facts(label: str) -> tuple[str, str | None, str | None]:
     """``(match key, group code it names, row code it names)`` of one label cell."""
     key = match_key(label)
     group = None
-    for gcode, gkeys in GROUP_KEYS:  # the last group named wins (总计 is not a group)
-        if gcode != "3.7" and any(k in key for k in gkeys):
+    for gcode, word in _GROUP_WORDS:  # the last group named wins
+        if word in key:
             group = gcode
-    rows = [_ROW_OF_WORD[m.group(1)] for m in _ROW_FINDER.finditer(key)]
-    return key, group, APPLICATION_ROWS[min(rows)][0] if rows else None
+    rows = _ROW_FINDER.findall(key)
+    return (
+        key,
+        group,
+        APPLICATION_ROWS[min(map(_ROW_OF_WORD.__getitem__, rows))][0] if rows else None,
+    )
 
 
 @lru_cache(maxsize=8192)

@@ -65,10 +65,40 @@ NOT_A_NUMBER = CellNumber(None, None, ok=False)
 EMPTY = CellNumber(None, None, ok=True)
 
 
+# The CJK ideographs a number cell can hold (signs, units, empty markers, 零): the others
+# (U+4E00–U+9FFF) have no NFKC decomposition and compose with nothing, so they survive every
+# step of ``parse_cell_number`` and no branch accepts them — a cell with one is not a number.
+_NUMBER_IDEOGRAPHS = "增加减減少万元亿件项个条次宗份无空暂零"
+
+
+def _foreign_ideographs() -> re.Pattern[str]:
+    keep = sorted(ord(c) for c in _NUMBER_IDEOGRAPHS)
+    ranges, start = [], 0x4E00
+    for cp in keep:
+        if cp > start:
+            ranges.append(f"{chr(start)}-{chr(cp - 1)}")
+        start = cp + 1
+    ranges.append(f"{chr(start)}-\u9fff")
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+# a text in which this finds an ideograph is not a number (``parse_cell_number`` agrees)
+WORD_IDEOGRAPH = _foreign_ideographs()
+
+
 @lru_cache(maxsize=8192)
 def parse_cell_number(text: str) -> CellNumber:
     """Parse one cell. Never raises; ``ok=False`` means the cell is not a number."""
-    s = _SPACES.sub(" ", nfkc(text)).strip().rstrip("。;；")
+    if text.isdigit() and text.isascii() and len(text) <= 24:
+        return CellNumber(float(text))  # most value cells: what the grammar below returns
+    if WORD_IDEOGRAPH.search(text):
+        return NOT_A_NUMBER  # a label: a word no number cell holds (see _NUMBER_IDEOGRAPHS)
+    return _parse_number(text if text.isascii() else nfkc(text))  # ASCII is NFKC-invariant
+
+
+def _parse_number(text: str) -> CellNumber:
+    """The number grammar on NFKC-folded ``text``."""
+    s = _SPACES.sub(" ", text).strip().rstrip("。;；")
     if len(s) > 2 and s[0] in "(（" and s[-1] in ")）":
         s = s[1:-1].strip()  # （无）, (0)
     if _THOUSANDS_SPACED.fullmatch(s):
@@ -100,11 +130,20 @@ def is_numberish(text: str) -> bool:
     return parse_cell_number(text).ok
 
 
+_HEADER_UNIT = [
+    (unit, re.compile(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?")) for unit in _UNITS
+]
+# matches where one of the patterns above matches (most headers print no unit: one search)
+_ANY_HEADER_UNIT = re.compile(rf"[(（:：]\s*(?:单位[:：]?\s*)?(?:{'|'.join(_UNITS)})")
+
+
 @lru_cache(maxsize=4096)
 def unit_from_header(text: str) -> str | None:
     """A unit printed in a column header, e.g. ``采购总金额（万元）`` or ``（单位：万元）``."""
     s = nfkc(text)
-    for unit in _UNITS:
-        if re.search(rf"[(（:：]\s*(?:单位[:：]?\s*)?{unit}\s*[)）]?", s):
+    if not _ANY_HEADER_UNIT.search(s):
+        return None
+    for unit, pattern in _HEADER_UNIT:  # the first unit in ``_UNITS`` order that is printed
+        if pattern.search(s):
             return unit
     return None

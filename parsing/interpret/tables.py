@@ -9,9 +9,10 @@ tables lose spanning group labels, so the current group (``（三）不予公开
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from operator import attrgetter
 from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -35,7 +36,13 @@ from parsing.models import (
     ReviewLitigation,
 )
 from parsing.normalize import match_key
-from parsing.numbers import CellNumber, parse_cell_number, unit_from_header
+from parsing.numbers import (
+    EMPTY,
+    WORD_IDEOGRAPH,
+    CellNumber,
+    parse_cell_number,
+    unit_from_header,
+)
 
 SOURCE_KINDS = {
     "html": "html_table",
@@ -79,29 +86,89 @@ class TableReadout:
     ambiguous: list[tuple[str, Source]] = field(default_factory=list)
     kind: str = "html_table"
 
-    def provenance(self, src: Source | None) -> dict[str, object]:
-        """The provenance fields shared by every row model, for one source cell."""
-        if src is None:
-            return {}
-        return {
-            "source_kind": self.kind,
-            "source_page": src.page,
-            "source_table": src.table,
-            "source_row": src.row,
-        }
 
-    def note(self, src: Source | None, where: str) -> None:
-        """Record ``src`` when the spam pass emptied it (its value is null)."""
-        if src is not None and src.ambiguous:
-            self.ambiguous.append((where, src))
+class _Row(NamedTuple):
+    """One table row split into label texts and value texts.
 
+    A value's place is read only when a reader needs it (``positions``, ``source``):
+    ``own`` lists the grid columns of the values when they are not simply every cell from
+    ``start`` on (pad cells, span copies, a spam-edited or ambiguous cell in the row).
+    """
 
-@dataclass
-class _Row:
     labels: list[str]
     values: list[str]
-    sources: list[Source] = field(default_factory=list)
-    filled: int = 0  # how many of ``values`` are not blank (counted once, read by each table)
+    filled: int  # how many of ``values`` are not blank (counted once, read by each table)
+    cells: list[Cell]
+    r: int
+    start: int
+    own: list[int] | None
+    flags: list[bool] | None  # per grid column: emptied as ambiguous (None: no cell is)
+    where: tuple[int, int, int | None]
+
+    def source(self, j: int) -> Source:
+        """Where value ``j`` sits (the cell a span copy repeats), with its printed text."""
+        i = self.own[j] if self.own is not None else self.start + j
+        cell = self.cells[i]
+        o_row, o_col = cell.origin or (self.r, i)
+        raw = cell.raw
+        flag = self.flags is not None and self.flags[i]
+        block, table, page = self.where
+        return _new_source(
+            (block, table, page, o_row, o_col, cell.text if raw is None else raw, flag)
+        )
+
+    def positions(
+        self, limit: int | None = None
+    ) -> tuple[list[int], list[int], list[str], list[bool] | None]:
+        """Source rows, columns, printed texts and ambiguous flags of the values (the first
+        ``limit`` when given)."""
+        if self.own is None:  # own cells from ``start``: no copy, no spam edit, no flag
+            texts = self.values if limit is None else self.values[:limit]
+            n = len(texts)
+            return [self.r] * n, list(range(self.start, self.start + n)), texts, None
+        rows: list[int] = []
+        cols: list[int] = []
+        raws: list[str] = []
+        cells, r = self.cells, self.r
+        own = self.own if limit is None else self.own[:limit]
+        for i in own:
+            cell = cells[i]
+            origin = cell.origin
+            if origin is None:
+                rows.append(r)
+                cols.append(i)
+            else:
+                rows.append(origin[0])
+                cols.append(origin[1])
+            raw = cell.raw
+            raws.append(cell.text if raw is None else raw)
+        flags = None if self.flags is None else [self.flags[i] for i in own]
+        return rows, cols, raws, flags
+
+
+_new_row = partial(tuple.__new__, _Row)
+
+# The row models from one dict of field values: ``Model.model_validate`` without its wrapper
+# (the same validation: a model from keywords merges them into such a dict first).
+_new_application: Callable[[dict[str, object]], ApplicationRow] = (
+    ApplicationRow.__pydantic_validator__.validate_python
+)
+_new_active: Callable[[dict[str, object]], ActiveDisclosure] = (
+    ActiveDisclosure.__pydantic_validator__.validate_python
+)
+_new_review: Callable[[dict[str, object]], ReviewLitigation] = (
+    ReviewLitigation.__pydantic_validator__.validate_python
+)
+if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields out
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+):  # pragma: no cover - a guard for whoever renames a column
+    raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
 
 
 def _split_row(
@@ -115,10 +182,10 @@ def _split_row(
     Label copies (spans) are kept once, since a rowspan copy carries the group label; value
     copies made by a colspan in the same row are dropped so a number counts once.
     """
-    block, table, page = where
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     texts = [c.text for c in row]
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
+        block = where[0]
         flagged = [
             f"table:{block}:r{(c.origin or (r, i))[0]}c{(c.origin or (r, i))[1]}" in ambiguous
             for i, c in enumerate(row)
@@ -130,60 +197,60 @@ def _split_row(
     # Labels come first in every template row; once the first number (or flagged cell) is
     # seen, a later non-number cell is a bad value ("l0", "三"), not a label, so columns
     # never shift.
-    kinds = list(map(_cell_kind, texts))
-    stop = kinds.index(_NUMBER) if _NUMBER in kinds else len(kinds)
-    if flagged is not None and True in flagged:
+    kinds = "".join(map(_cell_kind, texts))  # one letter a cell: string search finds the split
+    stop = kinds.find(_NUMBER)
+    if stop < 0:
+        stop = len(kinds)
+    if flagged is not None:
         stop = min(stop, flagged.index(True))
-    head = kinds[:stop]
-    last_label = stop - 1 - head[::-1].index(_LABEL) if _LABEL in head else -1
+    start = kinds.rfind(_LABEL, 0, stop) + 1  # after the last label (0: no label)
     labels: list[str] = []
-    for text in texts[: last_label + 1]:
+    for text in texts[:start]:
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    values: list[str] = []
-    sources: list[Source] = []
+    if flagged is None and not any(map(_not_plain, row[start:])):
+        values = texts[start:]  # every cell its own, as printed: the common row
+        filled = len(values) - kinds.count(_BLANK, start)
+        return _new_row((labels, values, filled, row, r, start, None, None, where))
+    values = []
+    own: list[int] = []
     filled = 0
-    for i in range(last_label + 1, len(row)):
+    for i in range(start, len(row)):
         cell = row[i]
         if cell.pad:
             continue
         origin = cell.origin
-        if origin is None:
-            o_row, o_col = r, i
-        elif origin[0] == r:
+        if origin is not None and origin[0] == r:
             continue  # a colspan copy in its own row: the number counts once
-        else:
-            o_row, o_col = origin
-        raw = cell.raw
-        if raw is None:
-            raw = cell.text
         text = texts[i]
         values.append(text)
+        own.append(i)
         if text and not text.isspace():
             filled += 1
-        flag = flagged is not None and flagged[i]
-        sources.append(_new_source((block, table, page, o_row, o_col, raw, flag)))
-    return _Row(labels, values, sources, filled)
+    return _new_row((labels, values, filled, row, r, start, own, flagged, where))
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+def _not_plain(cell: Cell) -> bool:
+    """A pad cell, a span copy or a cell the spam pass edited (its printed text differs)."""
+    return cell.pad or cell.origin is not None or cell.raw is not None
 
 
-_OTHER, _LABEL, _NUMBER = 0, 1, 2
+_WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
+_TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
+
+
+_OTHER, _LABEL, _NUMBER, _BLANK = "o", "l", "n", "b"
 
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
-def _cell_kind(text: str) -> int:
-    """``_NUMBER`` (a non-blank number), ``_LABEL`` (``_is_label``) or ``_OTHER``."""
-    if text.strip() and parse_cell_number(text).ok:
+def _cell_kind(text: str) -> str:
+    """``_NUMBER`` (a non-blank number), ``_LABEL`` (words: two CJK characters at least, not
+    a number), ``_BLANK`` (empty or whitespace) or ``_OTHER`` (a broken value: ``l0``/``1O``)."""
+    if not text.strip():
+        return _BLANK
+    if not _WORD_IDEOGRAPH(text) and parse_cell_number(text).ok:  # (a label is no number)
         return _NUMBER
-    return _LABEL if _is_label(text) else _OTHER
-
-
-@lru_cache(maxsize=16384)  # labels repeat in every report: classify each text once
-def _is_label(text: str) -> bool:
-    """A label has words (two CJK characters at least); ``l0``/``1O`` are broken values."""
-    return bool(text) and not parse_cell_number(text).ok and len(_CJK.findall(text)) >= 2
+    return _LABEL if _TWO_CJK.search(text) else _OTHER
 
 
 def _iter_rows(
@@ -193,9 +260,9 @@ def _iter_rows(
     grids = 0
     for b, block in enumerate(doc.blocks):
         if isinstance(block, Table):
-            page = block.page
+            where = (b, grids, block.page)
             for r, row in enumerate([] if b in skip else block.rows):
-                rows.append(_split_row(row, r, (b, grids, page), ambiguous))
+                rows.append(_split_row(row, r, where, ambiguous))
             grids += 1
     return rows
 
@@ -241,8 +308,8 @@ def _subtotal_column(rows: list[_Row]) -> int | None:
     for row in rows:
         if row.filled or not row.labels:
             continue
-        keys = [match_key(x) for x in row.labels]
-        if any("商业企业" in k for k in keys) and any(k in ("小计", "合计") for k in keys):
+        keys = list(map(match_key, row.labels))
+        if ("小计" in keys or "合计" in keys) and any("商业企业" in k for k in keys):
             entity = [k for k in keys if k not in ("自然人", "总计")]
             start = next(i for i, k in enumerate(entity) if "商业企业" in k)
             sub = next(i for i, k in enumerate(entity) if k in ("小计", "合计"))
@@ -253,7 +320,8 @@ def _subtotal_column(rows: list[_Row]) -> int | None:
 def _read_applications(rows: list[_Row], out: TableReadout) -> None:
     group: str | None = None
     seen: dict[str, ApplicationRow] = {}
-    subtotal = _subtotal_column(rows)
+    subtotal: int | None = None
+    looked = False  # the subtotal column is looked for when a row has 8 values or more
     kind = out.kind
     for row in rows:
         labels = row.labels
@@ -272,11 +340,23 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             continue  # the 总计 header above the data, not an empty data row
         if code in seen and not filled:
             continue  # an empty row (a header cell such as 总计 of a later table) adds nothing
-        srcs: list[Source] = row.sources
-        if subtotal is not None and len(values) >= 8:
-            # the printed legal-entity subtotal is not a template column
-            values = values[:subtotal] + values[subtotal + 1 :]
-            srcs = srcs[:subtotal] + srcs[subtotal + 1 :]
+        cut = None
+        if len(values) >= 8:
+            if not looked:
+                subtotal, looked = _subtotal_column(rows), True
+            cut = subtotal
+        if cut is None and row.own is None:  # the common row: own cells from ``start``
+            k = min(len(values), 7)
+            rows_, cols, raws, flags = [row.r], list(range(row.start, row.start + k)), values, None
+        else:
+            rows_, cols, raws, flags = row.positions()
+            if cut is not None:  # the printed legal-entity subtotal is not a template column
+                values = values[:cut] + values[cut + 1 :]
+                rows_ = rows_[:cut] + rows_[cut + 1 :]
+                cols = cols[:cut] + cols[cut + 1 :]
+                raws = raws[:cut] + raws[cut + 1 :]
+                if flags is not None:
+                    flags = flags[:cut] + flags[cut + 1 :]
         cells = list(map(parse_cell_number, values[:7]))
         if code in seen:
             kept = seen[code].values()
@@ -286,40 +366,47 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        counts = [
-            n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
-            for i, n in enumerate(cells)
-        ]
+        if False in map(_IS_COUNT, cells):
+            counts = [
+                n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
+                for i, n in enumerate(cells)
+            ]
+        else:  # every cell a count or empty (the common row): its int or None as it is
+            counts = list(map(_AS_INT, cells))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
-        srcs = srcs[:7]
-        fields: dict[str, object] = dict(zip(APPLICANT_COLUMNS, counts, strict=True))
-        if srcs:
-            for col, src in zip(APPLICANT_COLUMNS, srcs, strict=False):
-                if src.ambiguous:  # (the label is built only when needed)
-                    out.note(src, f"表三 row {code} column {col}")
-            first = srcs[0]
-            pad: list[None] = [None] * (7 - len(srcs))
+        fields: dict[str, object] = {
+            "row_code": code,
+            "row_label": LABEL_OF.get(code, labels[-1]),
+            "natural_person": counts[0],
+            "commercial_enterprise": counts[1],
+            "research_institution": counts[2],
+            "social_welfare_org": counts[3],
+            "legal_service_org": counts[4],
+            "other_org": counts[5],
+            "total": counts[6],
+        }
+        if values:  # (always: three at least)
+            if flags is not None and True in flags[:7]:
+                block, table, page = row.where
+                for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
+                    if flags[j]:
+                        src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+                        out.ambiguous.append((f"表三 row {code} column {col}", src))
+            pad: list[None] = [None] * (7 - len(cols[:7]))
             fields["source_kind"] = kind
-            fields["source_page"] = first.page
-            fields["source_table"] = first.table
-            fields["source_row"] = first.row
-            fields["source_col"] = [x.col for x in srcs] + pad
-            fields["source_text"] = [x.text for x in srcs] + pad
-        seen[code] = ApplicationRow(
-            row_code=code, row_label=LABEL_OF.get(code, labels[-1]), **fields
-        )
-    order = {c: i for i, c in enumerate(_CODE_ORDER)}
-    out.applications = sorted(seen.values(), key=lambda r: order.get(r.row_code, 99))
+            fields["source_page"] = row.where[2]
+            fields["source_table"] = row.where[1]
+            fields["source_row"] = rows_[0]
+            fields["source_col"] = cols[:7] + pad
+            fields["source_text"] = raws[:7] + pad
+        seen[code] = _new_application(fields)
+    out.applications = sorted(seen.values(), key=lambda r: _CODE_RANK.get(r.row_code, 99))
     if any(c.startswith("3.6.") for c in seen):
         out.template_applications = "2021"
     elif "3.6" in seen:
         out.template_applications = "2019"
-
-
-def _known_elsewhere(labels: list[str]) -> bool:
-    return _known_label(labels[-1])
 
 
 @lru_cache(maxsize=16384)  # template labels repeat in every report
@@ -339,33 +426,31 @@ _CODE_ORDER = (
 )
 
 
-@dataclass
-class _ItemRow:
-    article: str
-    item: str
-    values: list[CellNumber]
-    metrics: list[str | None] | None
-    units: list[str | None]
-    sources: list[Source] = field(default_factory=list)
+_CODE_RANK = {c: i for i, c in enumerate(_CODE_ORDER)}
+_IS_COUNT = attrgetter("is_count")
+_AS_INT = attrgetter("as_int")
+
+
+_Item = tuple[str, str, list[CellNumber], list[str | None] | None, list[str | None], _Row]
 
 
 def _read_active(rows: list[_Row], out: TableReadout) -> None:
     header: list[str | None] | None = None
     header_units: list[str | None] = []
-    found: list[_ItemRow] = []
+    found: list[_Item] = []  # (article, item, numbers, header metrics, header units, row)
     hints: set[str] = set()
     for row in rows:
-        filled = row.filled
-        if row.labels and not filled:
-            metrics = [metric_of(x) for x in row.labels[1:]]
+        labels = row.labels
+        if labels and not row.filled:
+            metrics = list(map(metric_of, labels[1:]))
             if any(metrics):
                 header = metrics
-                header_units = [unit_from_header(x) for x in row.labels[1:]]
+                header_units = list(map(unit_from_header, labels[1:]))
                 hints.update(m for m in metrics if m)
                 continue
-        if len(row.labels) != 1 or not row.values:
+        if len(labels) != 1 or not row.values:
             continue
-        hit = disclosure_item(row.labels[0])
+        hit = disclosure_item(labels[0])
         if hit is None:
             continue
         article, item = hit
@@ -373,52 +458,59 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             hints.add("new_made")  # items only the 2019 template has
         if item == "行政规范性文件":
             hints.add("made")
-        found.append(
-            _ItemRow(article, item, _nums(row.values), header, list(header_units), row.sources)
-        )
+        found.append((article, item, _nums(row.values), header, header_units, row))
     if not found:
         return
     template = "2021" if hints & METRICS_2021 else "2019"
     if not hints & (METRICS_2021 | METRICS_2019):
         template = "2019"
     out.template_active = template
+    kind = out.kind
     seen: dict[tuple[str, str], list[CellNumber]] = {}
-    for it in found:
-        if (it.article, it.item) in seen:
-            if seen[(it.article, it.item)] != it.values:
-                out.warnings.append(f"table 二 row {it.item} printed twice with other numbers")
+    for article, item, values, header_metrics, units, row in found:
+        if (article, item) in seen:
+            if seen[(article, item)] != values:
+                out.warnings.append(f"table 二 row {item} printed twice with other numbers")
             continue
-        seen[(it.article, it.item)] = it.values
-        if it.item in ("规范性文件", "行政规范性文件"):
-            it.item = "行政规范性文件" if template == "2021" else "规范性文件"
-        defaults = DEFAULT_METRICS[template].get(it.article, ())
-        metrics = list(it.metrics) if it.metrics and _fits(it.metrics, defaults) else list(defaults)
-        units = it.units if it.metrics and _fits(it.metrics, defaults) else []
+        seen[(article, item)] = values
+        if item in ("规范性文件", "行政规范性文件"):
+            item = "行政规范性文件" if template == "2021" else "规范性文件"
+        defaults = DEFAULT_METRICS[template].get(article, ())
+        if header_metrics and _fits(header_metrics, defaults):
+            metrics = list(header_metrics)
+        else:
+            metrics, units = list(defaults), []
+        rows_, cols, raws, flags = row.positions(len(metrics))
+        block, table, page = row.where
         for i, metric in enumerate(metrics):
             if metric is None:
                 continue
-            n = it.values[i] if i < len(it.values) else CellNumber(None)
-            src = it.sources[i] if i < len(it.sources) else None
-            if src is not None and src.ambiguous:
-                out.note(src, f"表二 {it.item} column {metric}")
+            n = values[i] if i < len(values) else EMPTY
+            if flags is not None and i < len(flags) and flags[i]:
+                src = Source(block, table, page, rows_[i], cols[i], raws[i], True)
+                out.ambiguous.append((f"表二 {item} column {metric}", src))
             if not n.ok:
-                out.bad_cells.append(f"active_disclosure:{it.item}:{metric}")
+                out.bad_cells.append(f"active_disclosure:{item}:{metric}")
             unit = n.unit if n.ok else None
             if unit is None and metric in AMOUNT_METRICS and i < len(units):
                 unit = units[i]
-            value = n.value if n.ok else None
-            out.active_disclosure.append(
-                ActiveDisclosure(
-                    article=it.article,
-                    item=it.item,
-                    metric=metric,
-                    value=value,
-                    unit=unit,
-                    **out.provenance(src),
-                    source_col=src.col if src else None,
-                    source_text=src.text if src else None,
-                )
-            )
+            fields: dict[str, object] = {
+                "article": article,
+                "item": item,
+                "metric": metric,
+                "value": n.value if n.ok else None,
+                "unit": unit,
+            }
+            if i < len(cols):  # the cell's provenance (none for a column the row lacks)
+                fields["source_kind"] = kind
+                fields["source_page"] = page
+                fields["source_table"] = table
+                fields["source_row"] = rows_[i]
+                fields["source_col"] = cols[i]
+                fields["source_text"] = raws[i]
+            else:
+                fields["source_col"] = fields["source_text"] = None
+            out.active_disclosure.append(_new_active(fields))
 
 
 def _blank_review_row(row: _Row, header_seen: bool) -> bool:
@@ -437,7 +529,8 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
         filled = row.filled
-        header_seen = header_seen or any("复议" in x for x in row.labels)
+        # (joined with a character the word lacks: a match lies within one label)
+        header_seen = header_seen or "复议" in "\n".join(row.labels)
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:
@@ -452,14 +545,16 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
             ]
             if all(v is None for v in vals):
                 out.warnings.append("table 四 printed with every cell blank: all values null")
+            at = row.positions(15)
             for p, proc in enumerate(PROCEEDINGS):
                 for o, outcome in enumerate(OUTCOMES):
-                    src = row.sources[p * 5 + o] if p * 5 + o < len(row.sources) else None
-                    out.review_litigation.append(_review(out, proc, outcome, vals[p * 5 + o], src))
+                    out.review_litigation.append(
+                        _review(out, proc, outcome, vals[p * 5 + o], row, at, p * 5 + o)
+                    )
             return
     # Row-per-proceeding layout: three labelled rows of five numbers.
     groups: dict[str, list[int | None]] = {}
-    sources: dict[str, list[Source]] = {}
+    sources: dict[str, _Row] = {}
     for row in rows:
         if row.labels and len(row.values) >= 5:
             found = proceeding_of(row.labels[-1])
@@ -467,24 +562,40 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
                 groups[found] = [
                     _as_count(n, f"review_litigation:{found}", out) for n in _nums(row.values[:5])
                 ]
-                sources[found] = row.sources[:5]
+                sources[found] = row
     if len(groups) == 3:
         for proc in PROCEEDINGS:
+            at = sources[proc].positions(5)
             for o, outcome in enumerate(OUTCOMES):
-                src = sources[proc][o] if o < len(sources[proc]) else None
-                out.review_litigation.append(_review(out, proc, outcome, groups[proc][o], src))
+                out.review_litigation.append(
+                    _review(out, proc, outcome, groups[proc][o], sources[proc], at, o)
+                )
 
 
 def _review(
-    out: TableReadout, proc: str, outcome: str, value: int | None, src: Source | None
+    out: TableReadout,
+    proc: str,
+    outcome: str,
+    value: int | None,
+    row: _Row,
+    at: tuple[list[int], list[int], list[str], list[bool] | None],
+    j: int,
 ) -> ReviewLitigation:
-    if src is not None and src.ambiguous:
-        out.note(src, f"表四 {proc} column {outcome}")
-    return ReviewLitigation(
-        proceeding=proc,
-        outcome=outcome,
-        value=value,
-        **out.provenance(src),
-        source_col=src.col if src else None,
-        source_text=src.text if src else None,
-    )
+    """One table 四 number, with the provenance of value ``j`` of ``row`` (``at``: its
+    ``positions``; none when the row printed fewer values)."""
+    rows_, cols, raws, flags = at
+    fields: dict[str, object] = {"proceeding": proc, "outcome": outcome, "value": value}
+    if j < len(cols):
+        block, table, page = row.where
+        if flags is not None and flags[j]:
+            src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+            out.ambiguous.append((f"表四 {proc} column {outcome}", src))
+        fields["source_kind"] = out.kind
+        fields["source_page"] = page
+        fields["source_table"] = table
+        fields["source_row"] = rows_[j]
+        fields["source_col"] = cols[j]
+        fields["source_text"] = raws[j]
+    else:
+        fields["source_col"] = fields["source_text"] = None
+    return _new_review(fields)
