@@ -30,7 +30,7 @@ _PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐì�
 COLONS = frozenset(":：")
 # Every brand word needs a letter when no brand is digits alone (``brand_word``: the patterns
 # and suffixes all hold letters; a core left by stripping digits is then empty).
-_NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
+NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,8 @@ class Span:
 
 
 @cache
-def _term_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+def term_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """First-character index of every lexicon term and each term's kind (S B W X J)."""
     kinds: dict[str, str] = {}
     for kind, terms in (
         ("X", lx.SUFFIX),
@@ -145,7 +146,7 @@ def url_tokens(sh: Shadow) -> list[Token]:
     originals, betting brands in the host, spam TLDs glued to Han text: ``parsing.spam.latin``);
     Latin/pinyin betting brands outside URLs are strong tokens."""
     out: list[Token] = []
-    if _NO_DIGIT_BRANDS and not _HAS_LETTER.search(sh.text):
+    if NO_DIGIT_BRANDS and not _HAS_LETTER.search(sh.text):
         # no ASCII letter: no TLD for a URL, and words of digits alone are no brand
         return out
     for s, e, word in brand_words(sh.text):
@@ -170,7 +171,7 @@ def url_tokens(sh: Shadow) -> list[Token]:
 
 def lexicon_tokens(sh: Shadow) -> list[Token]:
     """Lexicon hits not lying inside an allow-context."""
-    by_first, kinds = _term_table()
+    by_first, kinds = term_table()
     text = sh.text
     hits = scan(text, by_first)
     if not hits:

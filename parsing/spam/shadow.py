@@ -78,16 +78,24 @@ def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-_TABLE: dict[int, str] = {}  # ord -> shadow form, filled lazily (str.translate fast path)
-_KNOWN: set[str] = set()  # the characters of ``_TABLE`` (new ones found by a set difference)
+class _Table(dict[int, str]):
+    """ord -> shadow form, filled by ``str.translate`` itself: a character met for the first
+    time is looked up through ``__missing__`` (no set of the text's characters per call)."""
+
+    def __missing__(self, code: int) -> str:
+        return _register(chr(code))
+
+
+_TABLE = _Table()
 _IRREGULAR: set[str] = set()  # characters whose shadow is not exactly one character
+_IRREGULAR_RE: list[re.Pattern[str]] = [re.compile("(?!)")]  # a class of ``_IRREGULAR``
 # runs, not single characters: counting the characters of a few runs is cheaper than a list
 # with one string per character (the same count: every character lies in exactly one run)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]+")
 _TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]+")
 
 
-def _register(ch: str) -> None:
+def _register(ch: str) -> str:
     if ch < "\x80":
         norm = ch.lower()
     elif ch in ZERO_WIDTH:
@@ -96,22 +104,28 @@ def _register(ch: str) -> None:
         norm = _norm_char(ch)
     if len(_TABLE) < 50_000:
         _TABLE[ord(ch)] = norm
-        _KNOWN.add(ch)
-    if len(norm) != 1:
+    if len(norm) != 1 and ch not in _IRREGULAR:
         _IRREGULAR.add(ch)
+        _IRREGULAR_RE[0] = re.compile("[" + re.escape("".join(sorted(_IRREGULAR))) + "]")
+    return norm
+
+
+for _ch in sorted(ZERO_WIDTH):
+    _register(_ch)
+
+
+def shadow_text(original: str) -> str:
+    """``make_shadow(original).text`` alone (no offset map, no counts)."""
+    return original.translate(_TABLE)
 
 
 def make_shadow(original: str) -> Shadow:
     """Build the shadow of ``original`` (see module docstring)."""
-    chars = set(original)
-    for ch in chars - _KNOWN:  # not in ``_TABLE`` yet (a C set difference, no loop per character)
-        _register(ch)
+    text = original.translate(_TABLE)  # registers the characters met for the first time
     han = sum(map(len, _HAN_RE.findall(original)))
     trad = sum(map(len, _TRAD_RE.findall(original))) if han else 0
-    if chars.isdisjoint(_IRREGULAR):
-        return Shadow(
-            original, original.translate(_TABLE), list(range(len(original))), 0, trad, han
-        )
+    if _IRREGULAR_RE[0].search(original) is None:
+        return Shadow(original, text, list(range(len(original))), 0, trad, han)
     return _slow_shadow(original, han, trad)
 
 

@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from parsing.blocks import SpamRemovalRecord, Table
 from parsing.spam.cells import CellStrip, strip_cell
+from parsing.spam.inert import inert_cell
+from parsing.spam.shadow import shadow_text
 from parsing.spam.signatures import load_signatures
-from parsing.spam.textstrip import detect_cached
 
 _PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
 _UNSEEN = CellStrip("")  # a memo miss (never a result)
@@ -35,7 +36,6 @@ class TableTally:
     edited_cells: int = 0
     total_chars: int = 0
     removed_chars: int = 0
-    cache: dict[str, CellStrip] = field(default_factory=dict)
     # ``cell_result`` of each text seen, None when it asks for nothing (most labels and units)
     memo: dict[str, CellStrip | None] = field(default_factory=dict)
     repeats: tuple[str, ...] = ()
@@ -48,6 +48,8 @@ class TableTally:
 def _signature_only(text: str) -> CellStrip:
     """``strip_cell`` with the signature store as the only phrases (shared by all documents)."""
     _, sigs = load_signatures()
+    if inert_cell(text, shadow_text(text), [s.shadow for s in sigs]):
+        return CellStrip(text)  # what ``strip_cell`` returns (most labels and units)
     return strip_cell(text, "", [(s.shadow, "signature") for s in sigs])
 
 
@@ -55,15 +57,14 @@ def cell_result(text: str, tally: TableTally) -> CellStrip | None:
     """``strip_cell(text, "", tally.phrases)`` (None for plain numbers: nothing to do)."""
     if text.isdecimal() or _PLAIN_NUMBER.fullmatch(text):
         return None
-    hit = tally.cache.get(text)
-    if hit is None:
-        hit = _signature_only(text)
-        if hit.removals or (
-            tally.repeats and any(p in detect_cached(text, True)[0].text for p in tally.repeats)
-        ):
-            hit = strip_cell(text, "", tally.phrases)
-        tally.cache[text] = hit
+    hit = _signature_only(text)
+    if hit.removals or (tally.repeats and _any_in(tally.repeats, shadow_text(text))):
+        hit = strip_cell(text, "", tally.phrases)
     return hit
+
+
+def _any_in(phrases: Sequence[str], text: str) -> bool:
+    return any(p in text for p in phrases)
 
 
 def strip_table(table: Table, index: int, tally: TableTally) -> None:

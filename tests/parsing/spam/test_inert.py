@@ -1,0 +1,82 @@
+"""The exact early rejects of ``parsing.spam.inert`` agree with the full detector path."""
+
+from __future__ import annotations
+
+import random
+
+from parsing.spam import lexicon as lx
+from parsing.spam import template_labels as tl
+from parsing.spam.cells import CellStrip, strip_cell
+from parsing.spam.inert import inert_cell
+from parsing.spam.shadow import TRAD_TO_SIMP, shadow_text
+from parsing.spam.signatures import load_signatures
+from tests.parsing.spam.spam_corpus import (
+    CLEAN_SENTENCES,
+    JOINERS,
+    KNOWN_BRANDS,
+    SUFFIXES,
+    UNSEEN_BRANDS,
+    ZW,
+)
+
+_TERMS = sorted(lx.STRONG | lx.BRAND | lx.WEAK | lx.SUFFIX | set(lx.VARIANTS) | lx.ALLOW)
+_ODD = list("_|¥丨·/~$•,，、 -—:：()（）①ａＢ½㎏ā\u3000\n") + [ZW, "\u00ad", "\ufeff"]
+_TRAD = "".join(sorted(TRAD_TO_SIMP))
+
+
+def _pieces(rng: random.Random) -> str:
+    kind = rng.randrange(12)
+    if kind == 9:  # weak words joined: accepted only through the joiner
+        return rng.choice(sorted(lx.WEAK)) + rng.choice("/~·$") + rng.choice(sorted(lx.WEAK))
+    if kind == 10:  # pinyin annotations without ASCII letters
+        return "".join(rng.choice("政府信息") + rng.choice(["(ā)", "(ǚ)", "(è)"]) for _ in range(3))
+    if kind == 11:
+        return rng.choice(load_signatures()[1]).phrase
+    if kind == 0:
+        return rng.choice(tl._LABELS.split())
+    if kind == 1:
+        return rng.choice(_TERMS)
+    if kind == 2:
+        s = rng.choice(CLEAN_SENTENCES)
+        k = rng.randrange(len(s))
+        return s[k : k + rng.randrange(1, 12)]
+    if kind == 3:
+        return rng.choice(_ODD)
+    if kind == 4:
+        return str(rng.randrange(10_000)) + rng.choice(["", "件", "万元", "%", "."])
+    if kind == 5:
+        return rng.choice(KNOWN_BRANDS + UNSEEN_BRANDS) + rng.choice(SUFFIXES)
+    if kind == 6:
+        return rng.choice(JOINERS)
+    if kind == 7:
+        return rng.choice(_TRAD) + rng.choice("ｋ8a ")
+    unit = rng.choice(["本年", "公开", "信息", "政府"])
+    return unit * rng.randrange(1, 4)
+
+
+def _texts(rng: random.Random, n: int) -> list[str]:
+    out = [label for label in tl._LABELS.split()]
+    out += [f"{i}．{label}" for i, label in enumerate(tl._LABELS.split())]
+    out += [label.translate({ord(s): t for t, s in TRAD_TO_SIMP.items()}) for label in out[:80]]
+    for _ in range(n):
+        out.append("".join(_pieces(rng) for _ in range(rng.randrange(1, 5))))
+    return out
+
+
+def test_inert_cells_come_out_of_strip_cell_unchanged() -> None:
+    _, sigs = load_signatures()
+    phrases = [(s.shadow, "signature") for s in sigs]
+    shadows = [s.shadow for s in sigs]
+    rng = random.Random(15)
+    inert = active = 0
+    for text in _texts(rng, 4000):
+        if inert_cell(text, shadow_text(text), shadows):
+            assert strip_cell(text, "", phrases) == CellStrip(text), text
+            inert += 1
+        else:
+            active += 1
+    # both sides are exercised: most labels are inert, spam never is
+    assert inert > 800, inert
+    assert active > 800, active
+    for spam in KNOWN_BRANDS + ["行政许可澳门金沙", "规章" + ZW + "x"]:
+        assert not inert_cell(spam, shadow_text(spam), shadows), spam
