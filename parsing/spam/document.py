@@ -12,6 +12,7 @@ from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.lexicon import LEXICON_VERSION
 from parsing.spam.repeats import MIN_PHRASE, extend_repeats, joiner_repeats
 from parsing.spam.results import SpamOutcome, TextStripResult
+from parsing.spam.shadow import Shadow
 from parsing.spam.signatures import load_signatures
 from parsing.spam.tablepass import TableTally, strip_table
 from parsing.spam.textstrip import Gap, detect_cached, find_gaps, strip_string
@@ -135,14 +136,15 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     if doc.title:
         prose.append(doc.title)
     phrases = document_phrases(prose)
-    total_chars = removed_chars = trad = han = 0
+    total_chars = removed_chars = 0
+    shadows: list[Shadow] = []  # of the prose, for the traditional share
     pinyin = False
 
     def prose_strip(text: str, location: str) -> str:
-        nonlocal removed_chars, trad, han, pinyin
+        nonlocal removed_chars, pinyin
         sh = detect_cached(text)[0]
-        trad, han = trad + sh.traditional, han + sh.han
-        if sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
+        shadows.append(sh)
+        if sh.traditional and sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
             flags.add("traditional_block")
         res = strip_string(text, location, phrases)
         head = heading_like(res.text)
@@ -174,8 +176,11 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     edited_cells = tally.edited_cells
     quarantined, spam_cells = tally.quarantined, tally.spam_cells
     gaps += propagate_gaps(removals, gaps)
-    if han >= 50 and trad / han > TRADITIONAL_BODY:
-        reasons.append("traditional_body")
+    trad = sum(sh.traditional for sh in shadows)
+    if trad:  # Han characters are counted only then
+        han = sum(sh.han for sh in shadows)
+        if han >= 50 and trad / han > TRADITIONAL_BODY:
+            reasons.append("traditional_body")
     if pinyin:
         flags.add("mirror_like")
         reasons.append("pinyin_annotations")

@@ -67,18 +67,29 @@ def _any_in(phrases: Sequence[str], text: str) -> bool:
     return any(p in text for p in phrases)
 
 
+@lru_cache(maxsize=16384)
+def _phrase_free(text: str) -> CellStrip | None:
+    """``cell_result`` as the table pass keeps it (None when it asks for nothing) in a document
+    without repeat phrases: its phrases are the signature store alone (one call per new text)."""
+    return _kept(None if _PLAIN_NUMBER.fullmatch(text) else _signature_only(text))
+
+
+def _kept(found: CellStrip | None) -> CellStrip | None:
+    return (
+        found if found is not None and (found.quarantine or found.removals or found.flag) else None
+    )
+
+
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
     """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
     rows = table.rows
     origin_cols: dict[int, set[int]] = {}  # row -> columns of the cells that span copies refer to
-    for row in rows:
-        for cell in row:
-            origin = cell.origin
-            if origin is not None:
-                origin_cols.setdefault(origin[0], set()).add(origin[1])
+    for r0, c0 in {cell.origin for row in rows for cell in row if cell.origin is not None}:
+        origin_cols.setdefault(r0, set()).add(c0)
     done: dict[tuple[int, int], tuple[str, str | None]] = {}
     total = 0
     memo = tally.memo
+    free = not tally.repeats  # the phrases are the signature store alone
     for r, row in enumerate(rows):
         keep = origin_cols.get(r)
         for c, cell in enumerate(row):
@@ -91,11 +102,8 @@ def strip_table(table: Table, index: int, tally: TableTally) -> None:
             if not text.isdecimal():  # numbers: nothing to do
                 res = memo.get(text, _UNSEEN)
                 if res is _UNSEEN:
-                    found = cell_result(text, tally)
                     res = memo[text] = (
-                        found
-                        if found is not None and (found.quarantine or found.removals or found.flag)
-                        else None
+                        _phrase_free(text) if free else _kept(cell_result(text, tally))
                     )
                 if res is not None:
                     _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 
 from parsing.spam import lexicon as lx
+from parsing.spam import shadow
 from parsing.spam import template_labels as tl
 from parsing.spam.cells import CellStrip, strip_cell
 from parsing.spam.inert import inert_cell
-from parsing.spam.shadow import TRAD_TO_SIMP, shadow_text
+from parsing.spam.shadow import TRAD_TO_SIMP, ZERO_WIDTH, is_han, make_shadow, shadow_text
 from parsing.spam.signatures import load_signatures
 from tests.parsing.spam.spam_corpus import (
     CLEAN_SENTENCES,
@@ -80,3 +83,40 @@ def test_inert_cells_come_out_of_strip_cell_unchanged() -> None:
     assert active > 800, active
     for spam in KNOWN_BRANDS + ["行政许可澳门金沙", "规章" + ZW + "x"]:
         assert not inert_cell(spam, shadow_text(spam), shadows), spam
+
+
+def _reference_shadow(text: str) -> tuple[str, list[int], int, int]:
+    """The shadow character by character (what ``make_shadow`` must equal)."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        norm = "" if ch in ZERO_WIDTH else TRAD_TO_SIMP.get(ch) or ch
+        if norm == ch and ch >= "\x80":
+            norm = unicodedata.normalize("NFKC", ch).lower()
+        norm = ch.lower() if ch < "\x80" else norm
+        out.append(norm)
+        index += [i] * len(norm)
+    han = sum(1 for ch in text if is_han(ch))
+    return "".join(out), index, sum(ch in ZERO_WIDTH for ch in text), han
+
+
+def test_stable_characters_are_their_own_shadow() -> None:
+    stable = re.compile(f"[{shadow._STABLE}]")
+    members = 0
+    for code in range(0x10000):
+        ch = chr(code)
+        if stable.match(ch):
+            assert _reference_shadow(ch)[0] == ch, hex(code)
+            members += 1
+    assert members > 27_000
+    assert all(is_han(ch) for ch in TRAD_TO_SIMP)  # traditional implies Han
+
+
+def test_shadow_equals_the_character_by_character_reference() -> None:
+    rng = random.Random(21)
+    for text in _texts(rng, 1500) + ["", "ＡＢＣ", "a\u200bb", "㎏½…", "門門"]:
+        sh = make_shadow(text)
+        ref, index, zw, han = _reference_shadow(text)
+        assert (sh.text, list(sh.index), sh.zero_width, sh.han) == (ref, index, zw, han), text
+        assert sh.traditional == sum(ch in TRAD_TO_SIMP for ch in text), text
+        assert shadow_text(text) == ref, text
