@@ -95,12 +95,20 @@ def _first_char_index(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
 _FIRST_RE: dict[int, tuple[dict[str, tuple[str, ...]], re.Pattern[str]]] = {}
 
 
-def _first_chars(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    """A character class of the index's first characters (compiled once per index object)."""
+def _index_pattern(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """Where a term of the index may start: a first character followed by a second character
+    of some term, or the first character of a one-character term (compiled once per index
+    object; a character class first, so the regex engine skips other characters itself)."""
     got = _FIRST_RE.get(id(by_first))
     if got is None or got[0] is not by_first:
-        chars = "".join(sorted(by_first))
-        got = (by_first, re.compile("[" + re.escape(chars) + "]" if chars else "(?!)"))
+        firsts = "".join(sorted(by_first))
+        singles = "".join(sorted(c for c, terms in by_first.items() if min(map(len, terms)) == 1))
+        seconds = "".join(sorted({t[1] for terms in by_first.values() for t in terms if t[1:]}))
+        tests = [f"(?=[{re.escape(seconds)}])"] if seconds else []
+        if singles:
+            tests.append(f"(?<=[{re.escape(singles)}])")
+        pattern = f"[{re.escape(firsts)}](?:{'|'.join(tests)})" if firsts else "(?!)"
+        got = (by_first, re.compile(pattern))
         if len(_FIRST_RE) > 64:  # indexes built on the fly (tests): do not grow without end
             _FIRST_RE.clear()
         _FIRST_RE[id(by_first)] = got
@@ -111,10 +119,10 @@ def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str
     """Every (position, term) occurrence of the indexed terms in ``text``.
 
     ``by_first`` (first character → terms, longest first) must not change after its first use:
-    the regex finding candidate positions is kept per index object.
+    the pattern finding candidate positions is kept per index object.
     """
     hits: list[tuple[int, str]] = []
-    for m in _first_chars(by_first).finditer(text):
+    for m in _index_pattern(by_first).finditer(text):
         i = m.start()
         for t in by_first[m.group()]:
             if text.startswith(t, i):

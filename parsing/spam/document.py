@@ -15,7 +15,7 @@ from parsing.spam.results import SpamOutcome, TextStripResult
 from parsing.spam.shadow import Shadow
 from parsing.spam.signatures import load_signatures
 from parsing.spam.tablepass import TableTally, strip_table
-from parsing.spam.textstrip import Gap, detect_cached, find_gaps, strip_string
+from parsing.spam.textstrip import Gap, detect_cached, find_gaps, nothing_to_strip, strip_string
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
 _TITLE = re.compile(r"^[^，。；,;]*年度报告(?:[（(][^）)]{1,8}[）)])?$")
@@ -136,16 +136,19 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     if doc.title:
         prose.append(doc.title)
     phrases = document_phrases(prose)
+    phrase_texts = [p for p, _ in phrases]
     total_chars = removed_chars = 0
     shadows: list[Shadow] = []  # of the prose, for the traditional share
     pinyin = False
 
     def prose_strip(text: str, location: str) -> str:
         nonlocal removed_chars, pinyin
-        sh = detect_cached(text)[0]
+        sh, lex = detect_cached(text)
         shadows.append(sh)
         if sh.traditional and sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
             flags.add("traditional_block")
+        if nothing_to_strip(sh.text, lex, phrase_texts):
+            return text  # what ``strip_string`` gives back: no removal, no gap (most prose)
         res = strip_string(text, location, phrases)
         head = heading_like(res.text)
         if head and res.removals:
