@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from parsing.blocks import DocumentBlocks, Paragraph, SpamRemovalRecord, Table
-from parsing.spam.detect import COLONS
+from parsing.spam.detect import COLONS, Span
 from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.lexicon import LEXICON_VERSION
 from parsing.spam.repeats import MIN_PHRASE, extend_repeats, joiner_repeats
@@ -35,12 +35,16 @@ def heading_like(text: str) -> bool:
     )
 
 
-def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
-    """Signatures, then phrases found with evidence (or repeated ≥3× with weaker evidence)."""
+def document_phrases(
+    texts: Sequence[str], detected: Sequence[tuple[Shadow, tuple[Span, ...]]] | None = None
+) -> list[tuple[str, str]]:
+    """Signatures, then phrases found with evidence (or repeated ≥3× with weaker evidence).
+    ``detected``: ``detect_cached`` of each text, when the caller has it already."""
     _, sigs = load_signatures()
     phrases: list[tuple[str, str]] = [(s.shadow, "signature") for s in sigs]
     sig_set = {p for p, _ in phrases}
-    detected = [detect_cached(t) for t in texts]
+    if detected is None:
+        detected = [detect_cached(t) for t in texts]
     shadows = [sh.text for sh, _ in detected]
     found: set[str] = set()
     weak: set[str] = set()
@@ -135,15 +139,16 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     prose = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
     if doc.title:
         prose.append(doc.title)
-    phrases = document_phrases(prose)
+    detected = [detect_cached(t) for t in prose]  # paragraphs in order, then the title
+    phrases = document_phrases(prose, detected)
     phrase_texts = [p for p, _ in phrases]
     total_chars = removed_chars = 0
     shadows: list[Shadow] = []  # of the prose, for the traditional share
     pinyin = False
 
-    def prose_strip(text: str, location: str) -> str:
+    def prose_strip(text: str, location: str, k: int) -> str:
         nonlocal removed_chars, pinyin
-        sh, lex = detect_cached(text)
+        sh, lex = detected[k]
         shadows.append(sh)
         if sh.traditional and sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
             flags.add("traditional_block")
@@ -166,12 +171,14 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
 
     if doc.title:
         total_chars += len(doc.title)
-        doc.title = prose_strip(doc.title, "title")
+        doc.title = prose_strip(doc.title, "title", -1)
     tally = TableTally(phrases, removals, flags, reasons)
+    k = 0
     for i, block in enumerate(doc.blocks):
         if isinstance(block, Paragraph):
             total_chars += len(block.text)
-            block.text = prose_strip(block.text, f"text:{i}")
+            block.text = prose_strip(block.text, f"text:{i}", k)
+            k += 1
         elif isinstance(block, Table):
             strip_table(block, i, tally)
     total_chars += tally.total_chars

@@ -10,6 +10,7 @@ from parsing.spam import lexicon as lx
 from parsing.spam import shadow
 from parsing.spam import template_labels as tl
 from parsing.spam.cells import CellStrip, strip_cell
+from parsing.spam.detect import scan, term_table
 from parsing.spam.inert import inert_cell
 from parsing.spam.shadow import TRAD_TO_SIMP, ZERO_WIDTH, is_han, make_shadow, shadow_text
 from parsing.spam.signatures import load_signatures
@@ -120,3 +121,14 @@ def test_shadow_equals_the_character_by_character_reference() -> None:
         assert (sh.text, list(sh.index), sh.zero_width, sh.han) == (ref, index, zw, han), text
         assert sh.traditional == sum(ch in TRAD_TO_SIMP for ch in text), text
         assert shadow_text(text) == ref, text
+
+
+def test_scan_finds_every_term_occurrence() -> None:
+    by_first, _ = term_table()
+    rng = random.Random(5)
+    for text in _texts(rng, 1500):
+        sh = shadow_text(text)
+        naive = [
+            (i, t) for i in range(len(sh)) for t in by_first.get(sh[i], ()) if sh.startswith(t, i)
+        ]
+        assert scan(sh, by_first) == naive, text
