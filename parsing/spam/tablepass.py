@@ -81,22 +81,30 @@ def _kept(found: CellStrip | None) -> CellStrip | None:
 
 
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
-    """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
+    """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin.
+
+    A span copy whose origin cell comes before it (and is no skipped copy itself) takes the
+    origin's text and raw as the origin was left, and is not counted again."""
     rows = table.rows
-    origin_cols: dict[int, set[int]] = {}  # row -> columns of the cells that span copies refer to
-    for r0, c0 in {cell.origin for row in rows for cell in row if cell.origin is not None}:
-        origin_cols.setdefault(r0, set()).add(c0)
-    done: dict[tuple[int, int], tuple[str, str | None]] = {}
+    skipped: set[tuple[int, int]] = set()  # the span copies that followed their origin
     total = 0
     memo = tally.memo
     free = not tally.repeats  # the phrases are the signature store alone
     for r, row in enumerate(rows):
-        keep = origin_cols.get(r)
         for c, cell in enumerate(row):
             origin = cell.origin
-            if origin is not None and origin in done:
-                cell.text, cell.raw = done[origin]
-                continue
+            if origin is not None:
+                r0, c0 = origin
+                if (
+                    0 <= r0 <= r
+                    and 0 <= c0 < len(rows[r0])
+                    and (r0 < r or c0 < c)
+                    and origin not in skipped
+                ):
+                    source = rows[r0][c0]
+                    cell.text, cell.raw = source.text, source.raw
+                    skipped.add((r, c))
+                    continue
             text = cell.text
             total += len(text)
             if not text.isdecimal():  # numbers: nothing to do
@@ -112,8 +120,6 @@ def strip_table(table: Table, index: int, tally: TableTally) -> None:
                     elif res.text != text:
                         cell.raw = text  # the cell as printed, for provenance and the audit
                         cell.text = res.text
-            if keep and c in keep:
-                done[(r, c)] = (cell.text, cell.raw)
     tally.total_chars += total
 
 

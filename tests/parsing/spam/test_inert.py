@@ -6,6 +6,7 @@ import random
 import re
 import unicodedata
 
+from parsing.blocks import Table
 from parsing.spam import lexicon as lx
 from parsing.spam import shadow
 from parsing.spam import template_labels as tl
@@ -14,6 +15,7 @@ from parsing.spam.detect import scan, term_table
 from parsing.spam.inert import inert_cell
 from parsing.spam.shadow import TRAD_TO_SIMP, ZERO_WIDTH, is_han, make_shadow, shadow_text
 from parsing.spam.signatures import load_signatures
+from parsing.spam.tablepass import TableTally, _apply, cell_result, strip_table
 from tests.parsing.spam.spam_corpus import (
     CLEAN_SENTENCES,
     JOINERS,
@@ -132,3 +134,46 @@ def test_scan_finds_every_term_occurrence() -> None:
             (i, t) for i in range(len(sh)) for t in by_first.get(sh[i], ()) if sh.startswith(t, i)
         ]
         assert scan(sh, by_first) == naive, text
+
+
+def _reference_table_pass(table: Table, index: int, tally: TableTally) -> None:
+    """The table pass with an explicit map of the origins met (what ``strip_table`` equals)."""
+    done: dict[tuple[int, int], tuple[str, str | None]] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if cell.origin is not None and cell.origin in done:
+                cell.text, cell.raw = done[cell.origin]
+                continue
+            tally.total_chars += len(cell.text)
+            found = cell_result(cell.text, tally)
+            if found is not None and (found.quarantine or found.removals or found.flag):
+                _apply(cell.text, found, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
+                if found.quarantine or found.text != cell.text:
+                    cell.raw = cell.text
+                    cell.text = cell.text if found.quarantine else found.text
+            done[(r, c)] = (cell.text, cell.raw)
+
+
+def test_table_pass_span_copies_equal_the_reference() -> None:
+    rng = random.Random(3)
+    texts = ["行政许可", "行政许可澳门金沙", "12", "266九游会", "其他", "鸿胜国际官网", "", "增3"]
+    for _ in range(300):
+        height, width = rng.randrange(1, 5), rng.randrange(1, 5)
+        rows = [[rng.choice(texts) for _ in range(width)] for _ in range(height)]
+        a, b = Table.from_strings(rows), Table.from_strings(rows)
+        for _ in range(rng.randrange(6)):
+            r, c = rng.randrange(height), rng.randrange(width)
+            origin = (rng.randrange(-1, height + 1), rng.randrange(-1, width + 1))
+            a.rows[r][c].origin = b.rows[r][c].origin = origin
+        phrases = [("鸿胜国际", "repeat")] if rng.random() < 0.5 else []
+        ta, tb = (TableTally(phrases, [], set(), []) for _ in range(2))
+        strip_table(a, 4, ta)
+        _reference_table_pass(b, 4, tb)
+        assert a == b
+        assert (ta.removals, ta.quarantined, ta.total_chars, ta.edited_cells, ta.flags) == (
+            tb.removals,
+            tb.quarantined,
+            tb.total_chars,
+            tb.edited_cells,
+            tb.flags,
+        )
