@@ -40,8 +40,15 @@ class LegacyReadout:
     bad_cells: list[str] = field(default_factory=list)
 
 
+# Every character whose ``match_key`` holds the first character of a ``_LABEL_HEAD`` (指, 统, 项):
+# a row without one has no label column (``test_label_head_chars`` recomputes the set)
+LABEL_HEAD_CHARS = re.compile("[㊠指統统項项🈯]")
+
+
 def _columns(row: list[str]) -> dict[str, int] | None:
     """Column roles from a header row, or None if it is not a legacy statistics header."""
+    if not any(LABEL_HEAD_CHARS.search(text) for text in row):
+        return None  # no cell can take the label role (most rows: no cell classified)
     roles: dict[str, int] = {}
     for i, text in enumerate(row):
         for role in _roles_of(text):  # in priority order: the first role not yet taken wins

@@ -26,6 +26,11 @@ _FOOTER = re.compile(
 
 def heading_of(text: str) -> str | None:
     """The section name a paragraph heads, or None (requires ordinal + section keyword)."""
+    first = text.lstrip()[:1]
+    if first and (first < "\x80" or "\u4e00" <= first <= "\u9fff") and first not in _ORDINALS:
+        # ASCII and CJK ideographs are their own NFKC form and no whitespace: the key starts
+        # with this character, which is no ordinal (most paragraphs: no key to build)
+        return None
     key = match_key(text)
     if len(key) > 40:
         return None
