@@ -142,6 +142,8 @@ def allowed_mask(text: str, strong: Sequence[tuple[int, int]] = ()) -> bytearray
         if any(s < b and e > a and not (a <= s and e <= b) for s, e in strong):
             continue
         mask[a:b] = b"\x01" * (b - a)
+    if lx.TARGETS.search(text) is None:
+        return mask  # every enforcement phrase holds one of its target words
     for m in lx.ENFORCEMENT.finditer(text):
         g = "w" if m.group("w") else "w2"
         s, e = m.span(g)

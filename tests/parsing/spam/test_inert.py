@@ -134,6 +134,8 @@ def test_scan_finds_every_term_occurrence() -> None:
             (i, t) for i in range(len(sh)) for t in by_first.get(sh[i], ()) if sh.startswith(t, i)
         ]
         assert scan(sh, by_first) == naive, text
+        if lx.TARGETS.search(sh) is None:  # the test before the enforcement pattern
+            assert lx.ENFORCEMENT.search(sh) is None, text
 
 
 def _reference_table_pass(table: Table, index: int, tally: TableTally) -> None:
