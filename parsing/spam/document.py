@@ -104,7 +104,13 @@ def strip_text(text: str, *, location: str = "text") -> TextStripResult:
 
 
 def _strip_text(text: str, location: str) -> TextStripResult:
-    res = strip_string(text, location, document_phrases([text]))
+    detected = detect_cached(text)
+    sh, lex = detected
+    if not lex and nothing_to_strip(sh.text, lex, [s.shadow for s in load_signatures()[1]]):
+        # no span at all: the phrases of this one text are the signatures alone, none of which
+        # occurs (most titles and publisher names)
+        return TextStripResult(text, [], False, [])
+    res = strip_string(text, location, document_phrases([text], [detected]))
     if res.removals and heading_like(res.text):
         res.gaps = find_gaps(text, res.text, res.kept, location, heading_like=True)
     return TextStripResult(res.text, res.removals, bool(res.gaps), res.gaps)

@@ -12,10 +12,12 @@ from parsing.spam import shadow
 from parsing.spam import template_labels as tl
 from parsing.spam.cells import CellStrip, strip_cell
 from parsing.spam.detect import scan, term_table
+from parsing.spam.document import _strip_text, document_phrases, heading_like
 from parsing.spam.inert import inert_cell
 from parsing.spam.shadow import TRAD_TO_SIMP, ZERO_WIDTH, is_han, make_shadow, shadow_text
 from parsing.spam.signatures import load_signatures
 from parsing.spam.tablepass import TableTally, _apply, cell_result, strip_table
+from parsing.spam.textstrip import find_gaps, strip_string
 from tests.parsing.spam.spam_corpus import (
     CLEAN_SENTENCES,
     JOINERS,
@@ -179,3 +181,13 @@ def test_table_pass_span_copies_equal_the_reference() -> None:
             tb.edited_cells,
             tb.flags,
         )
+
+
+def test_strip_text_shortcut_equals_the_full_path() -> None:
+    rng = random.Random(8)
+    for text in _texts(rng, 1500):
+        res = strip_string(text, "title", document_phrases([text]))
+        if res.removals and heading_like(res.text):
+            res.gaps = find_gaps(text, res.text, res.kept, "title", heading_like=True)
+        got = _strip_text(text, "title")
+        assert (got.text, got.removals, got.gaps) == (res.text, res.removals, res.gaps), text
