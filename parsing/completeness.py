@@ -59,21 +59,23 @@ def expected_cells(template: str) -> dict[str, int | None]:
 
 def completeness(tables: TableReadout, template: str) -> dict[str, int | None]:
     """The ``<table>_cells_{expected,found,null,quarantined}`` report columns."""
-    found = dict.fromkeys(TABLES, 0)
-    null = dict.fromkeys(TABLES, 0)
-    for a in tables.active_disclosure:
-        if a.source_row is not None:
-            found["active_disclosure"] += 1
-            null["active_disclosure"] += a.value is None
+    active = [a.value for a in tables.active_disclosure if a.source_row is not None]
+    review = [r.value for r in tables.review_litigation if r.source_row is not None]
+    apps: list[int | None] = []
     for row in tables.applications:
-        for col, value in zip(row.source_col or [], row.values(), strict=False):
-            if col is not None:
-                found["applications"] += 1
-                null["applications"] += value is None
-    for r in tables.review_litigation:
-        if r.source_row is not None:
-            found["review_litigation"] += 1
-            null["review_litigation"] += r.value is None
+        cols = row.source_col
+        if cols:
+            apps += [v for c, v in zip(cols, row.values(), strict=False) if c is not None]
+    found = {
+        "active_disclosure": len(active),
+        "applications": len(apps),
+        "review_litigation": len(review),
+    }
+    null = {
+        "active_disclosure": active.count(None),
+        "applications": apps.count(None),
+        "review_litigation": review.count(None),
+    }
     quarantined = dict.fromkeys(TABLES, 0)
     for where, _src in tables.ambiguous:
         quarantined[_MARK[where[:2]]] += 1

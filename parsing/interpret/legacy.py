@@ -47,7 +47,7 @@ LABEL_HEAD_CHARS = re.compile("[㊠指統统項项🈯]")
 
 def _columns(row: list[str]) -> dict[str, int] | None:
     """Column roles from a header row, or None if it is not a legacy statistics header."""
-    if not any(LABEL_HEAD_CHARS.search(text) for text in row):
+    if not LABEL_HEAD_CHARS.search("".join(row)):  # joining creates no character
         return None  # no cell can take the label role (most rows: no cell classified)
     roles: dict[str, int] = {}
     for i, text in enumerate(row):
