@@ -26,10 +26,18 @@ def _canonical(name: str | None) -> str | None:
 
 def decode_bytes(content: bytes, declared: str | None = None) -> tuple[str, str]:
     """Decode ``content`` to text; returns ``(text, encoding used)``. Never raises."""
+    text, enc, _utf8 = decode_source(content, declared)
+    return text, enc
+
+
+def decode_source(content: bytes, declared: str | None = None) -> tuple[str, str, bytes | None]:
+    """``decode_bytes``, and ``content`` itself when it is exactly the UTF-8 encoding of the text
+    (strict UTF-8, no BOM), else None: a parser may read those bytes (``extract_html``'s
+    ``utf8``) instead of encoding the text again."""
     if content.startswith(codecs.BOM_UTF8):
-        return content[3:].decode("utf-8", errors="replace"), "utf-8"
+        return content[3:].decode("utf-8", errors="replace"), "utf-8", None
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return content.decode("utf-16", errors="replace"), "utf-16"
+        return content.decode("utf-16", errors="replace"), "utf-16", None
     candidates: list[str] = []
     http = _canonical(declared)
     if http:
@@ -48,13 +56,13 @@ def decode_bytes(content: bytes, declared: str | None = None) -> tuple[str, str]
         # A declared single-byte/latin charset that "succeeds" on CJK bytes is a lie.
         if enc in ("latin-1", "iso8859-1", "cp1252") and re.search(rb"[\x80-\xff]{2}", content):
             continue
-        return text, enc
+        return text, enc, content if enc == "utf-8" else None
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(content).best()
         if best is not None and best.encoding:
-            return str(best), best.encoding
+            return str(best), best.encoding, None
     except Exception:  # noqa: BLE001, S110 - detection is best effort; fall through to replace
         pass
-    return content.decode("gb18030", errors="replace"), "gb18030"
+    return content.decode("gb18030", errors="replace"), "gb18030", None

@@ -6,7 +6,7 @@ import logging
 from datetime import date
 
 from parsing.blocks import DocumentBlocks, Paragraph
-from parsing.charset import decode_bytes
+from parsing.charset import decode_source
 from parsing.completeness import ambiguous_cell_issues, completeness, missing_row_issues
 from parsing.errors import (
     EmptyDocumentError,
@@ -124,10 +124,10 @@ def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> Documen
     fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
     check_size(raw.content, fmt, limits)
     if fmt in ("html", "text"):
-        text, _enc = decode_bytes(raw.content, raw.charset)
+        text, _enc, utf8 = decode_source(raw.content, raw.charset)
         if fmt == "text":
             return extract_text(text)
-        doc = extract_html(text)
+        doc = extract_html(text, utf8)  # the page's own UTF-8 bytes, when they are that
         if not doc.blocks and not _body_text(text):
             raise EmptyHtmlError("html: the page has no text in its <body> (blank or cut off)")
         return doc

@@ -18,8 +18,7 @@ from parsing.extract.grid import MAX_SPAN, group_text_rows
 from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.published import page_date
-from parsing.spam import clean_dom
-from parsing.spam.dom import first_text
+from parsing.spam.dom import clean_page, first_text
 
 _BLOCK_TAGS = frozenset(
     {
@@ -57,6 +56,26 @@ _LINE_TAGS = frozenset({"br", "p", "div", "li", "tr", "table"})
 def _cell_text(td: etree._Element) -> str:
     """A cell's visible text; a ``<br>`` or a block child is a line break (a space), so
     ``15<br>20`` never reads as 1520 (digit conservation)."""
+    # A lone child followed by blanks (Word's ``<td><p><span>7<o:p/></span></p></td>``): when
+    # the text before it is blank too, the spaces a line break adds fall at the ends, which
+    # ``collapse_ws`` drops (read the child); when the child is empty, only blanks follow the
+    # text (read the text).
+    while len(td) == 1:
+        child = td[0]
+        if not isinstance(child.tag, str):
+            break
+        text = child.tail
+        if text and not text.isspace():
+            break
+        text = td.text
+        if len(child) == 0 and (not child.text or child.text.isspace()):
+            return "" if not text else text if text.isalnum() else collapse_ws(text)
+        if text and not text.isspace():
+            break
+        td = child
+    if len(td) == 0:
+        text = td.text
+        return "" if not text else text if text.isalnum() else collapse_ws(text)
     if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
         return _text(td)
     parts: list[str] = [td.text or ""]
@@ -91,8 +110,9 @@ def _table(el: etree._Element) -> Table:
     """The grid of a table holding no other table (every ``tr`` below it is its own).
 
     ``expand_spans`` of the rows of ``(text, rowspan, colspan)`` cells, built in the same pass
-    that reads the cells: a row that no rowspan from above reaches (most rows) is a list filled
-    in column order; the others take ``expand_spans``'s column-by-column path.
+    that reads the cells: a row that no rowspan from above reaches, or only in its first
+    columns (most rows), is a list filled in column order; the others take ``expand_spans``'s
+    column-by-column path.
     """
     grid: list[list[Cell] | dict[int, Cell]] = []
     below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
@@ -108,22 +128,41 @@ def _table(el: etree._Element) -> Table:
                 continue
             if line is None:  # the row's first cell: the row exists
                 taken = below.pop(r, None)
-                line = []
-            if len(td) == 0:  # a leaf (most cells): ``_text`` inlined
-                text = td.text
-                text = "" if not text else text if text.isalnum() else collapse_ws(text)
-            else:
+                if taken is not None and max(taken) == len(taken) - 1:
+                    # rowspans from above fill columns 0..n-1 (labels on the left, the usual
+                    # case): the copies start the list, whose next column is n
+                    line = [taken[k] for k in range(len(taken))]
+                    taken = None
+                else:
+                    line = []
+            text = td.text
+            if len(td):
                 text = _cell_text(td)
-            rs, cs = td.get("rowspan"), td.get("colspan")
-            rowspan = 1 if rs is None else _span_value(rs)
-            colspan = 1 if cs is None else _span_value(cs)
+            elif not text:  # a leaf (most cells): ``_text`` inlined
+                text = ""
+            elif not text.isalnum():
+                text = collapse_ws(text)
+            rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
+            if rs is None and cs is None:  # no span (most cells)
+                if taken is None:
+                    line.append(Cell(text))
+                    continue
+                while c in taken:
+                    c += 1
+                taken[c] = Cell(text)
+                c += 1
+                continue
+            # ``_span_value`` (an int of Unicode decimal digits is what ``int`` reads)
+            rowspan = 1 if rs is None else int(rs) if rs.isdecimal() else _span_value(rs)
+            colspan = 1 if cs is None else int(cs) if cs.isdecimal() else _span_value(cs)
             if taken is None:
                 line.append(Cell(text))
                 if rowspan <= 1 and colspan <= 1:
                     continue
                 c = len(line) - 1
                 span_cs = max(1, min(colspan, MAX_SPAN))
-                line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
+                if span_cs > 1:
+                    line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
             else:
                 while c in taken:
                     c += 1
@@ -145,10 +184,12 @@ def _table(el: etree._Element) -> Table:
         if line is None:
             continue  # no cell: not a row
         if taken is None:
-            width = max(width, len(line))
+            if len(line) > width:
+                width = len(line)
             grid.append(line)
         else:
-            width = max(width, c)
+            if c > width:
+                width = c
             grid.append(taken)
         r += 1
     columns = range(width)
@@ -234,18 +275,26 @@ class _Walker:
             self.buf.append(tail)
 
 
+_ROW_KID_TAGS = frozenset({"span", "div", "em", "i", "b", "strong", "font", "label"})
+
+
 def _div_row(el: etree._Element) -> list[str] | None:
     """Cells of a ``<div class=row><span>…</span>…`` grid row, or None."""
     if len(el) < 3 or (el.text and el.text.strip()):  # cheap tests first (no child proxies)
         return None
-    kids = [k for k in el if isinstance(k.tag, str)]
+    kids = []
+    for k in el:  # every test below only rejects: the first that fails ends it
+        tag = k.tag
+        if not isinstance(tag, str):
+            continue
+        if tag not in _ROW_KID_TAGS:
+            return None  # an article container's first <p>: no proxy for the other children
+        kids.append(k)
     if len(kids) < 3:
         return None
-    if any(k.tag not in ("span", "div", "em", "i", "b", "strong", "font", "label") for k in kids):
-        return None
-    if any(k.find(".//div") is not None or k.find(".//p") is not None for k in kids):
-        return None
     if any(k.tail and k.tail.strip() for k in kids):
+        return None
+    if any(len(k) and (k.find(".//div") is not None or k.find(".//p") is not None) for k in kids):
         return None
     cells = [_text(k) for k in kids]
     filled = [c for c in cells if c]
@@ -276,9 +325,11 @@ _ID_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "id
 _TAG_TESTS = {v: k for k, (kind, v) in enumerate(_CONTAINER_TESTS) if kind == "tag"}
 
 
-def _container(root: etree._Element) -> etree._Element:
+def _container(root: etree._Element, blocks: list[etree._Element] | None = None) -> etree._Element:
+    """The article container (``blocks``: the page's ``<div>`` and ``<article>`` elements in
+    document order, when the caller has them)."""
     found: list[list[etree._Element]] = [[] for _ in _CONTAINER_TESTS]
-    for el in root.iter("div", "article"):
+    for el in root.iter("div", "article") if blocks is None else blocks:
         tag = el.tag
         if tag == "div":  # class and id tests apply to <div> only
             cls = el.get("class")
@@ -293,7 +344,10 @@ def _container(root: etree._Element) -> etree._Element:
         if k_tag is not None:
             found[k_tag].append(el)
     for candidates in found:
-        best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
+        if len(candidates) == 1:  # ``max`` would count its tables and paragraphs for nothing
+            best: etree._Element | None = candidates[0]
+        else:
+            best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
         if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
             return best
     body = root.find("body")
@@ -309,11 +363,16 @@ def _meta_contents(metas: list[etree._Element], name: str) -> list[str]:
     ]
 
 
-def _heading(root: etree._Element, metas: list[etree._Element]) -> str | None:
-    """The article heading; ``metas`` are the page's ``<meta>`` elements in document order."""
+def _heading(
+    root: etree._Element, metas: list[etree._Element], h1s: list[etree._Element] | None = None
+) -> str | None:
+    """The article heading; ``metas`` (and ``h1s`` when given) are the page's ``<meta>``
+    (``<h1>``) elements in document order."""
     for xp in _HEADINGS:
         if xp.startswith("//meta[@name='ArticleTitle']"):
             found: list[etree._Element | str] = list(_meta_contents(metas, "ArticleTitle"))
+        elif xp == "//h1" and h1s is not None:
+            found = list(h1s)
         elif xp in ("//h1", "//h2"):
             found = list(root.iter(xp[2:]))  # no XPath scan for a plain tag
         else:
@@ -358,9 +417,19 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
+def _utf8_parser() -> etree.HTMLParser:
+    """This thread's HTML parser of UTF-8 bytes (any declared charset ignored, as for a str)."""
+    parser: etree.HTMLParser | None = getattr(_LOCAL, "utf8_parser", None)
+    if parser is None:
+        parser = _LOCAL.utf8_parser = etree.HTMLParser(encoding="utf-8")
+    return parser
+
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # ASCII characters other than those ``_NOT_XML`` finds (deleted to test for the rest in C)
 _XML_ASCII = bytes(b for b in range(128) if b in (9, 10, 13) or b >= 32)
+_XML_BYTES = bytes(b for b in range(256) if b in (9, 10, 13) or b >= 32)  # all but those
+_UTF8_MAX_CHARS = 1 << 22
 
 
 def _has_not_xml(text: str) -> bool:
@@ -372,12 +441,41 @@ def _has_not_xml(text: str) -> bool:
     )
 
 
-def parse_tree(text: str) -> etree._Element:
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     """Parse decoded HTML leniently (never raises on junk; empty input gives an empty body).
 
     Plain ``lxml.etree`` elements, parsed exactly like ``lxml.html.document_fromstring`` but
     without its per-element Python class lookup (a third of the walk time on real pages).
+    ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``).
     """
+    if text.lstrip()[:5] == "<?xml":  # XHTML: lxml refuses a str declaring its encoding, and
+        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None  # the text is decoded already
+    if len(text) > _UTF8_MAX_CHARS:  # no copy of a giant page (it keeps its peak memory)
+        data = b""
+    elif utf8 is not None:
+        data = utf8
+    else:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: only the str can be read
+            data = b""
+    if (
+        data
+        and not data.translate(None, _XML_BYTES)  # no ASCII control character
+        and "\ufffe" not in text  # (a str finds one character faster than bytes find three)
+        and "\uffff" not in text
+        and text.strip()
+    ):
+        # The tree of the str (test_parse_tree_of_utf8_equals_the_str), in less time: libxml2
+        # reads a str as UTF-16 or UCS-4 and converts it, slower than Python's encoding.
+        try:
+            root = etree.fromstring(data, _utf8_parser())
+        except (etree.ParserError, ValueError):
+            root = None
+        return root if root is not None else etree.fromstring(_EMPTY, _parser())
     # lxml refuses to set text holding them (fuzz finding); most pages have none: no copy
     cleaned = _NOT_XML.sub("", text) if _has_not_xml(text) else text
     if not cleaned.strip():
@@ -389,15 +487,16 @@ def parse_tree(text: str) -> etree._Element:
     return root if root is not None else etree.fromstring(_EMPTY, _parser())
 
 
-def extract_html(text: str) -> DocumentBlocks:
-    """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied)."""
-    root = parse_tree(text)
+def extract_html(text: str, utf8: bytes | None = None) -> DocumentBlocks:
+    """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied);
+    ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``)."""
+    root = parse_tree(text, utf8)
     head_title = first_text(root, "title")
-    dom = clean_dom(root)
-    metas = list(root.iter("meta"))  # read by the heading, the date and the publisher: one walk
-    heading = _heading(root, metas)
+    dom, page = clean_page(root)
+    metas = page.metas  # read by the heading, the date and the publisher
+    heading = _heading(root, metas, page.h1s)
     walker = _Walker()
-    container = _container(root)
+    container = _container(root, page.blocks)
     walker.walk(container)
     walker.flush_lines()
     page_text = _text(root) if root is not None else ""

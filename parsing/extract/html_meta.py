@@ -34,9 +34,10 @@ def page_metadata(
     out: dict[str, str] = {}
     for meta in root.iter("meta") if metas is None else metas:
         kind = _META_NAMES.get((meta.get("name") or "").strip().lower())
-        content = collapse_ws(meta.get("content") or "")
-        if kind and content and kind not in out:
-            out[kind] = content
+        if kind and kind not in out:
+            content = collapse_ws(meta.get("content") or "")
+            if content:
+                out[kind] = content
     found = _LABEL_CELLS(root) if any(w in page_text for w in _INDEX_LABELS) else []
     for cell in found if isinstance(found, list) else []:
         if not isinstance(cell, etree._Element):

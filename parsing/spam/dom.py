@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
@@ -43,14 +44,17 @@ _JS_SIGNALS = {
     "spider_cloaking": re.compile(r"baiduspider|sogou web spider"),
 }
 _CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
+_INERT_TAGS = frozenset(_DROP_TAGS)
+# what the layer and the extractor read, found in one walk over the page (document order)
+_PAGE_TAGS = (etree.Comment, "meta", *_DROP_TAGS, "body", *_CANDIDATE_TAGS, "h1", "div", "article")
 # the distinct inline style strings (EXSLT ``set:distinct``, in C: pages repeat a few hundred times
-# the same ``style=`` on their cells; building one Python string each is most of the cost)
-_STYLES = etree.XPath(
-    "set:distinct(descendant::*/@style)",
+# the same ``style=`` on their cells; building one Python string each is most of the cost) and, in
+# the same evaluation, every ``hidden`` attribute (a union of attribute nodes: a ``hidden`` value
+# equal to a style string is still there; ``attrname`` tells them apart)
+_STYLES_HIDDEN = etree.XPath(
+    "set:distinct(descendant::*/@style) | descendant::*/@hidden",
     namespaces={"set": "http://exslt.org/sets"},
-    smart_strings=False,
 )
-_ANY_HIDDEN = etree.XPath("boolean(descendant::*/@hidden)")
 _CELL_TAGS = frozenset({"td", "th"})
 _SOFT = frozenset({"display_none", "visibility_hidden", "hidden_attr"})
 _MAX_SOFT_TEXT = 200
@@ -165,10 +169,22 @@ def _drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
+@dataclass(slots=True)
+class PageElements:
+    """Elements of the cleaned page the extractor reads, in document order (found in the walk
+    the DOM layer makes before cleaning; those a removal detached are left out)."""
+
+    metas: list[etree._Element] = field(default_factory=list)
+    h1s: list[etree._Element] = field(default_factory=list)
+    blocks: list[etree._Element] = field(default_factory=list)  # <div> and <article>
+
+
 class _Cleaner:
     def __init__(self, root: etree._Element) -> None:
         self.root = root
         self.res = DomCleanResult()
+        self.detached = False  # a dropped element had children (they left the tree with it)
+        self.removed = False  # ``walk`` dropped something
         self.rules: dict[int, dict[str, str]] = {}
         self._alive: list[list[etree._Element]] = []  # keeps lxml proxies (and their ids) alive
         for els, decls in style_rules(root):
@@ -181,11 +197,13 @@ class _Cleaner:
         body = first_descendant(root, "body")
         self.body_bg = norm_color(body.get("bgcolor")) if body is not None else None
 
-    def signals(self) -> None:
+    def signals(self, found: list[etree._Element] | None = None) -> None:
+        """Page signals from the title, meta and scripts (``found``: the page's ``<meta>`` and
+        ``<script>`` elements in document order, when the caller has them)."""
         title = first_text(self.root, "title")
         if title_is_hijacked(title):
             self.res.flags.add("title_hijack")
-        for el in self.root.iter("meta", "script"):  # one walk for both (flags are a set)
+        for el in self.root.iter("meta", "script") if found is None else found:
             if el.tag == "meta":
                 name = (el.get("name") or "").lower()
                 if name in ("keywords", "description") and title_is_hijacked(el.get("content")):
@@ -198,8 +216,10 @@ class _Cleaner:
             if _offsite(el.get("src")):
                 self.res.flags.add("external_script")
 
-    def drop_inert(self) -> None:
-        found = list(self.root.iter(etree.Comment, *_DROP_TAGS))  # one walk, document order
+    def drop_inert(self, found: list[etree._Element] | None = None) -> None:
+        """Drop comments and inert elements (``found``: those of the page in document order)."""
+        if found is None:
+            found = list(self.root.iter(etree.Comment, *_DROP_TAGS))  # one walk, document order
         comments = [el for el in found if isinstance(el, etree._Comment)]
         for comment in comments:  # all comments first, then the inert elements (as two walks did)
             if "href" in (comment.text or "").lower():
@@ -217,6 +237,8 @@ class _Cleaner:
                     self.res.removals.append(SpamRemovalRecord("dom:noscript", text, "link_farm"))
             if el.tag == "iframe" and (px(el.get("width")) == 0 or px(el.get("height")) == 0):
                 self.res.flags.add("tiny_iframe")
+            if len(el):
+                self.detached = True
             _drop(el)
             self.res.dropped += 1
 
@@ -236,18 +258,28 @@ class _Cleaner:
             return "colour_as_background"
         return reason
 
-    def candidates(self, start: etree._Element) -> list[etree._Element]:
+    def candidates(
+        self, start: etree._Element, anchors: list[etree._Element] | None = None
+    ) -> list[etree._Element]:
         """Elements below ``start`` (document order) that could be hidden or be spam anchors.
 
         Everything else is visible whatever its context: a style none of whose declarations
         ``can_hide`` behaves like no style at all. Distinct style strings are read first (no
-        element proxies); most pages have no suspicious one and only their anchors are visited.
+        element proxies); most pages have no suspicious one and only their anchors are visited
+        (``anchors``: the ``<font>``, ``<marquee>`` and ``<a>`` below ``start``, when known).
         """
         rules = self.rule_keys
-        found = _STYLES(start)
-        styles = found if isinstance(found, list) else []
+        found = _STYLES_HIDDEN(start)
+        styles, hidden = [], False
+        for value in found if isinstance(found, list) else []:
+            if getattr(value, "attrname", None) == "hidden":
+                hidden = True
+            else:
+                styles.append(value)
         suspicious = {s for s in styles if style_may_hide(str(s))}
-        if not rules and not suspicious and not _ANY_HIDDEN(start):
+        if not rules and not suspicious and not hidden:
+            if anchors is not None:
+                return anchors
             return [el for el in start.iter(*_CANDIDATE_TAGS) if el is not start]
         out: list[etree._Element] = []
         for el in start.iterdescendants():
@@ -274,10 +306,12 @@ class _Cleaner:
             node = node.getparent()
         return bg
 
-    def walk(self, start: etree._Element, bg: str | None) -> None:
+    def walk(
+        self, start: etree._Element, bg: str | None, anchors: list[etree._Element] | None = None
+    ) -> None:
         """Drop hidden subtrees and off-site spam anchors below ``start``, in document order."""
         removed = False
-        for el in self.candidates(start):
+        for el in self.candidates(start, anchors):
             if removed and not _attached(el, self.root):
                 continue  # inside a subtree dropped earlier
             tag = el.tag
@@ -301,6 +335,7 @@ class _Cleaner:
                     self.res.removals.append(SpamRemovalRecord("dom:a", text, "link_farm"))
                     _drop(el)
                     removed = True
+        self.removed = removed
 
     def handle_hidden(self, el: etree._Element, reason: str, in_cell: bool) -> bool:
         """Drop a hidden subtree (True) or keep it with a flag (False)."""
@@ -328,13 +363,63 @@ class _Cleaner:
 
 def clean_dom(root: etree._Element) -> DomCleanResult:
     """Remove scripts, styles, comments and hidden subtrees from ``root`` in place."""
+    return clean_page(root)[0]
+
+
+def clean_page(root: etree._Element) -> tuple[DomCleanResult, PageElements]:
+    """``clean_dom``, and the page's ``<meta>``, ``<h1>``, ``<div>`` and ``<article>`` elements
+    left after cleaning (document order): one walk over the page finds them and what the layer
+    reads, where each was a walk of its own."""
+    found = list(root.iter(*_PAGE_TAGS))  # document order
+    signal: list[etree._Element] = []  # <meta> and <script>
+    inert: list[etree._Element] = []  # comments and inert elements
+    page = PageElements()
+    for el in found:
+        tag = el.tag
+        if tag == "meta":
+            signal.append(el)
+            page.metas.append(el)
+        elif tag in _INERT_TAGS or not isinstance(tag, str):
+            if tag == "script":
+                signal.append(el)
+            inert.append(el)
+        elif tag == "div" or tag == "article":
+            page.blocks.append(el)
+        elif tag == "h1":
+            page.h1s.append(el)
     cleaner = _Cleaner(root)
-    cleaner.signals()
-    cleaner.drop_inert()
+    cleaner.signals(signal)
+    cleaner.drop_inert(inert)
     body = first_descendant(root, "body")
     start = body if body is not None else root
     bg = cleaner.body_bg
     if body is not None:
         bg = bg or style_bg(body.get("style") or "")
-    cleaner.walk(start, bg)
-    return cleaner.res
+    cleaner.walk(start, bg, None if cleaner.detached else _anchors_below(found, start, root))
+    if cleaner.detached or cleaner.removed:  # some of the elements found left the tree
+        page.metas = [el for el in page.metas if _attached(el, root)]
+        page.h1s = [el for el in page.h1s if _attached(el, root)]
+        page.blocks = [el for el in page.blocks if _attached(el, root)]
+    return cleaner.res, page
+
+
+def _anchors_below(
+    found: list[etree._Element], start: etree._Element, root: etree._Element
+) -> list[etree._Element] | None:
+    """The ``<font>``, ``<marquee>`` and ``<a>`` of ``found`` (a walk of ``root`` in document
+    order) below ``start``, or None when ``start``'s subtree is not simply all that follows it:
+    ``start`` and its ancestors below ``root`` must each be the last child of their parent."""
+    if start is root:
+        return [el for el in found if el.tag in _CANDIDATE_TAGS and el is not root]
+    node = start
+    while node is not root:
+        if node.getnext() is not None:
+            return None
+        parent = node.getparent()
+        if parent is None:
+            return None
+        node = parent
+    k = next((k for k, el in enumerate(found) if el is start), -1)
+    if k < 0:
+        return None
+    return [el for el in found[k + 1 :] if el.tag in _CANDIDATE_TAGS]
