@@ -30,7 +30,7 @@ _PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐì�
 COLONS = frozenset(":：")
 # Every brand word needs a letter when no brand is digits alone (``brand_word``: the patterns
 # and suffixes all hold letters; a core left by stripping digits is then empty).
-_NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
+NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,8 @@ class Span:
 
 
 @cache
-def _term_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+def term_table() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """First-character index of every lexicon term and each term's kind (S B W X J)."""
     kinds: dict[str, str] = {}
     for kind, terms in (
         ("X", lx.SUFFIX),
@@ -94,12 +95,20 @@ def _first_char_index(terms: Iterable[str]) -> dict[str, tuple[str, ...]]:
 _FIRST_RE: dict[int, tuple[dict[str, tuple[str, ...]], re.Pattern[str]]] = {}
 
 
-def _first_chars(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    """A character class of the index's first characters (compiled once per index object)."""
+def _index_pattern(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """Where a term of the index may start: a first character followed by a second character
+    of some term, or the first character of a one-character term (compiled once per index
+    object; a character class first, so the regex engine skips other characters itself)."""
     got = _FIRST_RE.get(id(by_first))
     if got is None or got[0] is not by_first:
-        chars = "".join(sorted(by_first))
-        got = (by_first, re.compile("[" + re.escape(chars) + "]" if chars else "(?!)"))
+        firsts = "".join(sorted(by_first))
+        singles = "".join(sorted(c for c, terms in by_first.items() if min(map(len, terms)) == 1))
+        seconds = "".join(sorted({t[1] for terms in by_first.values() for t in terms if t[1:]}))
+        tests = [f"(?=[{re.escape(seconds)}])"] if seconds else []
+        if singles:
+            tests.append(f"(?<=[{re.escape(singles)}])")
+        pattern = f"[{re.escape(firsts)}](?:{'|'.join(tests)})" if firsts else "(?!)"
+        got = (by_first, re.compile(pattern))
         if len(_FIRST_RE) > 64:  # indexes built on the fly (tests): do not grow without end
             _FIRST_RE.clear()
         _FIRST_RE[id(by_first)] = got
@@ -110,10 +119,10 @@ def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str
     """Every (position, term) occurrence of the indexed terms in ``text``.
 
     ``by_first`` (first character → terms, longest first) must not change after its first use:
-    the regex finding candidate positions is kept per index object.
+    the pattern finding candidate positions is kept per index object.
     """
     hits: list[tuple[int, str]] = []
-    for m in _first_chars(by_first).finditer(text):
+    for m in _index_pattern(by_first).finditer(text):
         i = m.start()
         for t in by_first[m.group()]:
             if text.startswith(t, i):
@@ -133,6 +142,8 @@ def allowed_mask(text: str, strong: Sequence[tuple[int, int]] = ()) -> bytearray
         if any(s < b and e > a and not (a <= s and e <= b) for s, e in strong):
             continue
         mask[a:b] = b"\x01" * (b - a)
+    if lx.TARGETS.search(text) is None:
+        return mask  # every enforcement phrase holds one of its target words
     for m in lx.ENFORCEMENT.finditer(text):
         g = "w" if m.group("w") else "w2"
         s, e = m.span(g)
@@ -145,7 +156,7 @@ def url_tokens(sh: Shadow) -> list[Token]:
     originals, betting brands in the host, spam TLDs glued to Han text: ``parsing.spam.latin``);
     Latin/pinyin betting brands outside URLs are strong tokens."""
     out: list[Token] = []
-    if _NO_DIGIT_BRANDS and not _HAS_LETTER.search(sh.text):
+    if NO_DIGIT_BRANDS and not _HAS_LETTER.search(sh.text):
         # no ASCII letter: no TLD for a URL, and words of digits alone are no brand
         return out
     for s, e, word in brand_words(sh.text):
@@ -170,7 +181,7 @@ def url_tokens(sh: Shadow) -> list[Token]:
 
 def lexicon_tokens(sh: Shadow) -> list[Token]:
     """Lexicon hits not lying inside an allow-context."""
-    by_first, kinds = _term_table()
+    by_first, kinds = term_table()
     text = sh.text
     hits = scan(text, by_first)
     if not hits:

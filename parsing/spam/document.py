@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from parsing.blocks import DocumentBlocks, Paragraph, SpamRemovalRecord, Table
-from parsing.spam.detect import COLONS
+from parsing.spam.detect import COLONS, Span
 from parsing.spam.latin import OWN_HOSTS
 from parsing.spam.lexicon import LEXICON_VERSION
 from parsing.spam.repeats import MIN_PHRASE, extend_repeats, joiner_repeats
 from parsing.spam.results import SpamOutcome, TextStripResult
+from parsing.spam.shadow import Shadow
 from parsing.spam.signatures import load_signatures
 from parsing.spam.tablepass import TableTally, strip_table
-from parsing.spam.textstrip import Gap, detect_cached, find_gaps, strip_string
+from parsing.spam.textstrip import Gap, detect_cached, find_gaps, nothing_to_strip, strip_string
 
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）])")
 _TITLE = re.compile(r"^[^，。；,;]*年度报告(?:[（(][^）)]{1,8}[）)])?$")
@@ -34,12 +35,16 @@ def heading_like(text: str) -> bool:
     )
 
 
-def document_phrases(texts: Sequence[str]) -> list[tuple[str, str]]:
-    """Signatures, then phrases found with evidence (or repeated ≥3× with weaker evidence)."""
+def document_phrases(
+    texts: Sequence[str], detected: Sequence[tuple[Shadow, tuple[Span, ...]]] | None = None
+) -> list[tuple[str, str]]:
+    """Signatures, then phrases found with evidence (or repeated ≥3× with weaker evidence).
+    ``detected``: ``detect_cached`` of each text, when the caller has it already."""
     _, sigs = load_signatures()
     phrases: list[tuple[str, str]] = [(s.shadow, "signature") for s in sigs]
     sig_set = {p for p, _ in phrases}
-    detected = [detect_cached(t) for t in texts]
+    if detected is None:
+        detected = [detect_cached(t) for t in texts]
     shadows = [sh.text for sh, _ in detected]
     found: set[str] = set()
     weak: set[str] = set()
@@ -99,7 +104,13 @@ def strip_text(text: str, *, location: str = "text") -> TextStripResult:
 
 
 def _strip_text(text: str, location: str) -> TextStripResult:
-    res = strip_string(text, location, document_phrases([text]))
+    detected = detect_cached(text)
+    sh, lex = detected
+    if not lex and nothing_to_strip(sh.text, lex, [s.shadow for s in load_signatures()[1]]):
+        # no span at all: the phrases of this one text are the signatures alone, none of which
+        # occurs (most titles and publisher names)
+        return TextStripResult(text, [], False, [])
+    res = strip_string(text, location, document_phrases([text], [detected]))
     if res.removals and heading_like(res.text):
         res.gaps = find_gaps(text, res.text, res.kept, location, heading_like=True)
     return TextStripResult(res.text, res.removals, bool(res.gaps), res.gaps)
@@ -134,16 +145,21 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     prose = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
     if doc.title:
         prose.append(doc.title)
-    phrases = document_phrases(prose)
-    total_chars = removed_chars = trad = han = 0
+    detected = [detect_cached(t) for t in prose]  # paragraphs in order, then the title
+    phrases = document_phrases(prose, detected)
+    phrase_texts = [p for p, _ in phrases]
+    total_chars = removed_chars = 0
+    shadows: list[Shadow] = []  # of the prose, for the traditional share
     pinyin = False
 
-    def prose_strip(text: str, location: str) -> str:
-        nonlocal removed_chars, trad, han, pinyin
-        sh = detect_cached(text)[0]
-        trad, han = trad + sh.traditional, han + sh.han
-        if sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
+    def prose_strip(text: str, location: str, k: int) -> str:
+        nonlocal removed_chars, pinyin
+        sh, lex = detected[k]
+        shadows.append(sh)
+        if sh.traditional and sh.han >= 8 and sh.traditional_ratio > TRADITIONAL_BODY:
             flags.add("traditional_block")
+        if nothing_to_strip(sh.text, lex, phrase_texts):
+            return text  # what ``strip_string`` gives back: no removal, no gap (most prose)
         res = strip_string(text, location, phrases)
         head = heading_like(res.text)
         if head and res.removals:
@@ -161,12 +177,14 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
 
     if doc.title:
         total_chars += len(doc.title)
-        doc.title = prose_strip(doc.title, "title")
+        doc.title = prose_strip(doc.title, "title", -1)
     tally = TableTally(phrases, removals, flags, reasons)
+    k = 0
     for i, block in enumerate(doc.blocks):
         if isinstance(block, Paragraph):
             total_chars += len(block.text)
-            block.text = prose_strip(block.text, f"text:{i}")
+            block.text = prose_strip(block.text, f"text:{i}", k)
+            k += 1
         elif isinstance(block, Table):
             strip_table(block, i, tally)
     total_chars += tally.total_chars
@@ -174,8 +192,11 @@ def strip_document(doc: DocumentBlocks) -> SpamOutcome:
     edited_cells = tally.edited_cells
     quarantined, spam_cells = tally.quarantined, tally.spam_cells
     gaps += propagate_gaps(removals, gaps)
-    if han >= 50 and trad / han > TRADITIONAL_BODY:
-        reasons.append("traditional_body")
+    trad = sum(sh.traditional for sh in shadows)
+    if trad:  # Han characters are counted only then
+        han = sum(sh.han for sh in shadows)
+        if han >= 50 and trad / han > TRADITIONAL_BODY:
+            reasons.append("traditional_body")
     if pinyin:
         flags.add("mirror_like")
         reasons.append("pinyin_annotations")

@@ -18,7 +18,7 @@ from parsing.spam.shadow import make_shadow
 from parsing.spam.structure import structure_seeds
 from parsing.spam.template_labels import is_canonical_label, label_ends
 
-_PROMO = frozenset(
+PROMO = frozenset(
     {"官网", "官方网站", "网址", "入口", "app", "客户端", "手机版", "网页版", "开户", "导航"}
 )
 _MARKS = re.compile(
@@ -35,7 +35,7 @@ def fragment_evidence(fragment: str) -> bool:
     sh = make_shadow(fragment)
     if sh.zero_width or url_tokens(sh) or structure_seeds(sh) or _MARKS.search(sh.text):
         return True
-    return any(t.kind in "SBJ" or t.term in _PROMO for t in lexicon_tokens(sh))
+    return any(t.kind in "SBJ" or t.term in PROMO for t in lexicon_tokens(sh))
 
 
 def split_glued(text: str) -> tuple[int, int] | None:

@@ -96,6 +96,7 @@ ALLOW: frozenset[str] = frozenset(
 
 # 赌博 and similar in enforcement phrasing (公安局 reports) are legitimate.
 _TARGETS = "赌博|赌场|网赌|博彩|六合彩|赌球|私服|外挂|刷单|代孕|办证|发票代开|迷药|窃听器"
+TARGETS = re.compile(_TARGETS)  # in every ENFORCEMENT match: a cheap test before it
 ENFORCEMENT = re.compile(
     r"(?:打击|查处|整治|严禁|禁止|治理|防范|涉|跨境|网络|取缔|捣毁|破获|侦破|打掉|聚众|参与|开设|组织)"
     rf"[^\s，。；,;]{{0,4}}?(?P<w>{_TARGETS})"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
@@ -58,19 +59,26 @@ class Shadow:
 
     original: str
     text: str
-    index: list[int]
+    index: Sequence[int]  # a ``range`` when every character maps to exactly one
     zero_width: int
     traditional: int
-    han: int
+    han_count: int = -1  # counted on first use (only traditional text needs it)
 
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) covering shadow [start, end) (end > start)."""
         return self.index[start], self.index[end - 1] + 1
 
     @property
+    def han(self) -> int:
+        """Number of Han characters of the original."""
+        if self.han_count < 0:
+            self.han_count = sum(map(len, _HAN_RE.findall(self.original)))
+        return self.han_count
+
+    @property
     def traditional_ratio(self) -> float:
         """Share of Han characters that are traditional-only forms."""
-        return self.traditional / self.han if self.han else 0.0
+        return self.traditional / self.han if self.traditional else 0.0
 
 
 def is_han(ch: str) -> bool:
@@ -78,16 +86,47 @@ def is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-_TABLE: dict[int, str] = {}  # ord -> shadow form, filled lazily (str.translate fast path)
-_KNOWN: set[str] = set()  # the characters of ``_TABLE`` (new ones found by a set difference)
+class _Table(dict[int, str]):
+    """ord -> shadow form, filled by ``str.translate`` itself: a character met for the first
+    time is looked up through ``__missing__`` (no set of the text's characters per call)."""
+
+    def __missing__(self, code: int) -> str:
+        return _register(chr(code))
+
+
+_TABLE = _Table()
 _IRREGULAR: set[str] = set()  # characters whose shadow is not exactly one character
+_IRREGULAR_RE: list[re.Pattern[str]] = [re.compile("(?!)")]  # a class of ``_IRREGULAR``
 # runs, not single characters: counting the characters of a few runs is cheaper than a list
 # with one string per character (the same count: every character lies in exactly one run)
 _HAN_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]+")
 _TRAD_RE = re.compile("[" + "".join(sorted(TRAD_TO_SIMP)) + "]+")
 
 
-def _register(ch: str) -> None:
+def _stable_class() -> str:
+    """A character class (body) of characters that are their own shadow: ASCII but capitals,
+    CJK ideographs (no decomposition, no case) but the traditional ones, common punctuation
+    that NFKC keeps. A text made of them alone is its own shadow (the usual prose run between
+    two full-width commas); ``tests/parsing/spam/test_inert.py`` checks every member."""
+    parts = ["\\x00-\\x40\\x5b-\\x7f"]
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF)):
+        start = lo
+        for code in sorted(ord(c) for c in TRAD_TO_SIMP if lo <= ord(c) <= hi):
+            if code > start:
+                parts.append(f"{chr(start)}-{chr(code - 1)}")
+            start = code + 1
+        if start <= hi:
+            parts.append(f"{chr(start)}-{chr(hi)}")
+    marks = "、。〈〉《》「」『』【】〔〕〖〗—–‘’“”·•※〇○●■□▲△★☆×÷°±§№"
+    parts.append(re.escape("".join(c for c in marks if _norm_char(c) == c)))
+    return "".join(parts)
+
+
+_STABLE = _stable_class()
+_UNSTABLE_RUN = re.compile(f"([^{_STABLE}]+)")
+
+
+def _register(ch: str) -> str:
     if ch < "\x80":
         norm = ch.lower()
     elif ch in ZERO_WIDTH:
@@ -96,26 +135,40 @@ def _register(ch: str) -> None:
         norm = _norm_char(ch)
     if len(_TABLE) < 50_000:
         _TABLE[ord(ch)] = norm
-        _KNOWN.add(ch)
-    if len(norm) != 1:
+    if len(norm) != 1 and ch not in _IRREGULAR:
         _IRREGULAR.add(ch)
+        _IRREGULAR_RE[0] = re.compile("[" + re.escape("".join(sorted(_IRREGULAR))) + "]")
+    return norm
+
+
+for _ch in sorted(ZERO_WIDTH):
+    _register(_ch)
+
+
+def shadow_text(original: str) -> str:
+    """``make_shadow(original).text`` alone (no offset map, no counts)."""
+    pieces = _UNSTABLE_RUN.split(original)
+    if len(pieces) == 1:
+        return original
+    pieces[1::2] = [run.translate(_TABLE) for run in pieces[1::2]]
+    return "".join(pieces)
 
 
 def make_shadow(original: str) -> Shadow:
     """Build the shadow of ``original`` (see module docstring)."""
-    chars = set(original)
-    for ch in chars - _KNOWN:  # not in ``_TABLE`` yet (a C set difference, no loop per character)
-        _register(ch)
-    han = sum(map(len, _HAN_RE.findall(original)))
-    trad = sum(map(len, _TRAD_RE.findall(original))) if han else 0
-    if chars.isdisjoint(_IRREGULAR):
-        return Shadow(
-            original, original.translate(_TABLE), list(range(len(original))), 0, trad, han
-        )
-    return _slow_shadow(original, han, trad)
+    pieces = _UNSTABLE_RUN.split(original)  # stable, unstable, stable, ... (often one piece)
+    if len(pieces) == 1:  # every character is its own shadow: no traditional nor zero-width
+        return Shadow(original, original, range(len(original)), 0, 0)
+    runs = pieces[1::2]
+    unstable = "".join(runs)  # traditional, zero-width and irregular characters are all here
+    pieces[1::2] = [run.translate(_TABLE) for run in runs]  # registers new characters
+    trad = sum(map(len, _TRAD_RE.findall(unstable)))
+    if _IRREGULAR_RE[0].search(unstable) is None:
+        return Shadow(original, "".join(pieces), range(len(original)), 0, trad)
+    return _slow_shadow(original, trad)
 
 
-def _slow_shadow(original: str, han: int, trad: int) -> Shadow:
+def _slow_shadow(original: str, trad: int) -> Shadow:
     out: list[str] = []
     index: list[int] = []
     zw = 0
@@ -130,4 +183,4 @@ def _slow_shadow(original: str, han: int, trad: int) -> Shadow:
         for n in _norm_char(ch):
             out.append(n)
             index.append(i)
-    return Shadow(original, "".join(out), index, zw, trad, han)
+    return Shadow(original, "".join(out), index, zw, trad)

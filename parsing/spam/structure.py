@@ -32,7 +32,7 @@ _UNIT_JOINERS = r"[,，、·_|¥丨~\-]"
 # A unit repeated back to back. The lookahead (the unit's first character again within 13, the
 # gap never a line break) holds at every place the pattern matches and fails fast at most others:
 # the same matches in a third of the time (the pattern alone tries 11 unit lengths everywhere).
-_REPEAT = re.compile(
+REPEAT = re.compile(
     rf"(?=(?P<first>{_WORD}){_WORD}[^\n]{{0,11}}?(?P=first))"
     rf"(?P<unit>{_WORD}{{2,12}}?)(?:{_UNIT_JOINERS}?(?P=unit))+"
 )
@@ -55,7 +55,7 @@ def structure_seeds(sh: Shadow) -> list[Seed]:
     """Seed intervals ``(start, end, cue, strong)`` on the shadow text (see module docstring)."""
     seeds = _zero_width_runs(sh)
     text = sh.text
-    for m in _REPEAT.finditer(text):
+    for m in REPEAT.finditer(text):
         unit = m.group("unit")
         has_latin = any("a" <= c <= "z" for c in unit)
         if any(c.isdigit() for c in unit) and not has_latin:

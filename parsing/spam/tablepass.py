@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from parsing.blocks import SpamRemovalRecord, Table
 from parsing.spam.cells import CellStrip, strip_cell
+from parsing.spam.inert import inert_cell
+from parsing.spam.shadow import shadow_text
 from parsing.spam.signatures import load_signatures
-from parsing.spam.textstrip import detect_cached
 
 _PLAIN_NUMBER = re.compile(r"[\d.,%+\-\s]*")
 _UNSEEN = CellStrip("")  # a memo miss (never a result)
@@ -35,7 +36,6 @@ class TableTally:
     edited_cells: int = 0
     total_chars: int = 0
     removed_chars: int = 0
-    cache: dict[str, CellStrip] = field(default_factory=dict)
     # ``cell_result`` of each text seen, None when it asks for nothing (most labels and units)
     memo: dict[str, CellStrip | None] = field(default_factory=dict)
     repeats: tuple[str, ...] = ()
@@ -48,6 +48,8 @@ class TableTally:
 def _signature_only(text: str) -> CellStrip:
     """``strip_cell`` with the signature store as the only phrases (shared by all documents)."""
     _, sigs = load_signatures()
+    if inert_cell(text, shadow_text(text), [s.shadow for s in sigs]):
+        return CellStrip(text)  # what ``strip_cell`` returns (most labels and units)
     return strip_cell(text, "", [(s.shadow, "signature") for s in sigs])
 
 
@@ -55,46 +57,61 @@ def cell_result(text: str, tally: TableTally) -> CellStrip | None:
     """``strip_cell(text, "", tally.phrases)`` (None for plain numbers: nothing to do)."""
     if text.isdecimal() or _PLAIN_NUMBER.fullmatch(text):
         return None
-    hit = tally.cache.get(text)
-    if hit is None:
-        hit = _signature_only(text)
-        if hit.removals or (
-            tally.repeats and any(p in detect_cached(text, True)[0].text for p in tally.repeats)
-        ):
-            hit = strip_cell(text, "", tally.phrases)
-        tally.cache[text] = hit
+    hit = _signature_only(text)
+    if hit.removals or (tally.repeats and _any_in(tally.repeats, shadow_text(text))):
+        hit = strip_cell(text, "", tally.phrases)
     return hit
 
 
+def _any_in(phrases: Sequence[str], text: str) -> bool:
+    return any(p in text for p in phrases)
+
+
+@lru_cache(maxsize=16384)
+def _phrase_free(text: str) -> CellStrip | None:
+    """``cell_result`` as the table pass keeps it (None when it asks for nothing) in a document
+    without repeat phrases: its phrases are the signature store alone (one call per new text)."""
+    return _kept(None if _PLAIN_NUMBER.fullmatch(text) else _signature_only(text))
+
+
+def _kept(found: CellStrip | None) -> CellStrip | None:
+    return (
+        found if found is not None and (found.quarantine or found.removals or found.flag) else None
+    )
+
+
 def strip_table(table: Table, index: int, tally: TableTally) -> None:
-    """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin."""
+    """Strip the cells of ``table`` (block ``index``) in place; span copies follow their origin.
+
+    A span copy whose origin cell comes before it (and is no skipped copy itself) takes the
+    origin's text and raw as the origin was left, and is not counted again."""
     rows = table.rows
-    origin_cols: dict[int, set[int]] = {}  # row -> columns of the cells that span copies refer to
-    for row in rows:
-        for cell in row:
-            origin = cell.origin
-            if origin is not None:
-                origin_cols.setdefault(origin[0], set()).add(origin[1])
-    done: dict[tuple[int, int], tuple[str, str | None]] = {}
+    skipped: set[tuple[int, int]] = set()  # the span copies that followed their origin
     total = 0
     memo = tally.memo
+    free = not tally.repeats  # the phrases are the signature store alone
     for r, row in enumerate(rows):
-        keep = origin_cols.get(r)
         for c, cell in enumerate(row):
             origin = cell.origin
-            if origin is not None and origin in done:
-                cell.text, cell.raw = done[origin]
-                continue
+            if origin is not None:
+                r0, c0 = origin
+                if (
+                    0 <= r0 <= r
+                    and 0 <= c0 < len(rows[r0])
+                    and (r0 < r or c0 < c)
+                    and origin not in skipped
+                ):
+                    source = rows[r0][c0]
+                    cell.text, cell.raw = source.text, source.raw
+                    skipped.add((r, c))
+                    continue
             text = cell.text
             total += len(text)
             if not text.isdecimal():  # numbers: nothing to do
                 res = memo.get(text, _UNSEEN)
                 if res is _UNSEEN:
-                    found = cell_result(text, tally)
                     res = memo[text] = (
-                        found
-                        if found is not None and (found.quarantine or found.removals or found.flag)
-                        else None
+                        _phrase_free(text) if free else _kept(cell_result(text, tally))
                     )
                 if res is not None:
                     _apply(cell.text, res, f"table:{index}:r{r}c{c}", tally, cell.raw is None)
@@ -103,8 +120,6 @@ def strip_table(table: Table, index: int, tally: TableTally) -> None:
                     elif res.text != text:
                         cell.raw = text  # the cell as printed, for provenance and the audit
                         cell.text = res.text
-            if keep and c in keep:
-                done[(r, c)] = (cell.text, cell.raw)
     tally.total_chars += total
 
 

@@ -67,6 +67,18 @@ _detect_short = lru_cache(maxsize=8192)(_detect)
 _detect_long = lru_cache(maxsize=256)(_detect)
 
 
+def nothing_to_strip(shadow: str, lex: Sequence[Span], phrases: Sequence[str]) -> bool:
+    """True when ``strip_string`` finds nothing in a text whose shadow and lexicon spans
+    (``detect_cached``) are given: no accepted span, no phrase, no pinyin run."""
+    for sp in lex:
+        if sp.accepted:
+            return False
+    for p in phrases:
+        if p and p in shadow:
+            return False
+    return not pinyin_spans(shadow)
+
+
 def accepted_spans(
     text: str, phrases: Sequence[tuple[str, str]], *, in_cell: bool = False
 ) -> list[Span]:
