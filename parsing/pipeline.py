@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import date
 
@@ -72,6 +73,12 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
             ``corrupt_document``, ``too_large``, ``timeout``, ``empty_file``, ``empty_html``,
             ``empty_archive``, ``missing_year``, ``parser_bug``).
     """
+    # An HTML or text page leaves no cyclic garbage (test_html_parse_leaves_no_cyclic_garbage):
+    # the cyclic collector, which would rescan every live object (the caches) a few times per
+    # page, is paused while one is parsed (~8% of its time). PDF/Office extractors are not.
+    pause = gc.isenabled() and not raw.pages and _pure_python(raw)
+    if pause:
+        gc.disable()
     try:
         return _parse(raw, limits or DEFAULT_LIMITS)
     except ParseError as exc:
@@ -93,6 +100,16 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
         raise ParserBugError(
             f"{type(exc).__name__}: {exc}", url=raw.url, sha256=raw.sha256
         ) from exc
+    finally:
+        if pause:
+            gc.enable()
+
+
+def _pure_python(raw: RawDocument) -> bool:
+    """An HTML or text document (parsed by lxml and Python code alone)."""
+    if not raw.content or len(raw.content) > MAX_BYTES:
+        return False
+    return detect_format(raw.content, raw.media_type, raw.filename or raw.url) in ("html", "text")
 
 
 def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
