@@ -18,6 +18,7 @@ kept under ``X-Archive-Orig-<name>`` and ``Content-Length`` states the stored pa
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import io
 import os
@@ -211,6 +212,9 @@ class Archive:
             except FileExistsError:
                 continue
         os.fchmod(fd, 0o644)
+        # held while this writer has the file open (released when it closes it or dies): another
+        # process's orphan recovery must not read records this writer has not committed yet
+        fcntl.flock(fd, fcntl.LOCK_EX)  # (a recovery may hold it shortly: the file is empty)
         self._file = os.fdopen(fd, "wb")
         self._file_name = name
         writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
@@ -428,6 +432,10 @@ class Archive:
             start = int(last.get(path.name, 0))
             try:
                 with path.open("rb") as fh:
+                    try:  # a live writer's file: its records are not orphans (nor complete yet)
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue
                     fh.seek(start)
                     records = ArchiveIterator(fh)
                     for record in records:
@@ -436,6 +444,9 @@ class Archive:
                             continue
                         payload = record.raw_stream.read()
                         records.read_to_end(record)
+                        declared = record.http_headers.get_header("Content-Length")
+                        if declared is not None and declared.strip() != str(len(payload)):
+                            break  # a torn record (its writer died mid-write): the file ends here
                         sha = hashlib.sha256(payload).hexdigest()
                         offset = records.get_record_offset()  # absolute (tell-based)
                         if sha not in found and self._lookup_content(sha) is None:
@@ -527,10 +538,15 @@ class Archive:
         raise ArchiveError(f"no response record at {uri!r}")
 
     def _verify(self, warc_file: str, offset: int, payload: bytes, uri: str) -> None:
-        row = self._db.execute(
-            "SELECT sha256 FROM contents WHERE warc_file=? AND offset=?", (warc_file, offset)
-        ).fetchone()
-        if row is not None and row[0] != hashlib.sha256(payload).hexdigest():
+        # every content row of this place (an index written before the writer's lock could hold
+        # a second row, from a record read while its writer was still writing it)
+        shas = {
+            sha
+            for (sha,) in self._db.execute(
+                "SELECT sha256 FROM contents WHERE warc_file=? AND offset=?", (warc_file, offset)
+            )
+        }
+        if shas and hashlib.sha256(payload).hexdigest() not in shas:
             raise ArchiveError(f"payload of {uri!r} does not match its indexed sha256")
 
     def read(self, uri: str) -> bytes:

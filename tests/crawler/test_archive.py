@@ -254,3 +254,71 @@ def test_reading_a_capture_looks_its_content_up_by_index(tmp_path):
         "EXPLAIN QUERY PLAN SELECT sha256 FROM contents WHERE warc_file=? AND offset=?", ("f", 1)
     ).fetchall()
     assert any("USING INDEX contents_place" in row[-1] for row in plan), plan
+
+
+def _rows_of(tmp_path, warc_file):
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "archive" / "index.sqlite")
+    try:
+        return db.execute(
+            "SELECT sha256, offset FROM contents WHERE warc_file=?", (warc_file,)
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_recovery_leaves_a_live_writers_records_alone(tmp_path):
+    """A second crawl process's orphan recovery once indexed a record another process was still
+    writing (its payload cut short): the place then held two sha256 rows and reading it failed
+    (2 of 22,400 reports in the national simulation)."""
+    big = bytes(range(256)) * 2000  # 512 KB: written to disk over many buffer flushes
+    writer = Archive(tmp_path, commit_every=100, commit_interval=1e9)
+    first = writer.write_capture(url="http://x.gov.cn/a.docx", body=big, kind="report")  # url-ok
+    assert writer._file is not None
+    writer._file.flush()  # on disk, not committed: the writer is alive and still batching
+    other = Archive(tmp_path)
+    other.write_capture(url="http://y.gov.cn/b.html", body=GBK_PAGE, kind="report")  # url-ok
+    other.close()
+    assert _rows_of(tmp_path, first.meta.warc_file) == []  # not taken for an orphan
+    writer.close()
+    assert _rows_of(tmp_path, first.meta.warc_file) == [(first.meta.sha256, first.meta.offset)]
+    with Archive(tmp_path) as reader:
+        assert reader.read(first.meta.archive_uri) == big
+
+
+def test_recovery_stops_at_a_torn_record(tmp_path):
+    big = bytes(range(256)) * 2000
+    killed = Archive(tmp_path, commit_every=100, commit_interval=1e9)
+    kept = killed.write_capture(url="http://x.gov.cn/a.pdf", body=PDF, kind="report")  # url-ok
+    killed.commit()
+    torn = killed.write_capture(url="http://x.gov.cn/b.docx", body=big, kind="report")  # url-ok
+    assert killed._file is not None
+    killed._file.close()  # the writer died: its lock is gone, its last record never indexed
+    path = tmp_path / "archive" / torn.meta.warc_file
+    with path.open("r+b") as fh:  # cut the last record in the middle, as a kill mid-write does
+        fh.truncate(torn.meta.offset + torn.meta.length // 2)
+    rerun = Archive(tmp_path)
+    rerun.write_capture(url="http://y.gov.cn/c.html", body=GBK_PAGE, kind="report")  # url-ok
+    rerun.close()
+    assert _rows_of(tmp_path, torn.meta.warc_file) == [(kept.meta.sha256, kept.meta.offset)]
+
+
+def test_a_place_indexed_twice_still_reads(tmp_path):
+    """Indexes written before the writer's lock may hold a second, wrong row for a place."""
+    import sqlite3
+
+    with Archive(tmp_path) as arc:
+        res = arc.write_capture(url="http://x.gov.cn/a.pdf", body=PDF, kind="report")  # url-ok
+    db = sqlite3.connect(tmp_path / "archive" / "index.sqlite")
+    with db:  # the wrong row first, as the recovery wrote it before the writer committed
+        real = db.execute("SELECT * FROM contents WHERE sha256=?", (res.meta.sha256,)).fetchone()
+        db.execute("DELETE FROM contents WHERE sha256=?", (res.meta.sha256,))
+        db.execute(
+            "INSERT INTO contents VALUES (?,?,?,?,?)",
+            ("0" * 64, res.meta.warc_file, res.meta.offset, res.meta.length, 10),
+        )
+        db.execute("INSERT INTO contents VALUES (?,?,?,?,?)", real)
+    db.close()
+    with Archive(tmp_path) as arc:
+        assert arc.read(res.meta.archive_uri) == PDF

@@ -169,6 +169,7 @@ def test_a_record_written_but_never_indexed_is_recovered_not_stored_twice(tmp_pa
     )
     assert killed._file is not None
     killed._file.flush()  # on disk, index row never committed: as after a SIGKILL
+    killed._file.close()  # the killed process's file is closed, its lock released
     rerun = Archive(tmp_path)
     again = rerun.write_capture(
         url="http://x.gov.cn/2.html",  # url-ok: data, never fetched
