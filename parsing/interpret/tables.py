@@ -171,6 +171,29 @@ if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields 
     raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
 
 
+def _place(
+    fields: dict[str, object],
+    i: int,
+    kind: str,
+    page: int | None,
+    table: int,
+    rows_: Sequence[int],
+    cols: Sequence[int],
+    raws: Sequence[str],
+) -> None:
+    """The provenance fields of value ``i`` of a row (column and text null when the row printed
+    fewer values)."""
+    if i < len(cols):
+        fields["source_kind"] = kind
+        fields["source_page"] = page
+        fields["source_table"] = table
+        fields["source_row"] = rows_[i]
+        fields["source_col"] = cols[i]
+        fields["source_text"] = raws[i]
+    else:
+        fields["source_col"] = fields["source_text"] = None
+
+
 def _split_row(
     row: list[Cell],
     r: int,
@@ -501,15 +524,8 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
                 "value": n.value if n.ok else None,
                 "unit": unit,
             }
-            if i < len(cols):  # the cell's provenance (none for a column the row lacks)
-                fields["source_kind"] = kind
-                fields["source_page"] = page
-                fields["source_table"] = table
-                fields["source_row"] = rows_[i]
-                fields["source_col"] = cols[i]
-                fields["source_text"] = raws[i]
-            else:
-                fields["source_col"] = fields["source_text"] = None
+            # the cell's provenance (none for a column the row lacks)
+            _place(fields, i, kind, page, table, rows_, cols, raws)
             out.active_disclosure.append(_new_active(fields))
 
 
@@ -585,17 +601,9 @@ def _review(
     ``positions``; none when the row printed fewer values)."""
     rows_, cols, raws, flags = at
     fields: dict[str, object] = {"proceeding": proc, "outcome": outcome, "value": value}
-    if j < len(cols):
-        block, table, page = row.where
-        if flags is not None and flags[j]:
-            src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
-            out.ambiguous.append((f"表四 {proc} column {outcome}", src))
-        fields["source_kind"] = out.kind
-        fields["source_page"] = page
-        fields["source_table"] = table
-        fields["source_row"] = rows_[j]
-        fields["source_col"] = cols[j]
-        fields["source_text"] = raws[j]
-    else:
-        fields["source_col"] = fields["source_text"] = None
+    block, table, page = row.where
+    if j < len(cols) and flags is not None and flags[j]:
+        src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+        out.ambiguous.append((f"表四 {proc} column {outcome}", src))
+    _place(fields, j, out.kind, page, table, rows_, cols, raws)
     return _new_review(fields)
