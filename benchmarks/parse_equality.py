@@ -20,23 +20,17 @@ sys.path.insert(0, str(ROOT))
 
 from parsing import ParseError, RawDocument, parse_document  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures"
-
 
 def _inputs(glued: int, seed: int) -> dict[str, RawDocument]:
-    from tests.parsing.digit_cases import GLUE_BASES, REPORTS, glue_spam, raw_report
+    from tests.parsing.digit_cases import (
+        GLUE_BASES,
+        REPORTS,
+        fixture_pages,
+        glue_spam,
+        raw_report,
+    )
 
-    out: dict[str, RawDocument] = {}
-    for path in sorted(FIXTURES.rglob("*")):
-        if path.suffix.lower() not in (".html", ".htm", ".txt") or not path.is_file():
-            continue
-        meta_path = path.parent / "meta.json"
-        meta = {}
-        if path.name.startswith("input.") and meta_path.exists():
-            meta = json.loads(meta_path.read_text("utf-8"))
-        if "url" not in meta:
-            meta["url"] = f"http://127.0.0.1/{path.relative_to(FIXTURES)}"  # url-ok: data
-        out[str(path.relative_to(ROOT))] = RawDocument(content=path.read_bytes(), **meta)
+    out = fixture_pages()
     rng = random.Random(seed + 3)
     pages = {b: (REPORTS / b / "input.html").read_text("utf-8") for b in GLUE_BASES}
     for k in range(glued):

@@ -123,3 +123,22 @@ def all_values(report: Report) -> dict[tuple[str, ...], object]:
     for r in report.review_litigation:
         out[("review", r.proceeding, r.outcome)] = r.value
     return out
+
+
+def fixture_pages() -> dict[str, RawDocument]:
+    """Every HTML and text file under ``tests/fixtures`` as a document (report fixtures with
+    their ``meta.json``; a loopback URL naming the file where none is given), keyed by its path
+    from the repository root."""
+    root = FIXTURES.parents[1]
+    out: dict[str, RawDocument] = {}
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.suffix.lower() not in (".html", ".htm", ".txt") or not path.is_file():
+            continue
+        meta_path = path.parent / "meta.json"
+        meta = {}
+        if path.name.startswith("input.") and meta_path.exists():
+            meta = json.loads(meta_path.read_text("utf-8"))
+        if "url" not in meta:
+            meta["url"] = f"http://127.0.0.1/{path.relative_to(FIXTURES)}"  # url-ok: data
+        out[str(path.relative_to(root))] = RawDocument(content=path.read_bytes(), **meta)
+    return out

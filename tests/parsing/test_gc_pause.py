@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from parsing import ParseError, RawDocument, parse_document
 
+from .digit_cases import fixture_pages
+
 _FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-def _pages() -> list[RawDocument]:
-    out = []
-    for path in sorted(_FIXTURES.rglob("*")):
-        if path.suffix.lower() not in (".html", ".htm", ".txt") or not path.is_file():
-            continue
-        meta_path = path.parent / "meta.json"
-        meta = {}
-        if path.name.startswith("input.") and meta_path.exists():
-            meta = json.loads(meta_path.read_text("utf-8"))
-        out.append(RawDocument(content=path.read_bytes(), **meta))
-    return out
 
 
 def _text_caches() -> list[Any]:
@@ -41,7 +29,7 @@ def _text_caches() -> list[Any]:
 
 
 def test_html_parse_leaves_no_cyclic_garbage() -> None:
-    pages = _pages()
+    pages = list(fixture_pages().values())
     assert len(pages) > 50
     for raw in pages:  # imports and one-time tables (their cycles are not the parse's)
         with contextlib.suppress(ParseError):
