@@ -196,7 +196,9 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
             rows = updated[year].select(_INDEX_COLUMNS)
         else:
             path = index_path(store, year)  # ParquetFile: no dataset machinery
-            rows = pq.ParquetFile(path, filesystem=store.fs).read(columns=_INDEX_COLUMNS)
+            rows = pq.ParquetFile(path, filesystem=store.fs).read(
+                columns=_INDEX_COLUMNS, use_threads=False
+            )
         if keys is not None:
             rows = rows.filter(pc.is_in(rows[DIM_KEY], value_set=keys))
         if rows.num_rows == 0:
@@ -247,7 +249,7 @@ def _first_regions(store: Store, keys: set[str]) -> dict[str, tuple[int, str, st
         if not pending:
             break
         pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
-        rows = pf.read(columns=["report_id", DIM_KEY, "region_code"])
+        rows = pf.read(columns=["report_id", DIM_KEY, "region_code"], use_threads=False)
         mask = pc.and_(
             pc.is_in(rows[DIM_KEY], value_set=pa.array(sorted(pending), pa.string())),
             pc.fill_null(pc.not_equal(rows["region_code"], ""), False),
