@@ -4,20 +4,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test lint fmt check bench fuzz
+.PHONY: help install native demo test lint fmt check bench fuzz
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install xxgk with its dev tools (+ DOC/OCR converters as root)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py parsing/native.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	-@if [ "$$(id -u)" = 0 ]; then bash scripts/install-converters.sh; \
 	  else echo "not root: skipping DOC/OCR converters (see scripts/install-converters.sh)"; fi
 	@touch $@
+
+native: install ## recompile the parser's hot modules after editing them (until then plain Python runs)
+	$(BIN)/python -m pip install -q --no-deps -e .
 
 demo: install ## install, then serve bundled sample sites on 127.0.0.1 and run the nightly flow
 	$(BIN)/xxgk demo

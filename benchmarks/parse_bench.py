@@ -20,7 +20,9 @@ scanned article against one plain tesseract run per page (``--skip-images`` leav
 worker does it (``parsing.worker.settle_heap``), interleaved and printed on its own line (the
 headline never includes it). ``--profile FORMAT`` prints the cProfile top functions of one format instead (``--profile-sort
 cumulative`` for the callers' view). ``benchmarks/parse_equality.py`` checks a speed-up changed
-no output.
+no output. The parser build that runs is printed first: the compiled one (mypyc, ``setup.py``)
+when it is installed and matches its sources, else plain Python; ``XXGK_PURE_PARSER=1`` times the
+plain sources of the same code.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from lxml import html as lxml_html  # noqa: E402
 
-from parsing import ParseError, RawDocument, parse_document  # noqa: E402
+from parsing import ParseError, RawDocument, native, parse_document  # noqa: E402
 from parsing.formats import detect_format  # noqa: E402
 from parsing.worker import settle_heap  # noqa: E402
 
@@ -252,6 +254,7 @@ def main() -> None:
             prof.runcall(parse_all, raws)
         pstats.Stats(prof).sort_stats(args.profile_sort).print_stats(30)
         return
+    print(f"parser build: {native.build()}")
     print(f"{'format':7} {'docs':>4} {'reports/s':>10} {'ms/report':>10}")
     html_per = None
     for fmt in sorted(groups, key=lambda f: ORDER.index(f) if f in ORDER else len(ORDER)):

@@ -4,50 +4,23 @@ Run: ``.venv/bin/python benchmarks/parse_equality.py --save before.json`` on the
 ``.venv/bin/python benchmarks/parse_equality.py --compare before.json`` on the new one. It parses
 every HTML and text file under ``tests/fixtures`` (with the report fixtures' ``meta.json``), the
 spam-glued pages of ``benchmarks/spam_bench.py`` (seeded) and the generated spam corpus pages,
-and records each ``Report.model_dump()`` (or the ``ParseError`` kind and message).
+and records each ``Report.model_dump()`` (or the ``ParseError`` kind and message). It prints
+which parser build ran (``parsing.native``: compiled, or plain Python with
+``XXGK_PURE_PARSER=1``); the two builds must give the same results.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parsing import ParseError, RawDocument, parse_document  # noqa: E402
-
-
-def _inputs(glued: int, seed: int) -> dict[str, RawDocument]:
-    from tests.parsing.digit_cases import (
-        GLUE_BASES,
-        REPORTS,
-        fixture_pages,
-        glue_spam,
-        raw_report,
-    )
-
-    out = fixture_pages()
-    rng = random.Random(seed + 3)
-    pages = {b: (REPORTS / b / "input.html").read_text("utf-8") for b in GLUE_BASES}
-    for k in range(glued):
-        base = rng.choice(GLUE_BASES)
-        out[f"glued:{k}:{base}"] = raw_report(base, glue_spam(rng, pages[base]))
-    return out
-
-
-def outputs(glued: int, seed: int) -> dict[str, object]:
-    """Every input's parse result as JSON-ready data."""
-    result: dict[str, object] = {}
-    for name, raw in _inputs(glued, seed).items():
-        try:
-            result[name] = parse_document(raw).model_dump(mode="json")
-        except ParseError as exc:
-            result[name] = {"error": exc.kind, "message": exc.message}
-    return result
+from parsing import native  # noqa: E402
+from tests.parsing.digit_cases import parse_outputs  # noqa: E402
 
 
 def main() -> None:
@@ -57,7 +30,8 @@ def main() -> None:
     ap.add_argument("--glued", type=int, default=300, help="spam-glued report pages")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    now = outputs(args.glued, args.seed)
+    now = parse_outputs(args.glued, args.seed)
+    print(f"parser build: {native.build()}")
     if args.save:
         args.save.write_text(json.dumps(now, ensure_ascii=False, sort_keys=True, indent=1))
         print(f"saved {len(now)} parse results to {args.save}")

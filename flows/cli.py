@@ -61,8 +61,27 @@ def _version(value: bool) -> None:
         pkg = "unknown"
     parser = _constant("parsing", "pipeline.py", "PARSER_VERSION")
     schema = _constant("warehouse", "schemas.py", "SCHEMA_VERSION")
-    typer.echo(f"xxgk {pkg} (parser {parser}, schema {schema})")
+    typer.echo(f"xxgk {pkg} (parser {parser}, {_parser_build()}; schema {schema})")
     raise typer.Exit(0)
+
+
+def _parser_build() -> str:
+    """Which parser build an import would run (``parsing/native.py``, loaded alone: importing
+    ``parsing`` would import the parser)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("parsing")
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        return "parser build unknown"
+    path = Path(next(iter(locations))) / "native.py"
+    probe = importlib.util.spec_from_file_location("_xxgk_native_probe", path)
+    if probe is None or probe.loader is None:
+        return "parser build unknown"
+    module = importlib.util.module_from_spec(probe)
+    probe.loader.exec_module(module)
+    reason = module.pure_reason()
+    return "compiled (mypyc)" if reason is None else f"pure Python: {reason}"
 
 
 def _constant(package: str, module: str, name: str) -> object:

@@ -5,10 +5,14 @@ Public API: ``parse_document``, ``RawDocument``, ``Report`` and the ``ParseError
 
 from __future__ import annotations
 
-from parsing.errors import ParseError
-from parsing.inputs import RawDocument, make_report_id
-from parsing.models import Report
-from parsing.pipeline import PARSER_VERSION, parse_document
+from parsing import native
+
+native.install()  # before any compiled module is imported: compiled build or plain sources
+
+from parsing.errors import ParseError  # noqa: E402
+from parsing.inputs import RawDocument, make_report_id  # noqa: E402
+from parsing.models import Report  # noqa: E402
+from parsing.pipeline import PARSER_VERSION, parse_document  # noqa: E402
 
 __all__ = [
     "PARSER_VERSION",

@@ -142,3 +142,28 @@ def fixture_pages() -> dict[str, RawDocument]:
             meta["url"] = f"http://127.0.0.1/{path.relative_to(FIXTURES)}"  # url-ok: data
         out[str(path.relative_to(root))] = RawDocument(content=path.read_bytes(), **meta)
     return out
+
+
+def equality_inputs(glued: int, seed: int) -> dict[str, RawDocument]:
+    """:func:`fixture_pages` plus ``glued`` report pages with spam glued into cells (seeded)."""
+    out = fixture_pages()
+    rng = random.Random(seed + 3)
+    pages = {b: (REPORTS / b / "input.html").read_text("utf-8") for b in GLUE_BASES}
+    for k in range(glued):
+        base = rng.choice(GLUE_BASES)
+        out[f"glued:{k}:{base}"] = raw_report(base, glue_spam(rng, pages[base]))
+    return out
+
+
+def parse_outputs(glued: int, seed: int) -> dict[str, object]:
+    """Every :func:`equality_inputs` document's parse result as JSON-ready data (the report's
+    ``model_dump``, or the ``ParseError`` kind and message)."""
+    from parsing import ParseError, parse_document
+
+    result: dict[str, object] = {}
+    for name, raw in equality_inputs(glued, seed).items():
+        try:
+            result[name] = parse_document(raw).model_dump(mode="json")
+        except ParseError as exc:
+            result[name] = {"error": exc.kind, "message": exc.message}
+    return result
