@@ -9,62 +9,56 @@ the compiled modules still match them.
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
-LIST = ROOT / "parsing" / "native.txt"
-STAMP = ROOT / "parsing" / "native-stamp.json"
-
-
-def native_sources() -> list[str]:
-    """The module paths listed in ``parsing/native.txt``."""
-    lines = LIST.read_text("utf-8").splitlines()
-    return [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
-
-
-def digest(paths: list[str]) -> str:
-    """sha256 over the sources, in list order (``parsing/native.py`` computes the same)."""
-    h = hashlib.sha256()
-    for path in paths:
-        data = (ROOT / path).read_bytes()
-        h.update(f"{path}\0{len(data)}\0".encode())
-        h.update(data)
-    return h.hexdigest()
-
-
 _BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "install", "develop"}
 
 
+def _native() -> ModuleType:
+    """``parsing/native.py`` loaded by path (standard library only): the build environment
+    cannot import the ``parsing`` package, whose dependencies it does not have."""
+    spec = importlib.util.spec_from_file_location("_xxgk_native", ROOT / "parsing" / "native.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def ext_modules() -> list[Any]:
+    """The compiled modules to build, with the build stamp written (none for a metadata-only
+    call, with ``XXGK_PURE_PARSER`` set, or without mypyc)."""
     if not _BUILDS & set(sys.argv[1:]):  # metadata only (egg_info, dist_info): nothing to compile
         return []
-    if os.environ.get("XXGK_PURE_PARSER"):
-        STAMP.unlink(missing_ok=True)
+    native = _native()
+    stamp = ROOT / "parsing" / native.STAMP
+    stamp.unlink(missing_ok=True)
+    if os.environ.get(native.PURE_ENV):
         return []
     try:
         from mypyc.build import mypycify
     except ImportError:  # a build without the declared build requirements: plain Python
         print("setup.py: mypyc not available, installing the parser as plain Python")
-        STAMP.unlink(missing_ok=True)
         return []
-
-    paths = native_sources()
+    paths = [str(p.relative_to(ROOT)) for p in native.modules().values()]
     # mypy's own checks are `make lint`'s job. Here: no config file and no installed packages
     # (third-party types are Any), so the same C comes out whatever the build environment holds
     options = ["--config-file=", "--no-site-packages", "--ignore-missing-imports"]
     modules = mypycify([*options, *paths], group_name="parsing.native", opt_level="3")
     for module in modules:
         module.optional = True  # no C compiler: plain Python, not a failed install
-    STAMP.write_text(json.dumps({"sources": digest(paths), "modules": paths}) + "\n", "utf-8")
+    stamp.write_text(json.dumps({"sources": native.sources_digest(paths), "modules": paths}))
     return list(modules)
 
 
-if __name__ == "__main__":  # as setuptools runs it (tests import the functions above)
+if __name__ == "__main__":  # as setuptools runs it
     setup(ext_modules=ext_modules())

@@ -10,7 +10,8 @@ plain sources instead of the compiled modules when
 - the sources no longer match the build (edited since: the compiled modules would run old code),
 - or there is no compiled build (no C compiler at install time).
 
-The modules of one build call each other directly in C, so it is all of them or none.
+The modules of one build call each other directly in C, so it is all of them or none. This
+module uses the standard library only: ``setup.py`` loads it by path to write the stamp.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from pathlib import Path
 from types import ModuleType
 
 PURE_ENV = "XXGK_PURE_PARSER"
+STAMP = "native-stamp.json"
+"""The build stamp next to this module: the digest and list of the sources compiled."""
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _ROOT = _PACKAGE_DIR.parent
 log = logging.getLogger(__name__)
@@ -67,7 +70,7 @@ def pure_reason() -> str | None:
     if not all(_compiled(source) for source in found.values()):
         return "no compiled build (installed without a C compiler, or not built)"
     try:
-        stamp = json.loads((_PACKAGE_DIR / "native-stamp.json").read_text("utf-8"))
+        stamp = json.loads((_PACKAGE_DIR / STAMP).read_text("utf-8"))
     except (OSError, ValueError):
         return "no build stamp (parsing/native-stamp.json)"
     listed = [str(p.relative_to(_ROOT)) for p in found.values()]

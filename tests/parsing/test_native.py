@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import runpy
 import shutil
 import subprocess
 import sys
@@ -121,12 +120,3 @@ def test_the_environment_variable_forces_plain_python(tmp_path: Path) -> None:
     assert got["build"] == f"pure Python ({native.PURE_ENV} is set)"
     assert got["pipeline"].endswith("pipeline.py")
     assert got["dom"].endswith("dom.py")
-
-
-def test_the_build_digest_is_the_one_setup_py_records() -> None:
-    """setup.py and parsing/native.py compute the digest separately (the build environment
-    cannot import the package): same inputs, same digest."""
-    spec = runpy.run_path(str(ROOT / "setup.py"), run_name="setup_under_test")
-    paths = spec["native_sources"]()
-    assert [str(p.relative_to(ROOT)) for p in native.modules().values()] == paths
-    assert spec["digest"](paths) == native.sources_digest(paths)
