@@ -103,7 +103,11 @@ def _parse_number(text: str) -> CellNumber:
         s = s[1:-1].strip()  # （无）, (0)
     if _THOUSANDS_SPACED.fullmatch(s):
         s = s.replace(" ", "")  # 1 038
-    s = _SIGN_SPACE.sub(r"\1", _UNIT_SPACE.sub(r"\1\2", s))  # 增 16, 7540.77 万元
+    # 增 16, 7540.77 万元 (a template ``sub`` costs ~1 us even without a match: tried first)
+    if _UNIT_SPACE.search(s) is not None:
+        s = _UNIT_SPACE.sub(r"\1\2", s)
+    if _SIGN_SPACE.match(s) is not None:
+        s = _SIGN_SPACE.sub(r"\1", s)
     if " " in s:
         return NOT_A_NUMBER if s.replace(" ", "") not in _NULLS else EMPTY  # "5 6": two numbers
     if s in _NULLS:
