@@ -10,7 +10,6 @@ the comparison can fail.
 from __future__ import annotations
 
 import contextlib
-import pickle
 import random
 from typing import Any
 
@@ -36,16 +35,8 @@ def _typed(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _state(model: BaseModel, copies: bool = True) -> tuple[Any, ...]:
-    """Everything a reader of the model can see (and of its pickled and copied forms: the parse
-    workers send reports through a pipe)."""
-    again = (
-        (_state(pickle.loads(pickle.dumps(model)), False), _state(model.model_copy(), False))
-        if copies
-        else ()
-    )
+def _state(model: BaseModel) -> tuple[Any, ...]:
     return (
-        again,
         type(model),
         list(model.__dict__),
         {k: _typed(v) for k, v in model.__dict__.items()},
