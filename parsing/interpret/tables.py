@@ -13,9 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import attrgetter
-from typing import NamedTuple, TypeVar
-
-from pydantic import BaseModel
+from typing import NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.labels import (
@@ -150,45 +148,17 @@ class _Row(NamedTuple):
 
 _new_row = partial(tuple.__new__, _Row)
 
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def trusted(model: type[_M]) -> Callable[[dict[str, object]], _M]:
-    """The row model from one dict of field values that already have their field's exact type
-    (``str``, ``int``, ``float``, ``None``, lists of them): what ``model_validate`` makes of
-    such a dict (same ``__dict__`` in field order, unset fields at their defaults, the given keys
-    as the fields set), without the validation pass, which would only copy the values (~1.5 us a
-    model, ~50 models a report). The readers build their dicts from typed values (``CellNumber``,
-    grid positions, cell texts); ``tests/parsing/test_trusted_rows.py`` compares every model they
-    make with the validated one, on every fixture page and on random rows."""
-    fields = model.model_fields
-    names = tuple(fields)
-    defaults = {}
-    for name, info in fields.items():
-        if info.is_required():
-            continue
-        if info.default_factory is not None or not isinstance(info.default, (str, int, type(None))):
-            raise TypeError(f"{model.__name__}.{name}: a default that would be shared")
-        defaults[name] = info.default
-    new, set_ = object.__new__, object.__setattr__
-
-    def build(values: dict[str, object]) -> _M:
-        given = values
-        if tuple(values) != names:  # fields left unset (or out of order): the model's order
-            values = {n: given[n] if n in given else defaults[n] for n in names}
-        row = new(model)
-        set_(row, "__dict__", values)
-        set_(row, "__pydantic_fields_set__", set(given))
-        set_(row, "__pydantic_extra__", None)
-        set_(row, "__pydantic_private__", None)
-        return row
-
-    return build
-
-
-_new_application = trusted(ApplicationRow)
-_new_active = trusted(ActiveDisclosure)
-_new_review = trusted(ReviewLitigation)
+# The row models from one dict of field values: ``Model.model_validate`` without its wrapper
+# (the same validation: a model from keywords merges them into such a dict first).
+_new_application: Callable[[dict[str, object]], ApplicationRow] = (
+    ApplicationRow.__pydantic_validator__.validate_python
+)
+_new_active: Callable[[dict[str, object]], ActiveDisclosure] = (
+    ActiveDisclosure.__pydantic_validator__.validate_python
+)
+_new_review: Callable[[dict[str, object]], ReviewLitigation] = (
+    ReviewLitigation.__pydantic_validator__.validate_python
+)
 if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields out
     "natural_person",
     "commercial_enterprise",
