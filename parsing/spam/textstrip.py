@@ -126,6 +126,11 @@ def strip_string(
         for sp in spans:
             parts.append(current[pos : sp.start])
             new_kept.extend(kept[pos : sp.start])
+            if not in_cell and _joins_digits(current, sp.start, sp.end):
+                # ``0<spam>2020`` must not read as 02020: the removed run becomes one space,
+                # standing at its first character (cells quarantine such a join instead)
+                parts.append(" ")
+                new_kept.append(kept[sp.start])
             removed = current[sp.start : sp.end]
             removals.append(
                 SpamRemovalRecord(
@@ -139,6 +144,11 @@ def strip_string(
         current, kept = "".join(parts), new_kept
     gaps = find_gaps(text, current, kept, location, heading_like=heading_like) if removals else []
     return StringStrip(current, removals, gaps, kept, pinyin)
+
+
+def _joins_digits(text: str, start: int, end: int) -> bool:
+    """Whether removing ``text[start:end]`` would put two digits side by side."""
+    return start > 0 and end < len(text) and text[start - 1].isdecimal() and text[end].isdecimal()
 
 
 def find_gaps(
