@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
@@ -279,7 +280,10 @@ def _related(a: str, b: str) -> bool:
 
 
 def choose_publisher(
-    meta: dict[str, str], title_issuer: str | None, registry: str | None, body: str = ""
+    meta: dict[str, str],
+    title_issuer: str | None,
+    registry: str | None,
+    body: str | Callable[[], str] = "",
 ) -> tuple[str, str, list[str]]:
     """``(publisher, source, disagreements)`` from document metadata → the title's issuer after
     spam removal → the registry's publisher; names with spam residue are never used.
@@ -288,6 +292,7 @@ def choose_publisher(
     that body's report: the body is the publisher. The registry's publisher is confirmed when the
     document's ``body`` names it (a site publishing only for itself); otherwise the source is
     ``registry_unconfirmed`` and a note says so (a portal hosting its departments' reports).
+    ``body`` may be a function giving it (called only when the registry's publisher is used).
     """
     title = trusted_name(title_issuer)
     reg = trusted_name(registry)
@@ -309,6 +314,8 @@ def choose_publisher(
     if reg:
         name = government_name(reg)
         bare = name.removesuffix("人民政府")
+        if not isinstance(body, str):
+            body = body()
         if name in body or (len(bare) >= 2 and bare != name and bare + "政府" in body):
             return name, "registry", notes
         notes.append(f"unconfirmed: the registry's publisher {name} is not named in the document")
