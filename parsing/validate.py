@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from parsing.models import (
     APPLICANT_COLUMNS,
@@ -41,7 +42,7 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
         vals = values[r.row_code] = r.values()
         parts = vals[:6]
         if r.total is not None and None not in parts:
-            s = sum(v for v in parts if v is not None)
+            s = sum(cast("list[int]", parts))  # no None: a plain sum (no generator per row)
             if s != r.total:
                 issues.append(
                     _issue(
@@ -73,7 +74,7 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
             continue
         parts_vals = [row[i] for row in results]
         if None not in parts_vals:
-            s = sum(x for x in parts_vals if x is not None)
+            s = sum(cast("list[int]", parts_vals))
             if s != c:
                 issues.append(
                     _issue(
@@ -93,9 +94,9 @@ def check_review(report: Report) -> list[ValidationIssue]:
     for proc in PROCEEDINGS:
         parts = [vals.get((proc, o)) for o in OUTCOMES[:4]]
         total = vals.get((proc, "total"))
-        if total is None or any(p is None for p in parts):
+        if total is None or None in parts:
             continue
-        s = sum(p for p in parts if p is not None)
+        s = sum(cast("list[int]", parts))
         if s != total:
             issues.append(
                 _issue(
@@ -110,11 +111,17 @@ def check_review(report: Report) -> list[ValidationIssue]:
 
 def check_non_negative(report: Report) -> list[ValidationIssue]:
     """Counts are non-negative integers (``values.non_negative``)."""
-    bad = [
-        f"applications {r.row_code}"
-        for r in report.applications
-        if any(v is not None and v < 0 for v in r.values())
-    ]
+    rows = [r.values() for r in report.applications]
+    negative = [v for vals in rows for v in vals if v is not None and v < 0]  # one pass, no
+    bad = (  # generator per row: rows are searched only when some value is negative
+        [
+            f"applications {r.row_code}"
+            for r, vals in zip(report.applications, rows, strict=True)
+            if any(v is not None and v < 0 for v in vals)
+        ]
+        if negative
+        else []
+    )
     bad += [
         f"review_litigation {x.proceeding}/{x.outcome}"
         for x in report.review_litigation

@@ -8,7 +8,25 @@ from datetime import date
 
 import pytest
 
-from parsing import ParseError, RawDocument, metadata, parse_document, pipeline, regions, urls
+from parsing import (
+    ParseError,
+    RawDocument,
+    metadata,
+    parse_document,
+    pipeline,
+    regions,
+    urls,
+    validate,
+)
+from parsing.models import (
+    APPLICANT_COLUMNS,
+    OUTCOMES,
+    PROCEEDINGS,
+    ApplicationRow,
+    Report,
+    ReviewLitigation,
+    ValidationIssue,
+)
 
 _NUMERALS = "〇零一二三四五六七八九"
 
@@ -212,3 +230,135 @@ def test_candidates_by_first_character_is_exact() -> None:
         pos = rng.randint(0, len(name))
         parent = rng.choice(divisions)
         assert regions._candidates(name, pos, parent) == _candidates_reference(name, pos, parent)
+
+
+def _reference_non_negative(report: Report) -> list[str]:
+    """``check_non_negative``'s list of negative places, each row searched on its own."""
+    bad = [
+        f"applications {r.row_code}"
+        for r in report.applications
+        if any(v is not None and v < 0 for v in r.values())
+    ]
+    bad += [
+        f"review_litigation {x.proceeding}/{x.outcome}"
+        for x in report.review_litigation
+        if x.value is not None and x.value < 0
+    ]
+    bad += [
+        f"active_disclosure {x.item}/{x.metric}"
+        for x in report.active_disclosure
+        if x.value is not None and x.value < 0 and x.metric != "change"
+    ]
+    return bad
+
+
+def _reference_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
+    """``validate.check_applications`` summing with generators that skip None."""
+    issues: list[ValidationIssue] = []
+    values: dict[str, list[int | None]] = {}  # each row read once; a repeated code: the last
+    for r in rows:
+        vals = values[r.row_code] = r.values()
+        parts = vals[:6]
+        if r.total is not None and None not in parts:
+            s = sum(v for v in parts if v is not None)
+            if s != r.total:
+                issues.append(
+                    validate._issue(
+                        "applications.row_total",
+                        f"row {r.row_code}: 总计 {r.total} ≠ sum of applicant columns {s}",
+                        s,
+                        r.total,
+                    )
+                )
+    result_codes = [k for k in values if k.startswith("3.") and k != "3.7"]
+    # 3.6 (2019) or 3.6.x (2021), never both counted
+    if "3.6" in result_codes and any(k.startswith("3.6.") for k in result_codes):
+        result_codes = [k for k in result_codes if not k.startswith("3.6.")]
+    blank: list[int | None] = [None] * len(APPLICANT_COLUMNS)
+    row1, row2, row37, row4 = (values.get(code, blank) for code in ("1", "2", "3.7", "4"))
+    results = [values[k] for k in result_codes]
+    for i, col in enumerate(APPLICANT_COLUMNS):
+        a, b, c, d = row1[i], row2[i], row37[i], row4[i]
+        if a is not None and b is not None and c is not None and d is not None and a + b != c + d:
+            issues.append(
+                validate._issue(
+                    "applications.balance",
+                    f"column {col}: 一 {a} + 二 {b} ≠ 三(七) {c} + 四 {d}",
+                    a + b,
+                    c + d,
+                )
+            )
+        if c is None or not results:
+            continue
+        parts_vals = [row[i] for row in results]
+        if None not in parts_vals:
+            s = sum(x for x in parts_vals if x is not None)
+            if s != c:
+                issues.append(
+                    validate._issue(
+                        "applications.results_total",
+                        f"column {col}: 三(七)总计 {c} ≠ sum of results {s}",
+                        s,
+                        c,
+                    )
+                )
+    return issues
+
+
+def _reference_review(report: Report) -> list[ValidationIssue]:
+    """``validate.check_review`` summing with a generator that skips None."""
+    issues: list[ValidationIssue] = []
+    vals = {(x.proceeding, x.outcome): x.value for x in report.review_litigation}
+    for proc in PROCEEDINGS:
+        parts = [vals.get((proc, o)) for o in OUTCOMES[:4]]
+        total = vals.get((proc, "total"))
+        if total is None or any(p is None for p in parts):
+            continue
+        s = sum(p for p in parts if p is not None)
+        if s != total:
+            issues.append(
+                validate._issue(
+                    "review_litigation.total",
+                    f"{proc}: 总计 {total} ≠ {validate._fmt(parts)} summed {s}",
+                    s,
+                    total,
+                )
+            )
+    return issues
+
+
+def test_validate_sums_and_signs_are_exact() -> None:
+    rng = random.Random(26)
+    codes = ["1", "2", "3.1", "3.2", "3.3.1", "3.6", "3.6.1", "3.7", "4"]
+    pick = [None, 0, 1, 2, 7, -1]
+    for _ in range(1500):
+        apps = [
+            ApplicationRow(
+                row_code=code,
+                row_label=code,
+                **{c: rng.choice(pick) if rng.random() < 0.9 else None for c in APPLICANT_COLUMNS},
+            )
+            for code in rng.sample(codes, rng.randint(0, len(codes)))
+        ]
+        review = [
+            ReviewLitigation(proceeding=p, outcome=o, value=rng.choice(pick))
+            for p in PROCEEDINGS
+            for o in OUTCOMES
+            if rng.random() < 0.8
+        ]
+        report = Report(
+            report_id="x",
+            year=2021,
+            publisher="某某县人民政府",
+            template="2021",
+            format="html",
+            applications=apps,
+            review_litigation=review,
+        )
+        issues = validate.check_non_negative(report)
+        bad = _reference_non_negative(report)
+        assert [i.actual for i in issues] == ([str(len(bad))] if bad else [])
+        if bad:
+            assert issues[0].message == "negative counts: " + "; ".join(bad[:10])
+        assert validate.check_applications(apps) == _reference_applications(apps)
+        assert validate.check_review(report) == _reference_review(report)
