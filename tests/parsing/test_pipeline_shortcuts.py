@@ -12,6 +12,7 @@ from parsing import (
     ParseError,
     RawDocument,
     metadata,
+    normalize,
     parse_document,
     pipeline,
     regions,
@@ -362,3 +363,25 @@ def test_validate_sums_and_signs_are_exact() -> None:
             assert issues[0].message == "negative counts: " + "; ".join(bad[:10])
         assert validate.check_applications(apps) == _reference_applications(apps)
         assert validate.check_review(report) == _reference_review(report)
+
+
+def _collapse_reference(text: str) -> str:
+    """``collapse_ws`` without its early return."""
+    joined = " ".join(text.split())
+    if joined.isprintable():
+        return joined
+    return normalize._WS.sub(" ", text).strip()
+
+
+def test_collapse_ws_printable_shortcut_is_exact() -> None:
+    rng = random.Random(27)
+    spaces = [c for c in map(chr, range(0x3001)) if c.isspace() or not c.isprintable()]
+    spaces += ["\u200b", "\u200f", "\u2060", "\ufeff", "\u3000", "\u2028", "\u00ad"]
+    pieces = [*spaces, *"ab1、。（）/-中文字", "信息公开", "  ", ""]
+    for _ in range(30000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        assert normalize.collapse_ws(text) == _collapse_reference(text), repr(text)
+    for code in range(0x110000):  # each character alone and inside a word
+        c = chr(code)
+        for text in (c, "中" + c + "文"):
+            assert normalize.collapse_ws(text) == _collapse_reference(text), hex(code)
