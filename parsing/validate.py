@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import cast
 
 from parsing.models import (
@@ -16,6 +17,7 @@ from parsing.models import (
 )
 
 _COLS = APPLICANT_COLUMNS
+_NULL_AS_ZERO: dict[int | None, int] = {None: 0}  # ``.get(v, v)``: v, or 0 for None
 
 
 def _fmt(values: Sequence[int | None]) -> str:
@@ -59,6 +61,7 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
     blank: list[int | None] = [None] * len(_COLS)
     row1, row2, row37, row4 = (values.get(code, blank) for code in ("1", "2", "3.7", "4"))
     results = [values[k] for k in result_codes]
+    by_column = list(zip(*results, strict=True))  # each column's results (rows have 7 values)
     for i, col in enumerate(_COLS):
         a, b, c, d = row1[i], row2[i], row37[i], row4[i]
         if a is not None and b is not None and c is not None and d is not None and a + b != c + d:
@@ -72,9 +75,9 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
             )
         if c is None or not results:
             continue
-        parts_vals = [row[i] for row in results]
+        parts_vals = by_column[i]
         if None not in parts_vals:
-            s = sum(cast("list[int]", parts_vals))
+            s = sum(cast("tuple[int, ...]", parts_vals))
             if s != c:
                 issues.append(
                     _issue(
@@ -112,8 +115,10 @@ def check_review(report: Report) -> list[ValidationIssue]:
 def check_non_negative(report: Report) -> list[ValidationIssue]:
     """Counts are non-negative integers (``values.non_negative``)."""
     rows = [r.values() for r in report.applications]
-    negative = [v for vals in rows for v in vals if v is not None and v < 0]  # one pass, no
-    bad = (  # generator per row: rows are searched only when some value is negative
+    flat = list(chain.from_iterable(rows))
+    zeroed = cast("Iterable[int]", map(_NULL_AS_ZERO.get, flat, flat))  # a C loop: no generator
+    negative = min(zeroed, default=0) < 0
+    bad = (  # per row: rows are searched only when some value is negative
         [
             f"applications {r.row_code}"
             for r, vals in zip(report.applications, rows, strict=True)

@@ -19,6 +19,8 @@ from parsing import (
     urls,
     validate,
 )
+from parsing.completeness import completeness
+from parsing.interpret.tables import TableReadout
 from parsing.models import (
     APPLICANT_COLUMNS,
     OUTCOMES,
@@ -385,3 +387,32 @@ def test_collapse_ws_printable_shortcut_is_exact() -> None:
         c = chr(code)
         for text in (c, "中" + c + "文"):
             assert normalize.collapse_ws(text) == _collapse_reference(text), hex(code)
+
+
+def _reference_app_counts(tables: TableReadout) -> tuple[int, int]:
+    """The table 三 cells found and found null, pairing every row's columns with its values."""
+    apps: list[int | None] = []
+    for row in tables.applications:
+        cols = row.source_col
+        if cols:
+            apps += [v for c, v in zip(cols, row.values(), strict=False) if c is not None]
+    return len(apps), apps.count(None)
+
+
+def test_completeness_full_rows_are_exact() -> None:
+    rng = random.Random(28)
+    for _ in range(2000):
+        rows = []
+        for k in range(rng.randint(0, 6)):
+            size = rng.choice([0, 3, 6, 7, 7, 7, 8])
+            cols: list[int | None] | None = [
+                None if rng.random() < 0.1 else c for c in range(2, 2 + size)
+            ]
+            if rng.random() < 0.1:
+                cols = None
+            values = {c: rng.choice([None, 0, 3]) for c in APPLICANT_COLUMNS}
+            rows.append(ApplicationRow(row_code=str(k), row_label="x", source_col=cols, **values))
+        tables = TableReadout(applications=rows)
+        got = completeness(tables, rng.choice(["2019", "2021", "legacy"]))
+        found, null = _reference_app_counts(tables)
+        assert (got["applications_cells_found"], got["applications_cells_null"]) == (found, null)
