@@ -19,7 +19,9 @@ from parsing import (
     urls,
     validate,
 )
+from parsing.blocks import DocumentBlocks, Paragraph, Table
 from parsing.completeness import completeness
+from parsing.interpret import legacy
 from parsing.interpret.tables import TableReadout
 from parsing.models import (
     APPLICANT_COLUMNS,
@@ -416,3 +418,37 @@ def test_completeness_full_rows_are_exact() -> None:
         got = completeness(tables, rng.choice(["2019", "2021", "legacy"]))
         found, null = _reference_app_counts(tables)
         assert (got["applications_cells_found"], got["applications_cells_null"]) == (found, null)
+
+
+def test_legacy_table_reject_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table none of whose first four rows holds a label-head character is skipped: the same
+    readout as reading every table (the character test made to pass everything)."""
+    rng = random.Random(29)
+    words = [
+        "指标名称",
+        "计量单位",
+        "本年",
+        "历年累计",
+        "项目",
+        "单位",
+        "件",
+        "3",
+        "12",
+        "",
+        "统计",
+    ]
+    words += ["依申请公开", "二、依申请公开情况", "同意公开答复数", "2017年度", "數量", "㊠"]
+    for _ in range(1500):
+        blocks: list[Paragraph | Table] = []
+        for _ in range(rng.randint(1, 3)):
+            width = rng.randint(1, 5)
+            rows = [[rng.choice(words) for _ in range(width)] for _ in range(rng.randint(1, 7))]
+            blocks.append(Table.from_strings(rows))
+            if rng.random() < 0.3:
+                blocks.append(Paragraph("正文"))
+        doc = DocumentBlocks(blocks=blocks, format="html")
+        fast = legacy.read_legacy(doc)
+        with monkeypatch.context() as m:
+            m.setattr(legacy, "LABEL_HEAD_CHARS", re.compile(""))
+            full = legacy.read_legacy(doc)
+        assert fast == full
