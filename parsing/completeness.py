@@ -64,8 +64,12 @@ def completeness(tables: TableReadout, template: str) -> dict[str, int | None]:
     apps: list[int | None] = []
     for row in tables.applications:
         cols = row.source_col
-        if cols:
+        if not cols:
+            continue
+        if None in cols:  # a row printing some columns only
             apps += [v for c, v in zip(cols, row.values(), strict=False) if c is not None]
+        else:  # every column read (most rows): the values ``zip`` pairs with them
+            apps += row.values()[: len(cols)]
     found = {
         "active_disclosure": len(active),
         "applications": len(apps),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
@@ -27,6 +28,10 @@ _PUBLISHER_YEAR_LAST = re.compile(
 )
 _CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=\s*年)")
+# ``_CN_YEAR`` on the reversed text: led by the literal 年, which the regex engine scans for in C,
+# where ``_CN_YEAR`` starts a match attempt at every character (``arabic_years``)
+_CN_YEAR_REVERSED = re.compile(r"年\s*[〇零一二三四五六七八九]{4}")
+_SHORT = 200  # shorter texts (titles): one forward scan costs less than the two reversals
 _ZONES = (
     "开发区",
     "高新区",
@@ -102,7 +107,23 @@ def is_lookalike_title(title: str) -> bool:
 
 def arabic_years(text: str) -> str:
     """``二〇二一年`` → ``2021年`` (years written in Chinese numerals)."""
-    return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
+    if len(text) < _SHORT:
+        return _CN_YEAR.sub(_arabic, text)
+    if "年" not in text:
+        return text
+    # Each match of ``_CN_YEAR`` is the four numerals before the whitespace run before a 年
+    # that has four numerals there; reversed, that is a match of ``_CN_YEAR_REVERSED`` starting
+    # at that 年 (neither 年 nor whitespace is a numeral, so the matches are the same in both
+    # directions and never overlap). The digits are mapped one by one: reversing back restores
+    # their order (``test_arabic_years_reversed_is_exact``).
+    backwards = text[::-1]
+    if _CN_YEAR_REVERSED.search(backwards) is None:
+        return text
+    return _CN_YEAR_REVERSED.sub(_arabic, backwards)[::-1]
+
+
+def _arabic(m: re.Match[str]) -> str:
+    return m.group().translate(_CN_DIGITS)
 
 
 def year_from_title(title: str) -> int | None:
@@ -259,7 +280,10 @@ def _related(a: str, b: str) -> bool:
 
 
 def choose_publisher(
-    meta: dict[str, str], title_issuer: str | None, registry: str | None, body: str = ""
+    meta: dict[str, str],
+    title_issuer: str | None,
+    registry: str | None,
+    body: str | Callable[[], str] = "",
 ) -> tuple[str, str, list[str]]:
     """``(publisher, source, disagreements)`` from document metadata → the title's issuer after
     spam removal → the registry's publisher; names with spam residue are never used.
@@ -268,6 +292,7 @@ def choose_publisher(
     that body's report: the body is the publisher. The registry's publisher is confirmed when the
     document's ``body`` names it (a site publishing only for itself); otherwise the source is
     ``registry_unconfirmed`` and a note says so (a portal hosting its departments' reports).
+    ``body`` may be a function giving it (called only when the registry's publisher is used).
     """
     title = trusted_name(title_issuer)
     reg = trusted_name(registry)
@@ -289,6 +314,8 @@ def choose_publisher(
     if reg:
         name = government_name(reg)
         bare = name.removesuffix("人民政府")
+        if not isinstance(body, str):
+            body = body()
         if name in body or (len(bare) >= 2 and bare != name and bare + "政府" in body):
             return name, "registry", notes
         notes.append(f"unconfirmed: the registry's publisher {name} is not named in the document")

@@ -50,6 +50,10 @@ def nfkc(text: str) -> str:
 
 def collapse_ws(text: str) -> str:
     """Collapse runs of whitespace (incl. nbsp and ideographic space) to one space, strip."""
+    if " " not in text and text.isprintable():
+        # every whitespace character but the space is unprintable (a control or separator), as
+        # are the zero-width ones: nothing to collapse (most cells and paragraphs)
+        return text
     # ``str.split`` splits on exactly what ``\s`` matches; the zero-width characters ``_WS``
     # also collapses are not printable, so a printable result proves there were none
     joined = " ".join(text.split())

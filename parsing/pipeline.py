@@ -76,11 +76,12 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
     # An HTML or text page leaves no cyclic garbage (test_html_parse_leaves_no_cyclic_garbage):
     # the cyclic collector, which would rescan every live object (the caches) a few times per
     # page, is paused while one is parsed (~8% of its time). PDF/Office extractors are not.
-    pause = gc.isenabled() and not raw.pages and _pure_python(raw)
+    fmt = _single_format(raw)
+    pause = gc.isenabled() and fmt in ("html", "text")
     if pause:
         gc.disable()
     try:
-        return _parse(raw, limits or DEFAULT_LIMITS)
+        return _parse(raw, limits or DEFAULT_LIMITS, fmt)
     except ParseError as exc:
         if out_of_memory(exc) and not isinstance(exc, TooLargeError):  # wrapped by an extractor
             raise TooLargeError(
@@ -105,17 +106,21 @@ def parse_document(raw: RawDocument, limits: Limits | None = None) -> Report:
             gc.enable()
 
 
-def _pure_python(raw: RawDocument) -> bool:
-    """An HTML or text document (parsed by lxml and Python code alone)."""
-    if not raw.content or len(raw.content) > MAX_BYTES:
-        return False
-    return detect_format(raw.content, raw.media_type, raw.filename or raw.url) in ("html", "text")
+def _single_format(raw: RawDocument) -> str | None:
+    """The format ``extract_blocks`` reads a one-page document of some bytes within the size
+    limit as, else None (detected once: ``parse_document`` and the extractor both use it)."""
+    if raw.pages or not raw.content or len(raw.content) > MAX_BYTES:
+        return None
+    return detect_format(raw.content, raw.media_type, raw.filename or raw.url)
 
 
-def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
+def extract_blocks(
+    raw: RawDocument, limits: Limits = DEFAULT_LIMITS, fmt: str | None = None
+) -> DocumentBlocks:
     """Turn the raw bytes into paragraphs and table grids, whatever the format.
 
     A multi-page article (``raw.pages``) is extracted page by page and joined in order.
+    ``fmt``: ``detect_format`` of the document when the caller has it.
     """
     if raw.pages:
         from parsing.extract.article import join_pages
@@ -138,7 +143,8 @@ def extract_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> Documen
     if not raw.content:  # whatever the name or type says: a 0-byte PDF is empty, not a non-report
         name = (raw.filename or raw.url or "document").rsplit("/", 1)[-1] or "document"
         raise EmptyDocumentError(f"{name}: empty file (0 bytes)")
-    fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
+    if fmt is None:
+        fmt = detect_format(raw.content, raw.media_type, raw.filename or raw.url)
     check_size(raw.content, fmt, limits)
     if fmt in ("html", "text"):
         text, _enc, utf8 = decode_source(raw.content, raw.charset)
@@ -184,14 +190,17 @@ def _body_text(text: str) -> str:
     return "".join(parts).strip()
 
 
-def source_blocks(raw: RawDocument, limits: Limits = DEFAULT_LIMITS) -> DocumentBlocks:
+def source_blocks(
+    raw: RawDocument, limits: Limits = DEFAULT_LIMITS, fmt: str | None = None
+) -> DocumentBlocks:
     """The blocks values are read from (and ``xxgk audit`` re-reads): extraction plus tables
-    typed as text regrouped; grid indices of the provenance count in this document."""
-    return regroup_text_tables(extract_blocks(raw, limits))
+    typed as text regrouped; grid indices of the provenance count in this document (``fmt``:
+    ``detect_format`` of a one-page document when the caller has it)."""
+    return regroup_text_tables(extract_blocks(raw, limits, fmt))
 
 
-def _parse(raw: RawDocument, limits: Limits) -> Report:
-    doc = source_blocks(raw, limits)
+def _parse(raw: RawDocument, limits: Limits, fmt: str | None = None) -> Report:
+    doc = source_blocks(raw, limits, fmt)
     with own_hosts(raw.url):
         spam = strip_document(doc)
     sections, _owner = split_sections(doc)
@@ -213,10 +222,8 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
     body = "\n".join(paragraphs)
     # A report title alone is not a report: article pages that merely link the attached report
     # carry the title too. Without tables we want sections or a real body of text.
-    simple_body = to_simplified(body)  # a character map: simplified once, reused below
-    vocabulary = simple_body.count("信息公开")
     looks_like_report = len(sections) >= 3 or (
-        is_report_title(title) and len(body) > 300 and vocabulary >= 2
+        is_report_title(title) and len(body) > 300 and to_simplified(body).count("信息公开") >= 2
     )
     if not has_tables and (not looks_like_report or is_lookalike_title(title)):
         raise NotAReportError(
@@ -225,11 +232,12 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
         )
     published, published_source = _published(raw, doc)
     body_text = sections.get("overall", "") + "\n" + body
+    period, title_year = period_year(body_text), year_from_title(title)
     year, year_source, year_note = choose_year(
-        period=period_year(body_text),
-        title=year_from_title(title),
+        period=period,
+        title=title_year,
         hint=raw.year_hint,
-        text=year_from_text(body_text),
+        text=year_from_text(body_text) if _text_year_read(period, title_year, raw) else None,
         published=published,
     )
     if year is None:
@@ -243,7 +251,10 @@ def _parse(raw: RawDocument, limits: Limits) -> Report:
     issuer = publisher_from_title(title, None) if title else None
     sha256 = raw.sha256  # hashed once
     publisher, publisher_source, publisher_notes = choose_publisher(
-        meta, issuer, raw.publisher, to_simplified(sections.get("overall", "")) + "\n" + simple_body
+        meta,
+        issuer,
+        raw.publisher,
+        lambda: to_simplified(body_text),  # read only to confirm the registry's publisher
     )
     issues = _table_issues(tables, template)
     issues += _metadata_issues(publisher_notes, year_note)
@@ -361,6 +372,12 @@ def _published(raw: RawDocument, doc: DocumentBlocks) -> tuple[date | None, str 
     if raw.published_date is not None:
         return raw.published_date, raw.published_date_source or "list"
     return None, None
+
+
+def _text_year_read(period: int | None, title_year: int | None, raw: RawDocument) -> bool:
+    """Whether ``choose_year`` can take the body's most frequent year: only when the sources
+    it tries first (period, title, hint) give none (tested against always reading it)."""
+    return period is None and title_year is None and raw.year_hint is None
 
 
 def _metadata_issues(publisher_notes: list[str], year_note: str | None) -> list[ValidationIssue]:

@@ -132,11 +132,27 @@ def _closeness(div: Division, site_code: str | None) -> int:
     return n
 
 
-def _candidates(name: str, pos: int, parent: Division | None) -> list[tuple[Division, int]]:
+@lru_cache(maxsize=1)
+def _lengths_by_first() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Per table of ``_index``: first character → the lengths of its names starting with it, in
+    ``_index``'s order (longest first). A length no name of a first character has finds
+    nothing: ``_candidates`` tries only these."""
     full, short, lengths = _index()
-    out: list[tuple[Division, int]] = []
+    out: list[dict[str, tuple[int, ...]]] = []
     for table in (full, short):
-        for n in lengths:
+        by_first: dict[str, set[int]] = {}
+        for key in table:
+            by_first.setdefault(key[:1], set()).add(len(key))
+        out.append({c: tuple(n for n in lengths if n in found) for c, found in by_first.items()})
+    return out[0], out[1]
+
+
+def _candidates(name: str, pos: int, parent: Division | None) -> list[tuple[Division, int]]:
+    full, short, _lengths = _index()
+    out: list[tuple[Division, int]] = []
+    first = name[pos : pos + 1]
+    for table, by_first in zip((full, short), _lengths_by_first(), strict=True):
+        for n in by_first.get(first, ()):
             piece = name[pos : pos + n]
             if len(piece) < n:
                 continue

@@ -13,6 +13,7 @@ sorted, fragment dropped), then lower-cased host, default port dropped, tracking
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -34,6 +35,11 @@ TRACKING_PARAMS = frozenset(
     }
 )
 INDEX_NAMES = ("index.html", "index.htm", "index.shtml", "default.html", "default.htm")
+# A URL every rule leaves as it is but for the index names (most report URLs): http(s), a host
+# of lower-case letters, digits, hyphens and dots, no port, user, query or fragment, and a path of
+# unreserved characters (no percent escape) without dot segments (``/.`` is refused outright).
+# Tested against the full path (``test_plain_url_shortcut_is_exact``).
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+(?P<path>/[A-Za-z0-9._~/-]*)?")
 
 
 def canonical_url(url: str) -> str:
@@ -45,6 +51,20 @@ def canonical_url(url: str) -> str:
     text = url.strip()
     if not text:
         return ""
+    plain = _PLAIN_URL.fullmatch(text)
+    if plain is not None and "/." not in text:
+        path = plain.group("path")
+        if not path:
+            return text + "/"
+        for name in INDEX_NAMES:
+            if path.endswith("/" + name):
+                return text[: -len(name)]
+        return text
+    return _canonical_full(text)
+
+
+def _canonical_full(text: str) -> str:
+    """``canonical_url`` of a stripped, non-empty URL, every rule applied."""
     try:
         text = canonicalize_url(text, keep_fragments=False)
     except ValueError:  # w3lib refuses some malformed URLs: keep our own rules only

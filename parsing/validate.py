@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import cast
 
 from parsing.models import (
     APPLICANT_COLUMNS,
@@ -15,6 +17,7 @@ from parsing.models import (
 )
 
 _COLS = APPLICANT_COLUMNS
+_NULL_AS_ZERO: dict[int | None, int] = {None: 0}  # ``.get(v, v)``: v, or 0 for None
 
 
 def _fmt(values: Sequence[int | None]) -> str:
@@ -41,7 +44,7 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
         vals = values[r.row_code] = r.values()
         parts = vals[:6]
         if r.total is not None and None not in parts:
-            s = sum(v for v in parts if v is not None)
+            s = sum(cast("list[int]", parts))  # no None: a plain sum (no generator per row)
             if s != r.total:
                 issues.append(
                     _issue(
@@ -58,6 +61,7 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
     blank: list[int | None] = [None] * len(_COLS)
     row1, row2, row37, row4 = (values.get(code, blank) for code in ("1", "2", "3.7", "4"))
     results = [values[k] for k in result_codes]
+    by_column = list(zip(*results, strict=True))  # each column's results (rows have 7 values)
     for i, col in enumerate(_COLS):
         a, b, c, d = row1[i], row2[i], row37[i], row4[i]
         if a is not None and b is not None and c is not None and d is not None and a + b != c + d:
@@ -71,9 +75,9 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
             )
         if c is None or not results:
             continue
-        parts_vals = [row[i] for row in results]
+        parts_vals = by_column[i]
         if None not in parts_vals:
-            s = sum(x for x in parts_vals if x is not None)
+            s = sum(cast("tuple[int, ...]", parts_vals))
             if s != c:
                 issues.append(
                     _issue(
@@ -93,9 +97,9 @@ def check_review(report: Report) -> list[ValidationIssue]:
     for proc in PROCEEDINGS:
         parts = [vals.get((proc, o)) for o in OUTCOMES[:4]]
         total = vals.get((proc, "total"))
-        if total is None or any(p is None for p in parts):
+        if total is None or None in parts:
             continue
-        s = sum(p for p in parts if p is not None)
+        s = sum(cast("list[int]", parts))
         if s != total:
             issues.append(
                 _issue(
@@ -110,11 +114,19 @@ def check_review(report: Report) -> list[ValidationIssue]:
 
 def check_non_negative(report: Report) -> list[ValidationIssue]:
     """Counts are non-negative integers (``values.non_negative``)."""
-    bad = [
-        f"applications {r.row_code}"
-        for r in report.applications
-        if any(v is not None and v < 0 for v in r.values())
-    ]
+    rows = [r.values() for r in report.applications]
+    flat = list(chain.from_iterable(rows))
+    zeroed = cast("Iterable[int]", map(_NULL_AS_ZERO.get, flat, flat))  # a C loop: no generator
+    negative = min(zeroed, default=0) < 0
+    bad = (  # per row: rows are searched only when some value is negative
+        [
+            f"applications {r.row_code}"
+            for r, vals in zip(report.applications, rows, strict=True)
+            if any(v is not None and v < 0 for v in vals)
+        ]
+        if negative
+        else []
+    )
     bad += [
         f"review_litigation {x.proceeding}/{x.outcome}"
         for x in report.review_litigation

@@ -18,7 +18,7 @@ from parsing.extract.grid import MAX_SPAN, group_text_rows
 from parsing.extract.html_meta import page_metadata
 from parsing.normalize import collapse_ws
 from parsing.published import page_date
-from parsing.spam.dom import clean_page, first_text
+from parsing.spam.dom import clean_page
 
 _BLOCK_TAGS = frozenset(
     {
@@ -51,6 +51,12 @@ def _text(el: etree._Element) -> str:
 
 
 _LINE_TAGS = frozenset({"br", "p", "div", "li", "tr", "table"})
+
+
+def _has_below(el: etree._Element, *tags: str) -> bool:
+    """Whether an element named one of ``tags`` is below ``el``: ``el.find(".//" + tag)`` for
+    each tag, in one walk and without ElementPath's Python layer."""
+    return next(el.iterdescendants(*tags), None) is not None
 
 
 def _cell_text(td: etree._Element) -> str:
@@ -235,7 +241,7 @@ class _Walker:
                 self.buf.append(tail)
             return
         if tag == "table":
-            if el.find(".//table") is not None:  # layout table: read its cells as content
+            if _has_below(el, "table"):  # layout table: read its cells as content
                 for child in el:
                     self.walk(child)
             else:
@@ -294,7 +300,7 @@ def _div_row(el: etree._Element) -> list[str] | None:
         return None
     if any(k.tail and k.tail.strip() for k in kids):
         return None
-    if any(len(k) and (k.find(".//div") is not None or k.find(".//p") is not None) for k in kids):
+    if any(len(k) and _has_below(k, "div", "p") for k in kids):
         return None
     cells = [_text(k) for k in kids]
     filled = [c for c in cells if c]
@@ -348,7 +354,7 @@ def _container(root: etree._Element, blocks: list[etree._Element] | None = None)
             best: etree._Element | None = candidates[0]
         else:
             best = max(candidates, key=lambda e: sum(1 for _ in e.iter("table", "p")), default=None)
-        if best is not None and (best.find(".//table") is not None or len(_text(best)) > 200):
+        if best is not None and (_has_below(best, "table") or len(_text(best)) > 200):
             return best
     body = root.find("body")
     return body if body is not None else root
@@ -491,8 +497,8 @@ def extract_html(text: str, utf8: bytes | None = None) -> DocumentBlocks:
     """Extract paragraphs and tables from a decoded HTML page (spam DOM layer applied);
     ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``)."""
     root = parse_tree(text, utf8)
-    head_title = first_text(root, "title")
     dom, page = clean_page(root)
+    head_title = page.title  # as the page had it before cleaning
     metas = page.metas  # read by the heading, the date and the publisher
     heading = _heading(root, metas, page.h1s)
     walker = _Walker()

@@ -86,9 +86,12 @@ def read_legacy(doc: DocumentBlocks, kind: str = "html_table") -> LegacyReadout:
         if not isinstance(block, Table):
             continue
         grid += 1
+        head = block.rows[:4]
+        if not LABEL_HEAD_CHARS.search("".join([c.text for cells in head for c in cells])):
+            continue  # no header row can give a label column (``_columns`` is None for each)
         roles = None
         start = 0
-        for r, cells in enumerate(block.rows[:4]):
+        for r, cells in enumerate(head):
             roles = _columns([c.text for c in cells])
             if roles is not None:
                 start = r + 1

@@ -46,7 +46,11 @@ _JS_SIGNALS = {
 _CANDIDATE_TAGS = frozenset({"font", "marquee", "a"})
 _INERT_TAGS = frozenset(_DROP_TAGS)
 # what the layer and the extractor read, found in one walk over the page (document order)
-_PAGE_TAGS = (etree.Comment, "meta", *_DROP_TAGS, "body", *_CANDIDATE_TAGS, "h1", "div", "article")
+_PAGE_TAGS = (
+    *(etree.Comment, "meta", *_DROP_TAGS, "body", "title", *_CANDIDATE_TAGS, "h1", "div"),
+    "article",
+)
+_FIRST_TAGS = frozenset({"body", "title"})  # the first of each is read (``first_descendant``)
 # the distinct inline style strings (EXSLT ``set:distinct``, in C: pages repeat a few hundred times
 # the same ``style=`` on their cells; building one Python string each is most of the cost) and, in
 # the same evaluation, every ``hidden`` attribute (a union of attribute nodes: a ``hidden`` value
@@ -106,7 +110,8 @@ def first_text(root: etree._Element, tag: str) -> str | None:
 def _offsite(href: str | None) -> bool:
     if not href:
         return False
-    if "//" not in href and not any(c in href for c in "\t\r\n"):  # urlsplit drops those
+    if "//" not in href and "\t" not in href and "\r" not in href and "\n" not in href:
+        # (urlsplit drops tabs and line breaks)
         return False  # no authority part: a relative link has no host
     try:
         host = (urlsplit(href.strip()).hostname or "").lower()
@@ -177,10 +182,15 @@ class PageElements:
     metas: list[etree._Element] = field(default_factory=list)
     h1s: list[etree._Element] = field(default_factory=list)
     blocks: list[etree._Element] = field(default_factory=list)  # <div> and <article>
+    title: str | None = None  # ``first_text(root, "title")`` of the page before cleaning
 
 
 class _Cleaner:
-    def __init__(self, root: etree._Element) -> None:
+    def __init__(
+        self, root: etree._Element, first: dict[str, etree._Element] | None = None
+    ) -> None:
+        """``first``: the first ``<body>`` and ``<title>`` below ``root`` (document order) by
+        tag, when the caller found them (``first_descendant`` otherwise)."""
         self.root = root
         self.res = DomCleanResult()
         self.detached = False  # a dropped element had children (they left the tree with it)
@@ -194,13 +204,18 @@ class _Cleaner:
         self.rule_keys: dict[int, tuple[tuple[str, str], ...]] = {
             k: tuple(sorted(v.items())) for k, v in self.rules.items()
         }
-        body = first_descendant(root, "body")
+        body = first_descendant(root, "body") if first is None else first.get("body")
         self.body_bg = norm_color(body.get("bgcolor")) if body is not None else None
+        self.first = first
 
     def signals(self, found: list[etree._Element] | None = None) -> None:
         """Page signals from the title, meta and scripts (``found``: the page's ``<meta>`` and
         ``<script>`` elements in document order, when the caller has them)."""
-        title = first_text(self.root, "title")
+        if self.first is None:
+            title = first_text(self.root, "title")
+        else:
+            el = self.first.get("title")
+            title = None if el is None else el.text or ""
         if title_is_hijacked(title):
             self.res.flags.add("title_hijack")
         for el in self.root.iter("meta", "script") if found is None else found:
@@ -373,6 +388,7 @@ def clean_page(root: etree._Element) -> tuple[DomCleanResult, PageElements]:
     found = list(root.iter(*_PAGE_TAGS))  # document order
     signal: list[etree._Element] = []  # <meta> and <script>
     inert: list[etree._Element] = []  # comments and inert elements
+    first: dict[str, etree._Element] = {}  # the first <body> and <title> below the root
     page = PageElements()
     for el in found:
         tag = el.tag
@@ -387,10 +403,16 @@ def clean_page(root: etree._Element) -> tuple[DomCleanResult, PageElements]:
             page.blocks.append(el)
         elif tag == "h1":
             page.h1s.append(el)
-    cleaner = _Cleaner(root)
+        elif tag in _FIRST_TAGS and tag not in first and el is not root:
+            first[str(tag)] = el
+    title = first.get("title")
+    page.title = None if title is None else title.text or ""  # before any removal
+    cleaner = _Cleaner(root, first)
     cleaner.signals(signal)
     cleaner.drop_inert(inert)
-    body = first_descendant(root, "body")
+    body = first.get("body")
+    if cleaner.detached and body is not None and not _attached(body, root):
+        body = first_descendant(root, "body")  # it was inside a dropped element
     start = body if body is not None else root
     bg = cleaner.body_bg
     if body is not None:
