@@ -112,6 +112,14 @@ def _span_value(value: str) -> int:
         return 1
 
 
+def _ws(text: str) -> str:
+    """``collapse_ws(text)``, without the call when ``text`` holds nothing to collapse (its
+    first test, done here in compiled code)."""
+    if " " not in text and text.isprintable():
+        return text
+    return collapse_ws(text)
+
+
 def _table(el: etree._Element) -> Table:
     """The grid of a table holding no other table (every ``tr`` below it is its own).
 
@@ -124,11 +132,14 @@ def _table(el: etree._Element) -> Table:
     below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
     width = 0
     r = 0
+    make = Cell  # a local: no module dictionary look-up per cell
     for tr in el.iter("tr"):
         line: list[Cell] | None = None
         taken: dict[int, Cell] | None = None
         c = 0
-        for td in tr:
+        # by index: an iterator over ``tr`` costs more to build than the cells it then yields
+        for i in range(len(tr)):
+            td = tr[i]
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
@@ -141,50 +152,54 @@ def _table(el: etree._Element) -> Table:
                     taken = None
                 else:
                     line = []
-            text = td.text
+            text: str  # (a ``str`` local: its methods are compiled calls)
             if len(td):
                 text = _cell_text(td)
-            elif not text:  # a leaf (most cells): ``_text`` inlined
-                text = ""
-            elif not text.isalnum():
-                text = collapse_ws(text)
+            else:  # a leaf (most cells): ``_text`` inlined
+                raw = td.text
+                if not raw:
+                    text = ""
+                else:
+                    text = raw
+                    if not text.isalnum():
+                        text = _ws(text)
             rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
             if rs is None and cs is None:  # no span (most cells)
                 if taken is None:
-                    line.append(Cell(text))
+                    line.append(make(text))
                     continue
                 while c in taken:
                     c += 1
-                taken[c] = Cell(text)
+                taken[c] = make(text)
                 c += 1
                 continue
             # ``_span_value`` (an int of Unicode decimal digits is what ``int`` reads)
             rowspan = 1 if rs is None else int(rs) if rs.isdecimal() else _span_value(rs)
             colspan = 1 if cs is None else int(cs) if cs.isdecimal() else _span_value(cs)
             if taken is None:
-                line.append(Cell(text))
+                line.append(make(text))
                 if rowspan <= 1 and colspan <= 1:
                     continue
                 c = len(line) - 1
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 if span_cs > 1:
-                    line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
+                    line.extend([make(text, (r, c)) for _ in range(span_cs - 1)])
             else:
                 while c in taken:
                     c += 1
-                taken[c] = Cell(text)
+                taken[c] = make(text)
                 if rowspan <= 1 and colspan <= 1:
                     c += 1
                     continue
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 for dc in range(1, span_cs):
                     if c + dc not in taken:  # an earlier span keeps its place
-                        taken[c + dc] = Cell(text, (r, c))
+                        taken[c + dc] = make(text, (r, c))
             for dr in range(1, max(1, min(rowspan, MAX_SPAN))):  # rows past the last: dropped
                 target = below.setdefault(r + dr, {})
                 for dc in range(span_cs):
                     if c + dc not in target:
-                        target[c + dc] = Cell(text, (r, c))
+                        target[c + dc] = make(text, (r, c))
             if taken is not None:
                 c += span_cs
         if line is None:
@@ -203,9 +218,9 @@ def _table(el: etree._Element) -> Table:
         [
             (row if isinstance(row, list) else [row[k] for k in columns])
             if len(row) == width
-            else row + [Cell("") for _ in range(width - len(row))]
+            else row + [make("") for _ in range(width - len(row))]
             if isinstance(row, list)
-            else [row[k] if k in row else Cell("") for k in columns]
+            else [row[k] if k in row else make("") for k in columns]
             for row in grid
         ]
     )
@@ -272,8 +287,8 @@ class _Walker:
         text = el.text
         if text:
             self.buf.append(text)
-        for child in el:
-            self.walk(child)
+        for i in range(len(el)):  # (by index: no iterator to build)
+            self.walk(el[i])
         if block:
             self.buf.append("\n")
         tail = el.tail
