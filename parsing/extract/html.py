@@ -41,12 +41,25 @@ _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
 
 
+def _ws(text: str) -> str:
+    """``collapse_ws(text)``, without the call when ``text`` holds nothing to collapse (its
+    first test, done here in compiled code)."""
+    if " " not in text and text.isprintable():
+        return text
+    return collapse_ws(text)
+
+
+def _leaf_text(text: str | None) -> str:
+    """``_text`` of an element without children whose ``text`` is ``text``."""
+    if not text:
+        return ""
+    value: str = text  # (a ``str`` local: its methods are compiled calls)
+    return value if value.isalnum() else _ws(value)
+
+
 def _text(el: etree._Element) -> str:
     if len(el) == 0:  # a leaf (most table cells): no iterator needed
-        text = el.text
-        if not text:
-            return ""
-        return text if text.isalnum() else collapse_ws(text)
+        return _leaf_text(el.text)
     return collapse_ws(cast("str", _STRING(el)))
 
 
@@ -75,13 +88,12 @@ def _cell_text(td: etree._Element) -> str:
             break
         text = td.text
         if len(child) == 0 and (not child.text or child.text.isspace()):
-            return "" if not text else text if text.isalnum() else collapse_ws(text)
+            return _leaf_text(text)
         if text and not text.isspace():
             break
         td = child
     if len(td) == 0:
-        text = td.text
-        return "" if not text else text if text.isalnum() else collapse_ws(text)
+        return _leaf_text(td.text)
     if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
         return _text(td)
     parts: list[str] = [td.text or ""]
@@ -110,14 +122,6 @@ def _span_value(value: str) -> int:
         return int(value.strip() or 1)
     except ValueError:
         return 1
-
-
-def _ws(text: str) -> str:
-    """``collapse_ws(text)``, without the call when ``text`` holds nothing to collapse (its
-    first test, done here in compiled code)."""
-    if " " not in text and text.isprintable():
-        return text
-    return collapse_ws(text)
 
 
 def _table(el: etree._Element) -> Table:
@@ -152,17 +156,7 @@ def _table(el: etree._Element) -> Table:
                     taken = None
                 else:
                     line = []
-            text: str  # (a ``str`` local: its methods are compiled calls)
-            if len(td):
-                text = _cell_text(td)
-            else:  # a leaf (most cells): ``_text`` inlined
-                raw = td.text
-                if not raw:
-                    text = ""
-                else:
-                    text = raw
-                    if not text.isalnum():
-                        text = _ws(text)
+            text = _cell_text(td) if len(td) else _leaf_text(td.text)
             rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
             if rs is None and cs is None:  # no span (most cells)
                 if taken is None:
@@ -405,7 +399,9 @@ def _heading(
     return None
 
 
-_CLASSES = etree.XPath("//@class")  # smart strings: ``getparent`` gives the element
+# smart strings (``getparent`` gives the element) of the class values holding ``title`` (the test
+# in C: a smart string per class value of the page cost more than the whole evaluation)
+_CLASSES = etree.XPath("//@class[contains(., 'title')]")
 
 
 def _title_classed(root: etree._Element) -> list[etree._Element]:
@@ -472,8 +468,10 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     without its per-element Python class lookup (a third of the walk time on real pages).
     ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``).
     """
-    if text.lstrip()[:5] == "<?xml":  # XHTML: lxml refuses a str declaring its encoding, and
-        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None  # the text is decoded already
+    # XHTML: lxml refuses a str declaring its encoding, and the text is decoded already
+    # (``text.lstrip()`` copies the page: called only when the page starts with a blank)
+    if text[:5] == "<?xml" or (text[:1].isspace() and text.lstrip()[:5] == "<?xml"):
+        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None
     if len(text) > _UTF8_MAX_CHARS:  # no copy of a giant page (it keeps its peak memory)
         data = b""
     elif utf8 is not None:
@@ -488,7 +486,8 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
         and not data.translate(None, _XML_BYTES)  # no ASCII control character
         and "\ufffe" not in text  # (a str finds one character faster than bytes find three)
         and "\uffff" not in text
-        and text.strip()
+        and text
+        and not text.isspace()  # ``text.strip()`` without the copy of the page
     ):
         # The tree of the str (test_parse_tree_of_utf8_equals_the_str), in less time: libxml2
         # reads a str as UTF-16 or UCS-4 and converts it, slower than Python's encoding.

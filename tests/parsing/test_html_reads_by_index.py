@@ -15,7 +15,9 @@ from parsing.extract.html import (
     _SKIP_TAGS,
     _div_row,
     _has_below,
+    _leaf_text,
     _table,
+    _title_classed,
     _Walker,
     _ws,
     parse_tree,
@@ -153,3 +155,68 @@ def test_walk_by_index_equals_the_iterating_walk() -> None:
         before.walk(body)
         assert _blocks(ours) == _blocks(before.walker), page
         assert all(isinstance(b, Paragraph | Table) for b in ours.blocks)
+
+
+def test_leaf_text_equals_the_inline_reading() -> None:
+    rng = random.Random(5)
+    for _ in range(5000):
+        text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 6))) or None
+        before = "" if not text else text if text.isalnum() else collapse_ws(text)
+        assert _leaf_text(text) == before, repr(text)
+
+
+def _title_classed_before(root: etree._Element) -> list[etree._Element]:
+    """``_title_classed`` reading every class value of the page (``//@class``)."""
+    out: list[etree._Element] = []
+    parents: list[etree._Element | None] = []
+    seen: set[int] = set()
+    found = etree.XPath("//@class")(root)
+    for value in found if isinstance(found, list) else []:
+        if not isinstance(value, etree._ElementUnicodeResult) or "title" not in value:
+            continue
+        el = value.getparent()
+        if el is None or el.tag == "title":
+            continue
+        parent = el.getparent()
+        if id(parent) in seen:
+            continue
+        parents.append(parent)
+        seen.add(id(parent))
+        out.append(el)
+    return out
+
+
+_CLASS_VALUES = ["title", "x", "subtitle main", "Title", "tit le", "中title", "", "titl"]
+
+
+def _random_classed(rng: random.Random, depth: int) -> str:
+    out = []
+    for _ in range(rng.randint(0, 4)):
+        tag = rng.choice(["div", "p", "span", "h2", "title"])
+        cls = rng.choice(_CLASS_VALUES)
+        inner = _random_classed(rng, depth + 1) if depth < 3 else "t"
+        out.append(f'<{tag} class="{cls}">{inner}</{tag}>')
+    return "".join(out)
+
+
+def test_title_classed_equals_reading_every_class() -> None:
+    rng = random.Random(41)
+    for _ in range(300):
+        page = "<html><head><title class='title'>t</title></head><body>"
+        page += _random_classed(rng, 0) + "</body></html>"
+        root = parse_tree(page)
+        assert _title_classed(root) == _title_classed_before(root), page
+
+
+def test_parse_tree_of_blank_led_pages() -> None:
+    """The ``<?xml`` and blank-page tests without ``strip`` copies read pages as before."""
+    xhtml = "<?xml version='1.0' encoding='utf-8'?><html><body><p>中文</p></body></html>"
+    plain = etree.tostring(parse_tree(xhtml))
+    for lead in ("", " ", "\n\t", "\u3000", "\ufeff"):
+        if lead == "\ufeff":  # not a blank: the declaration is then text, as before
+            continue
+        assert etree.tostring(parse_tree(lead + xhtml)) == plain
+    empty = etree.tostring(parse_tree("<html><body></body></html>"))
+    for blank in ("", " ", "\n\r\t ", "\u3000\u00a0", "\x1c"):
+        assert etree.tostring(parse_tree(blank)) == empty, repr(blank)
+    assert b"x" in etree.tostring(parse_tree(" x "))
