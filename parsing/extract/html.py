@@ -41,12 +41,25 @@ _EMPTY = "<html><body></body></html>"
 _LOCAL = threading.local()
 
 
+def _ws(text: str) -> str:
+    """``collapse_ws(text)``, without the call when ``text`` holds nothing to collapse (its
+    first test, done here in compiled code)."""
+    if " " not in text and text.isprintable():
+        return text
+    return collapse_ws(text)
+
+
+def _leaf_text(text: str | None) -> str:
+    """``_text`` of an element without children whose ``text`` is ``text``."""
+    if not text:
+        return ""
+    value: str = text  # (a ``str`` local: its methods are compiled calls)
+    return value if value.isalnum() else _ws(value)
+
+
 def _text(el: etree._Element) -> str:
     if len(el) == 0:  # a leaf (most table cells): no iterator needed
-        text = el.text
-        if not text:
-            return ""
-        return text if text.isalnum() else collapse_ws(text)
+        return _leaf_text(el.text)
     return collapse_ws(cast("str", _STRING(el)))
 
 
@@ -75,13 +88,12 @@ def _cell_text(td: etree._Element) -> str:
             break
         text = td.text
         if len(child) == 0 and (not child.text or child.text.isspace()):
-            return "" if not text else text if text.isalnum() else collapse_ws(text)
+            return _leaf_text(text)
         if text and not text.isspace():
             break
         td = child
     if len(td) == 0:
-        text = td.text
-        return "" if not text else text if text.isalnum() else collapse_ws(text)
+        return _leaf_text(td.text)
     if not any(el.tag in _LINE_TAGS for el in td.iterdescendants()):
         return _text(td)
     parts: list[str] = [td.text or ""]
@@ -124,11 +136,14 @@ def _table(el: etree._Element) -> Table:
     below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
     width = 0
     r = 0
+    make = Cell  # a local: no module dictionary look-up per cell
     for tr in el.iter("tr"):
         line: list[Cell] | None = None
         taken: dict[int, Cell] | None = None
         c = 0
-        for td in tr:
+        # by index: an iterator over ``tr`` costs more to build than the cells it then yields
+        for i in range(len(tr)):
+            td = tr[i]
             tag = td.tag
             if tag != "td" and tag != "th":
                 continue
@@ -141,50 +156,44 @@ def _table(el: etree._Element) -> Table:
                     taken = None
                 else:
                     line = []
-            text = td.text
-            if len(td):
-                text = _cell_text(td)
-            elif not text:  # a leaf (most cells): ``_text`` inlined
-                text = ""
-            elif not text.isalnum():
-                text = collapse_ws(text)
+            text = _cell_text(td) if len(td) else _leaf_text(td.text)
             rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
             if rs is None and cs is None:  # no span (most cells)
                 if taken is None:
-                    line.append(Cell(text))
+                    line.append(make(text))
                     continue
                 while c in taken:
                     c += 1
-                taken[c] = Cell(text)
+                taken[c] = make(text)
                 c += 1
                 continue
             # ``_span_value`` (an int of Unicode decimal digits is what ``int`` reads)
             rowspan = 1 if rs is None else int(rs) if rs.isdecimal() else _span_value(rs)
             colspan = 1 if cs is None else int(cs) if cs.isdecimal() else _span_value(cs)
             if taken is None:
-                line.append(Cell(text))
+                line.append(make(text))
                 if rowspan <= 1 and colspan <= 1:
                     continue
                 c = len(line) - 1
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 if span_cs > 1:
-                    line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
+                    line.extend([make(text, (r, c)) for _ in range(span_cs - 1)])
             else:
                 while c in taken:
                     c += 1
-                taken[c] = Cell(text)
+                taken[c] = make(text)
                 if rowspan <= 1 and colspan <= 1:
                     c += 1
                     continue
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 for dc in range(1, span_cs):
                     if c + dc not in taken:  # an earlier span keeps its place
-                        taken[c + dc] = Cell(text, (r, c))
+                        taken[c + dc] = make(text, (r, c))
             for dr in range(1, max(1, min(rowspan, MAX_SPAN))):  # rows past the last: dropped
                 target = below.setdefault(r + dr, {})
                 for dc in range(span_cs):
                     if c + dc not in target:
-                        target[c + dc] = Cell(text, (r, c))
+                        target[c + dc] = make(text, (r, c))
             if taken is not None:
                 c += span_cs
         if line is None:
@@ -203,9 +212,9 @@ def _table(el: etree._Element) -> Table:
         [
             (row if isinstance(row, list) else [row[k] for k in columns])
             if len(row) == width
-            else row + [Cell("") for _ in range(width - len(row))]
+            else row + [make("") for _ in range(width - len(row))]
             if isinstance(row, list)
-            else [row[k] if k in row else Cell("") for k in columns]
+            else [row[k] if k in row else make("") for k in columns]
             for row in grid
         ]
     )
@@ -272,8 +281,8 @@ class _Walker:
         text = el.text
         if text:
             self.buf.append(text)
-        for child in el:
-            self.walk(child)
+        for i in range(len(el)):  # (by index: no iterator to build)
+            self.walk(el[i])
         if block:
             self.buf.append("\n")
         tail = el.tail
@@ -390,7 +399,9 @@ def _heading(
     return None
 
 
-_CLASSES = etree.XPath("//@class")  # smart strings: ``getparent`` gives the element
+# smart strings (``getparent`` gives the element) of the class values holding ``title`` (the test
+# in C: a smart string per class value of the page cost more than the whole evaluation)
+_CLASSES = etree.XPath("//@class[contains(., 'title')]")
 
 
 def _title_classed(root: etree._Element) -> list[etree._Element]:
@@ -457,8 +468,10 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
     without its per-element Python class lookup (a third of the walk time on real pages).
     ``utf8``: ``text.encode("utf-8")`` when the caller has it (``charset.decode_source``).
     """
-    if text.lstrip()[:5] == "<?xml":  # XHTML: lxml refuses a str declaring its encoding, and
-        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None  # the text is decoded already
+    # XHTML: lxml refuses a str declaring its encoding, and the text is decoded already
+    # (``text.lstrip()`` copies the page: called only when the page starts with a blank)
+    if text[:5] == "<?xml" or (text[:1].isspace() and text.lstrip()[:5] == "<?xml"):
+        text, utf8 = _XML_DECLARATION.sub("", text, count=1), None
     if len(text) > _UTF8_MAX_CHARS:  # no copy of a giant page (it keeps its peak memory)
         data = b""
     elif utf8 is not None:
@@ -473,7 +486,8 @@ def parse_tree(text: str, utf8: bytes | None = None) -> etree._Element:
         and not data.translate(None, _XML_BYTES)  # no ASCII control character
         and "\ufffe" not in text  # (a str finds one character faster than bytes find three)
         and "\uffff" not in text
-        and text.strip()
+        and text
+        and not text.isspace()  # ``text.strip()`` without the copy of the page
     ):
         # The tree of the str (test_parse_tree_of_utf8_equals_the_str), in less time: libxml2
         # reads a str as UTF-16 or UCS-4 and converts it, slower than Python's encoding.
