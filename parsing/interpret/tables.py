@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.labels import (
@@ -207,6 +207,8 @@ def _split_row(
     """
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     texts = [c.text for c in row]
+    n = len(texts)
+    limit = n  # the first flagged cell (no label after it)
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         block = where[0]
         flagged = [
@@ -215,25 +217,41 @@ def _split_row(
         ]
         if any(flagged):
             texts = ["" if f else t for t, f in zip(texts, flagged, strict=True)]
+            limit = flagged.index(True)
         else:
             flagged = None
     # Labels come first in every template row; once the first number (or flagged cell) is
     # seen, a later non-number cell is a bad value ("l0", "三"), not a label, so columns
-    # never shift.
-    kinds = "".join(map(_cell_kind, texts))  # one letter a cell: string search finds the split
-    stop = kinds.find(_NUMBER)
-    if stop < 0:
-        stop = len(kinds)
-    if flagged is not None:
-        stop = min(stop, flagged.index(True))
-    start = kinds.rfind(_LABEL, 0, stop) + 1  # after the last label (0: no label)
+    # never shift. Cells are classified up to that point only: after it, only their blankness
+    # counts (``filled``), and a blank text is what ``_cell_kind`` calls ``_BLANK``.
+    last = -1  # the last label before the first number
+    i = 0
+    while i < limit:
+        kind = _cell_kind(texts[i])
+        if kind == _NUMBER:
+            break
+        if kind == _LABEL:
+            last = i
+        i += 1
+    start = last + 1  # after the last label (0: no label)
     labels: list[str] = []
-    for text in texts[:start]:
+    for j in range(start):
+        text = texts[j]
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    if flagged is None and not any(map(_not_plain, row[start:])):
+    plain = flagged is None
+    if plain:
+        for j in range(start, n):
+            cell = row[j]
+            if cell.pad or cell.origin is not None or cell.raw is not None:
+                plain = False  # a pad cell, a span copy or a cell the spam pass edited
+                break
+    if plain:
         values = texts[start:]  # every cell its own, as printed: the common row
-        filled = len(values) - kinds.count(_BLANK, start)
+        filled = 0
+        for text in values:
+            if text and not text.isspace():  # (``not text.strip()``: blank)
+                filled += 1
         return _new_row((labels, values, filled, row, r, start, None, None, where))
     values = []
     own: list[int] = []
@@ -253,16 +271,15 @@ def _split_row(
     return _new_row((labels, values, filled, row, r, start, own, flagged, where))
 
 
-def _not_plain(cell: Cell) -> bool:
-    """A pad cell, a span copy or a cell the spam pass edited (its printed text differs)."""
-    return cell.pad or cell.origin is not None or cell.raw is not None
-
-
 _WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
 _TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
-_OTHER, _LABEL, _NUMBER, _BLANK = "o", "l", "n", "b"
+# (``Final``: the compiled reader compares with constants, not module attributes)
+_OTHER: Final = "o"
+_LABEL: Final = "l"
+_NUMBER: Final = "n"
+_BLANK: Final = "b"
 
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
