@@ -7,13 +7,11 @@ digits of their number (quarantined). A reader filters partly read reports with 
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 from parsing.interpret.tables import TableReadout
 from parsing.labels import DEFAULT_METRICS
-from parsing.models import APPLICANT_COLUMNS, ValidationIssue
+from parsing.models import ValidationIssue
+from parsing.validate import counts_of
 
-_VALUES = attrgetter(*APPLICANT_COLUMNS)  # ``ApplicationRow.values`` as a tuple, from compiled code
 AMBIGUOUS_RULE = "spam.ambiguous_cell"
 TABLES = ("active_disclosure", "applications", "review_litigation")
 _MARK = {"表二": "active_disclosure", "表三": "applications", "表四": "review_litigation"}
@@ -66,22 +64,25 @@ def completeness(tables: TableReadout, template: str) -> dict[str, int | None]:
     # and nulls), with no list of values built
     active_found = active_null = 0
     for a in tables.active_disclosure:
-        if a.source_row is not None:
+        fields = a.__dict__  # (the fields in one lookup: ``parsing.validate``)
+        if fields["source_row"] is not None:
             active_found += 1
-            if a.value is None:
+            if fields["value"] is None:
                 active_null += 1
     review_found = review_null = 0
     for x in tables.review_litigation:
-        if x.source_row is not None:
+        fields = x.__dict__
+        if fields["source_row"] is not None:
             review_found += 1
-            if x.value is None:
+            if fields["value"] is None:
                 review_null += 1
     apps_found = apps_null = 0
     for row in tables.applications:
-        cols = row.source_col
+        fields = row.__dict__
+        cols: list[int | None] | None = fields["source_col"]
         if not cols:
             continue
-        values: tuple[int | None, ...] = _VALUES(row)  # ``row.values()``
+        values = counts_of(fields)  # ``row.values()``
         for j in range(min(len(cols), len(values))):  # the pairs ``zip`` makes
             if cols[j] is not None:  # a column the row printed
                 apps_found += 1

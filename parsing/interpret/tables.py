@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from operator import attrgetter
 from typing import Final, NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
@@ -169,29 +168,6 @@ if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields 
     "total",
 ):  # pragma: no cover - a guard for whoever renames a column
     raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
-
-
-def _place(
-    fields: dict[str, object],
-    i: int,
-    kind: str,
-    page: int | None,
-    table: int,
-    rows_: Sequence[int],
-    cols: Sequence[int],
-    raws: Sequence[str],
-) -> None:
-    """The provenance fields of value ``i`` of a row (column and text null when the row printed
-    fewer values)."""
-    if i < len(cols):
-        fields["source_kind"] = kind
-        fields["source_page"] = page
-        fields["source_table"] = table
-        fields["source_row"] = rows_[i]
-        fields["source_col"] = cols[i]
-        fields["source_text"] = raws[i]
-    else:
-        fields["source_col"] = fields["source_text"] = None
 
 
 def _split_row(
@@ -397,7 +373,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 raws = raws[:cut] + raws[cut + 1 :]
                 if flags is not None:
                     flags = flags[:cut] + flags[cut + 1 :]
-        cells = list(map(parse_cell_number, values[:7]))
+        cells = [parse_cell_number(v) for v in values[:7]]
         if code in seen:
             kept = seen[code].values()
             if all(v is None for v in kept):
@@ -406,16 +382,28 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        if False in map(_IS_COUNT, cells):
+        counts: list[int | None] = []
+        for n in cells:  # (compiled: the fields of a compiled class are read directly)
+            if not n.is_count:
+                break
+            counts.append(n.as_int)
+        if len(counts) < len(cells):  # a cell no count: recorded as bad, read as null
             counts = [
                 n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
                 for i, n in enumerate(cells)
             ]
-        else:  # every cell a count or empty (the common row): its int or None as it is
-            counts = list(map(_AS_INT, cells))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
+        if flags is not None and True in flags[:7]:
+            block, table, page = row.where
+            for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
+                if flags[j]:
+                    src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+                    out.ambiguous.append((f"表三 row {code} column {col}", src))
+        pad: list[None] = [None] * (7 - len(cols[:7]))
+        # (one literal: the dict is made at its size, not grown key by key; ``values`` holds
+        # three cells at least, so the row's provenance is always set)
         fields: dict[str, object] = {
             "row_code": code,
             "row_label": LABEL_OF.get(code, labels[-1]),
@@ -426,23 +414,15 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             "legal_service_org": counts[4],
             "other_org": counts[5],
             "total": counts[6],
+            "source_kind": kind,
+            "source_page": row.where[2],
+            "source_table": row.where[1],
+            "source_row": rows_[0],
+            "source_col": cols[:7] + pad,
+            "source_text": raws[:7] + pad,
         }
-        if values:  # (always: three at least)
-            if flags is not None and True in flags[:7]:
-                block, table, page = row.where
-                for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
-                    if flags[j]:
-                        src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
-                        out.ambiguous.append((f"表三 row {code} column {col}", src))
-            pad: list[None] = [None] * (7 - len(cols[:7]))
-            fields["source_kind"] = kind
-            fields["source_page"] = row.where[2]
-            fields["source_table"] = row.where[1]
-            fields["source_row"] = rows_[0]
-            fields["source_col"] = cols[:7] + pad
-            fields["source_text"] = raws[:7] + pad
         seen[code] = _new_application(fields)
-    out.applications = sorted(seen.values(), key=lambda r: _CODE_RANK.get(r.row_code, 99))
+    out.applications = [seen[c] for c in sorted(seen, key=_code_rank)]  # (keys: the row codes)
     if any(c.startswith("3.6.") for c in seen):
         out.template_applications = "2021"
     elif "3.6" in seen:
@@ -467,8 +447,10 @@ _CODE_ORDER = (
 
 
 _CODE_RANK = {c: i for i, c in enumerate(_CODE_ORDER)}
-_IS_COUNT = attrgetter("is_count")
-_AS_INT = attrgetter("as_int")
+
+
+def _code_rank(code: str) -> int:
+    return _CODE_RANK.get(code, 99)
 
 
 _Item = tuple[str, str, list[CellNumber], list[str | None] | None, list[str | None], _Row]
@@ -534,15 +516,32 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             unit = n.unit if n.ok else None
             if unit is None and metric in AMOUNT_METRICS and i < len(units):
                 unit = units[i]
-            fields: dict[str, object] = {
-                "article": article,
-                "item": item,
-                "metric": metric,
-                "value": n.value if n.ok else None,
-                "unit": unit,
-            }
-            # the cell's provenance (none for a column the row lacks)
-            _place(fields, i, kind, page, table, rows_, cols, raws)
+            # the cell's provenance (none for a column the row lacks); one literal each
+            fields: dict[str, object]
+            if i < len(cols):
+                fields = {
+                    "article": article,
+                    "item": item,
+                    "metric": metric,
+                    "value": n.value if n.ok else None,
+                    "unit": unit,
+                    "source_kind": kind,
+                    "source_page": page,
+                    "source_table": table,
+                    "source_row": rows_[i],
+                    "source_col": cols[i],
+                    "source_text": raws[i],
+                }
+            else:
+                fields = {
+                    "article": article,
+                    "item": item,
+                    "metric": metric,
+                    "value": n.value if n.ok else None,
+                    "unit": unit,
+                    "source_col": None,
+                    "source_text": None,
+                }
             out.active_disclosure.append(_new_active(fields))
 
 
@@ -617,10 +616,29 @@ def _review(
     """One table 四 number, with the provenance of value ``j`` of ``row`` (``at``: its
     ``positions``; none when the row printed fewer values)."""
     rows_, cols, raws, flags = at
-    fields: dict[str, object] = {"proceeding": proc, "outcome": outcome, "value": value}
     block, table, page = row.where
     if j < len(cols) and flags is not None and flags[j]:
         src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
         out.ambiguous.append((f"表四 {proc} column {outcome}", src))
-    _place(fields, j, out.kind, page, table, rows_, cols, raws)
+    fields: dict[str, object]
+    if j < len(cols):  # (one literal each, as in ``_read_active``)
+        fields = {
+            "proceeding": proc,
+            "outcome": outcome,
+            "value": value,
+            "source_kind": out.kind,
+            "source_page": page,
+            "source_table": table,
+            "source_row": rows_[j],
+            "source_col": cols[j],
+            "source_text": raws[j],
+        }
+    else:
+        fields = {
+            "proceeding": proc,
+            "outcome": outcome,
+            "value": value,
+            "source_col": None,
+            "source_text": None,
+        }
     return _new_review(fields)
