@@ -203,7 +203,9 @@ def _split_row(
     last = -1  # the last label before the first number
     i = 0
     while i < limit:
-        kind = _cell_kind(texts[i])
+        text = texts[i]
+        # (an ASCII-digit cell is a number and an empty one blank: no cache lookup for them)
+        kind = _NUMBER if _ascii_digits(text) else _BLANK if not text else _cell_kind(text)
         if kind == _NUMBER:
             break
         if kind == _LABEL:
@@ -245,6 +247,19 @@ def _split_row(
         if text and not text.isspace():
             filled += 1
     return _new_row((labels, values, filled, row, r, start, own, flagged, where))
+
+
+def _ascii_digits(text: str) -> bool:
+    """1 to 24 ASCII digits: what ``_cell_kind`` calls ``_NUMBER`` without a look (the
+    first case of ``parse_cell_number``)."""
+    n = len(text)
+    if n == 0 or n > 24:
+        return False
+    for i in range(n):
+        c = ord(text[i])
+        if c < 48 or c > 57:  # not 0-9
+            return False
+    return True
 
 
 _WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
@@ -464,10 +479,10 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
     for row in rows:
         labels = row.labels
         if labels and not row.filled:
-            metrics = list(map(metric_of, labels[1:]))
+            metrics = [metric_of(x) for x in labels[1:]]
             if any(metrics):
                 header = metrics
-                header_units = list(map(unit_from_header, labels[1:]))
+                header_units = [unit_from_header(x) for x in labels[1:]]
                 hints.update(m for m in metrics if m)
                 continue
         if len(labels) != 1 or not row.values:
@@ -561,8 +576,11 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
         filled = row.filled
-        # (joined with a character the word lacks: a match lies within one label)
-        header_seen = header_seen or "复议" in "\n".join(row.labels)
+        if not header_seen:  # (as in the labels joined by line breaks: no match spans two)
+            for label in row.labels:
+                if "复议" in label:
+                    header_seen = True
+                    break
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:

@@ -9,7 +9,14 @@ import random
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.completeness import completeness
-from parsing.interpret.tables import TableReadout, read_tables
+from parsing.interpret.tables import (
+    _BLANK,
+    _NUMBER,
+    TableReadout,
+    _ascii_digits,
+    _cell_kind,
+    read_tables,
+)
 from parsing.models import (
     APPLICANT_COLUMNS,
     OUTCOMES,
@@ -133,3 +140,26 @@ def test_application_counts_follow_the_grammar_cell_by_cell() -> None:
                     bad.append(f"applications:{row.row_code}:{i}")
         assert row.values() == expected, texts
         assert out.bad_cells == bad, texts
+
+
+def test_ascii_digit_cells_are_numbers_without_a_look() -> None:
+    """``_ascii_digits`` implies ``_NUMBER`` (and empty implies ``_BLANK``); digits beyond 24,
+    non-ASCII digits and any other character go to ``_cell_kind``."""
+    rng = random.Random(65)
+    pool = "0123456789" * 3 + "１２٣²,. -a增无"
+    texts = ["", "0", "9" * 24, "9" * 25, "１２", "²", "0 ", " 0", "007"]
+    texts += ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    for text in texts:
+        fast = _ascii_digits(text)
+        assert fast == (0 < len(text) <= 24 and all("0" <= c <= "9" for c in text)), text
+        if fast:
+            assert _cell_kind.__wrapped__(text) == _NUMBER, text
+    assert _cell_kind.__wrapped__("") == _BLANK
+
+
+def test_review_header_word_in_any_label_is_in_the_joined_labels() -> None:
+    rng = random.Random(66)
+    pieces = ["复", "议", "复议", "行政", "\n", "诉讼", ""]
+    for _ in range(5000):
+        labels = ["".join(rng.choice(pieces) for _ in range(3)) for _ in range(rng.randint(0, 4))]
+        assert any("复议" in x for x in labels) == ("复议" in "\n".join(labels))
