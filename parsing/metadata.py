@@ -325,6 +325,17 @@ def choose_publisher(
 
 def period_year(text: str) -> int | None:
     """The statistics period printed in the body (``统计期限自2022年1月1日起``), else None."""
+    head = text[:20000]
+    at = head.find("统")
+    end = head.find("。", at) if at >= 0 else -1
+    if end >= 0:
+        # The body up to the end of the sentence of its first 统, read first: a ``_PERIOD``
+        # match holds no 。, and the text normalises and converts its years in two parts
+        # around a 。 (no NFKC composition, reordering or ``_CN_YEAR`` match crosses one), so a
+        # match in this part is the first match in the whole (``test_period_year_head``).
+        m = _PERIOD.search(arabic_years(nfkc(head[: end + 1])))
+        if m is not None:
+            return int(m.group(1))
     m = _PERIOD.search(_year_text(text))
     return int(m.group(1)) if m else None
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import chain
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from parsing.models import (
     APPLICANT_COLUMNS,
@@ -17,7 +16,40 @@ from parsing.models import (
 )
 
 _COLS = APPLICANT_COLUMNS
-_NULL_AS_ZERO: dict[int | None, int] = {None: 0}  # ``.get(v, v)``: v, or 0 for None
+if APPLICANT_COLUMNS != (  # ``counts_of`` spells the seven count fields out
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "social_welfare_org",
+    "legal_service_org",
+    "other_org",
+    "total",
+):  # pragma: no cover - a guard for whoever renames a column
+    raise ImportError("parsing.validate: APPLICANT_COLUMNS changed, update counts_of")
+
+
+# Pydantic keeps a model's field values in its ``__dict__`` (its class has no attribute of a
+# field's name): reading a model's fields from it costs one attribute lookup, where reading
+# each field costs one lookup per field, and the lookups of a pydantic model (whose class
+# defines ``__getattr__``) cost several times a dict lookup.
+
+
+def application_values(row: ApplicationRow) -> list[int | None]:
+    """``row.values()``, read from the model's ``__dict__``."""
+    return counts_of(row.__dict__)
+
+
+def counts_of(fields: dict[str, Any]) -> list[int | None]:
+    """``row.values()`` from ``row.__dict__`` (the seven ``APPLICANT_COLUMNS`` in order)."""
+    return [
+        fields["natural_person"],
+        fields["commercial_enterprise"],
+        fields["research_institution"],
+        fields["social_welfare_org"],
+        fields["legal_service_org"],
+        fields["other_org"],
+        fields["total"],
+    ]
 
 
 def _fmt(values: Sequence[int | None]) -> str:
@@ -36,22 +68,34 @@ def _issue(
     )
 
 
+def has_none(values: list[int | None], n: int) -> bool:
+    """``None in values[:n]`` (counts and nulls: only None equals None), in a compiled loop
+    instead of a comparison call per element."""
+    for i in range(n):  # noqa: SIM110 - ``any`` over a generator is what this avoids
+        if values[i] is None:
+            return True
+    return False
+
+
 def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
     """``applications.balance``, ``applications.row_total`` and ``applications.results_total``."""
     issues: list[ValidationIssue] = []
     values: dict[str, list[int | None]] = {}  # each row read once; a repeated code: the last
     for r in rows:
-        vals = values[r.row_code] = r.values()
-        parts = vals[:6]
-        if r.total is not None and None not in parts:
-            s = sum(cast("list[int]", parts))  # no None: a plain sum (no generator per row)
-            if s != r.total:
+        fields = r.__dict__
+        code: str = fields["row_code"]
+        vals = counts_of(fields)
+        values[code] = vals
+        total = vals[6]  # ``r.total``
+        if total is not None and not has_none(vals, 6):
+            s = sum(cast("list[int]", vals[:6]))  # no None: a plain sum (no generator per row)
+            if s != total:
                 issues.append(
                     _issue(
                         "applications.row_total",
-                        f"row {r.row_code}: 总计 {r.total} ≠ sum of applicant columns {s}",
+                        f"row {code}: 总计 {total} ≠ sum of applicant columns {s}",
                         s,
-                        r.total,
+                        total,
                     )
                 )
     result_codes = [k for k in values if k.startswith("3.") and k != "3.7"]
@@ -93,7 +137,10 @@ def check_applications(rows: list[ApplicationRow]) -> list[ValidationIssue]:
 def check_review(report: Report) -> list[ValidationIssue]:
     """``review_litigation.total``: each 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
     issues: list[ValidationIssue] = []
-    vals = {(x.proceeding, x.outcome): x.value for x in report.review_litigation}
+    vals: dict[tuple[str, str], int | None] = {}
+    for x in report.review_litigation:
+        fields = x.__dict__
+        vals[(fields["proceeding"], fields["outcome"])] = fields["value"]
     for proc in PROCEEDINGS:
         parts = [vals.get((proc, o)) for o in OUTCOMES[:4]]
         total = vals.get((proc, "total"))
@@ -114,29 +161,22 @@ def check_review(report: Report) -> list[ValidationIssue]:
 
 def check_non_negative(report: Report) -> list[ValidationIssue]:
     """Counts are non-negative integers (``values.non_negative``)."""
-    rows = [r.values() for r in report.applications]
-    flat = list(chain.from_iterable(rows))
-    zeroed = cast("Iterable[int]", map(_NULL_AS_ZERO.get, flat, flat))  # a C loop: no generator
-    negative = min(zeroed, default=0) < 0
-    bad = (  # per row: rows are searched only when some value is negative
-        [
-            f"applications {r.row_code}"
-            for r, vals in zip(report.applications, rows, strict=True)
-            if any(v is not None and v < 0 for v in vals)
-        ]
-        if negative
-        else []
-    )
-    bad += [
-        f"review_litigation {x.proceeding}/{x.outcome}"
-        for x in report.review_litigation
-        if x.value is not None and x.value < 0
-    ]
-    bad += [
-        f"active_disclosure {x.item}/{x.metric}"
-        for x in report.active_disclosure
-        if x.value is not None and x.value < 0 and x.metric != "change"
-    ]
+    bad: list[str] = []
+    for r in report.applications:  # (a compiled loop: no generator, no list per row)
+        for v in application_values(r):
+            if v is not None and v < 0:
+                bad.append(f"applications {r.row_code}")
+                break
+    for x in report.review_litigation:
+        fields = x.__dict__
+        value = fields["value"]
+        if value is not None and value < 0:
+            bad.append(f"review_litigation {x.proceeding}/{x.outcome}")
+    for y in report.active_disclosure:
+        fields = y.__dict__
+        value = fields["value"]
+        if value is not None and value < 0 and fields["metric"] != "change":
+            bad.append(f"active_disclosure {y.item}/{y.metric}")
     if not bad:
         return []
     return [

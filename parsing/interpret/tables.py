@@ -12,8 +12,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from operator import attrgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from parsing.blocks import Cell, DocumentBlocks, Table
 from parsing.labels import (
@@ -171,29 +170,6 @@ if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields 
     raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
 
 
-def _place(
-    fields: dict[str, object],
-    i: int,
-    kind: str,
-    page: int | None,
-    table: int,
-    rows_: Sequence[int],
-    cols: Sequence[int],
-    raws: Sequence[str],
-) -> None:
-    """The provenance fields of value ``i`` of a row (column and text null when the row printed
-    fewer values)."""
-    if i < len(cols):
-        fields["source_kind"] = kind
-        fields["source_page"] = page
-        fields["source_table"] = table
-        fields["source_row"] = rows_[i]
-        fields["source_col"] = cols[i]
-        fields["source_text"] = raws[i]
-    else:
-        fields["source_col"] = fields["source_text"] = None
-
-
 def _split_row(
     row: list[Cell],
     r: int,
@@ -207,6 +183,8 @@ def _split_row(
     """
     flagged: list[bool] | None = None  # None: no cell of the row is ambiguous
     texts = [c.text for c in row]
+    n = len(texts)
+    limit = n  # the first flagged cell (no label after it)
     if ambiguous:  # a cell the spam pass left ambiguous (digits next to removed text): empty
         block = where[0]
         flagged = [
@@ -215,25 +193,43 @@ def _split_row(
         ]
         if any(flagged):
             texts = ["" if f else t for t, f in zip(texts, flagged, strict=True)]
+            limit = flagged.index(True)
         else:
             flagged = None
     # Labels come first in every template row; once the first number (or flagged cell) is
     # seen, a later non-number cell is a bad value ("l0", "三"), not a label, so columns
-    # never shift.
-    kinds = "".join(map(_cell_kind, texts))  # one letter a cell: string search finds the split
-    stop = kinds.find(_NUMBER)
-    if stop < 0:
-        stop = len(kinds)
-    if flagged is not None:
-        stop = min(stop, flagged.index(True))
-    start = kinds.rfind(_LABEL, 0, stop) + 1  # after the last label (0: no label)
+    # never shift. Cells are classified up to that point only: after it, only their blankness
+    # counts (``filled``), and a blank text is what ``_cell_kind`` calls ``_BLANK``.
+    last = -1  # the last label before the first number
+    i = 0
+    while i < limit:
+        text = texts[i]
+        # (an ASCII-digit cell is a number and an empty one blank: no cache lookup for them)
+        kind = _NUMBER if _ascii_digits(text) else _BLANK if not text else _cell_kind(text)
+        if kind == _NUMBER:
+            break
+        if kind == _LABEL:
+            last = i
+        i += 1
+    start = last + 1  # after the last label (0: no label)
     labels: list[str] = []
-    for text in texts[:start]:
+    for j in range(start):
+        text = texts[j]
         if text and (not labels or labels[-1] != text):
             labels.append(text)
-    if flagged is None and not any(map(_not_plain, row[start:])):
+    plain = flagged is None
+    if plain:
+        for j in range(start, n):
+            cell = row[j]
+            if cell.pad or cell.origin is not None or cell.raw is not None:
+                plain = False  # a pad cell, a span copy or a cell the spam pass edited
+                break
+    if plain:
         values = texts[start:]  # every cell its own, as printed: the common row
-        filled = len(values) - kinds.count(_BLANK, start)
+        filled = 0
+        for text in values:
+            if text and not text.isspace():  # (``not text.strip()``: blank)
+                filled += 1
         return _new_row((labels, values, filled, row, r, start, None, None, where))
     values = []
     own: list[int] = []
@@ -253,16 +249,28 @@ def _split_row(
     return _new_row((labels, values, filled, row, r, start, own, flagged, where))
 
 
-def _not_plain(cell: Cell) -> bool:
-    """A pad cell, a span copy or a cell the spam pass edited (its printed text differs)."""
-    return cell.pad or cell.origin is not None or cell.raw is not None
+def _ascii_digits(text: str) -> bool:
+    """1 to 24 ASCII digits: what ``_cell_kind`` calls ``_NUMBER`` without a look (the
+    first case of ``parse_cell_number``)."""
+    n = len(text)
+    if n == 0 or n > 24:
+        return False
+    for i in range(n):
+        c = ord(text[i])
+        if c < 48 or c > 57:  # not 0-9
+            return False
+    return True
 
 
 _WORD_IDEOGRAPH = WORD_IDEOGRAPH.search
 _TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")
 
 
-_OTHER, _LABEL, _NUMBER, _BLANK = "o", "l", "n", "b"
+# (``Final``: the compiled reader compares with constants, not module attributes)
+_OTHER: Final = "o"
+_LABEL: Final = "l"
+_NUMBER: Final = "n"
+_BLANK: Final = "b"
 
 
 @lru_cache(maxsize=16384)  # labels and numbers repeat in every report: classify each text once
@@ -380,7 +388,7 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 raws = raws[:cut] + raws[cut + 1 :]
                 if flags is not None:
                     flags = flags[:cut] + flags[cut + 1 :]
-        cells = list(map(parse_cell_number, values[:7]))
+        cells = [parse_cell_number(v) for v in values[:7]]
         if code in seen:
             kept = seen[code].values()
             if all(v is None for v in kept):
@@ -389,16 +397,28 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                 if [n.as_int if n.ok else None for n in cells] != kept[: len(cells)]:
                     out.warnings.append(f"table 三 row {code} printed twice with other numbers")
                 continue  # the same table printed twice: read once
-        if False in map(_IS_COUNT, cells):
+        counts: list[int | None] = []
+        for n in cells:  # (compiled: the fields of a compiled class are read directly)
+            if not n.is_count:
+                break
+            counts.append(n.as_int)
+        if len(counts) < len(cells):  # a cell no count: recorded as bad, read as null
             counts = [
                 n.as_int if n.is_count else _as_count(n, f"applications:{code}:{i}", out)
                 for i, n in enumerate(cells)
             ]
-        else:  # every cell a count or empty (the common row): its int or None as it is
-            counts = list(map(_AS_INT, cells))
         if len(values) < 7:
             out.warnings.append(f"table 三 row {code} has {len(values)} of 7 columns")
             counts += [None] * (7 - len(counts))
+        if flags is not None and True in flags[:7]:
+            block, table, page = row.where
+            for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
+                if flags[j]:
+                    src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
+                    out.ambiguous.append((f"表三 row {code} column {col}", src))
+        pad: list[None] = [None] * (7 - len(cols[:7]))
+        # (one literal: the dict is made at its size, not grown key by key; ``values`` holds
+        # three cells at least, so the row's provenance is always set)
         fields: dict[str, object] = {
             "row_code": code,
             "row_label": LABEL_OF.get(code, labels[-1]),
@@ -409,23 +429,15 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
             "legal_service_org": counts[4],
             "other_org": counts[5],
             "total": counts[6],
+            "source_kind": kind,
+            "source_page": row.where[2],
+            "source_table": row.where[1],
+            "source_row": rows_[0],
+            "source_col": cols[:7] + pad,
+            "source_text": raws[:7] + pad,
         }
-        if values:  # (always: three at least)
-            if flags is not None and True in flags[:7]:
-                block, table, page = row.where
-                for j, col in enumerate(APPLICANT_COLUMNS[: len(cols)]):
-                    if flags[j]:
-                        src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
-                        out.ambiguous.append((f"表三 row {code} column {col}", src))
-            pad: list[None] = [None] * (7 - len(cols[:7]))
-            fields["source_kind"] = kind
-            fields["source_page"] = row.where[2]
-            fields["source_table"] = row.where[1]
-            fields["source_row"] = rows_[0]
-            fields["source_col"] = cols[:7] + pad
-            fields["source_text"] = raws[:7] + pad
         seen[code] = _new_application(fields)
-    out.applications = sorted(seen.values(), key=lambda r: _CODE_RANK.get(r.row_code, 99))
+    out.applications = [seen[c] for c in sorted(seen, key=_code_rank)]  # (keys: the row codes)
     if any(c.startswith("3.6.") for c in seen):
         out.template_applications = "2021"
     elif "3.6" in seen:
@@ -450,8 +462,10 @@ _CODE_ORDER = (
 
 
 _CODE_RANK = {c: i for i, c in enumerate(_CODE_ORDER)}
-_IS_COUNT = attrgetter("is_count")
-_AS_INT = attrgetter("as_int")
+
+
+def _code_rank(code: str) -> int:
+    return _CODE_RANK.get(code, 99)
 
 
 _Item = tuple[str, str, list[CellNumber], list[str | None] | None, list[str | None], _Row]
@@ -465,10 +479,10 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
     for row in rows:
         labels = row.labels
         if labels and not row.filled:
-            metrics = list(map(metric_of, labels[1:]))
+            metrics = [metric_of(x) for x in labels[1:]]
             if any(metrics):
                 header = metrics
-                header_units = list(map(unit_from_header, labels[1:]))
+                header_units = [unit_from_header(x) for x in labels[1:]]
                 hints.update(m for m in metrics if m)
                 continue
         if len(labels) != 1 or not row.values:
@@ -517,15 +531,32 @@ def _read_active(rows: list[_Row], out: TableReadout) -> None:
             unit = n.unit if n.ok else None
             if unit is None and metric in AMOUNT_METRICS and i < len(units):
                 unit = units[i]
-            fields: dict[str, object] = {
-                "article": article,
-                "item": item,
-                "metric": metric,
-                "value": n.value if n.ok else None,
-                "unit": unit,
-            }
-            # the cell's provenance (none for a column the row lacks)
-            _place(fields, i, kind, page, table, rows_, cols, raws)
+            # the cell's provenance (none for a column the row lacks); one literal each
+            fields: dict[str, object]
+            if i < len(cols):
+                fields = {
+                    "article": article,
+                    "item": item,
+                    "metric": metric,
+                    "value": n.value if n.ok else None,
+                    "unit": unit,
+                    "source_kind": kind,
+                    "source_page": page,
+                    "source_table": table,
+                    "source_row": rows_[i],
+                    "source_col": cols[i],
+                    "source_text": raws[i],
+                }
+            else:
+                fields = {
+                    "article": article,
+                    "item": item,
+                    "metric": metric,
+                    "value": n.value if n.ok else None,
+                    "unit": unit,
+                    "source_col": None,
+                    "source_text": None,
+                }
             out.active_disclosure.append(_new_active(fields))
 
 
@@ -545,8 +576,11 @@ def _read_review(rows: list[_Row], out: TableReadout) -> None:
     header_seen = False
     for row in rows:
         filled = row.filled
-        # (joined with a character the word lacks: a match lies within one label)
-        header_seen = header_seen or "复议" in "\n".join(row.labels)
+        if not header_seen:  # (as in the labels joined by line breaks: no match spans two)
+            for label in row.labels:
+                if "复议" in label:
+                    header_seen = True
+                    break
         if len(row.values) >= 15 and filled < 8 and _blank_review_row(row, header_seen):
             filled = 15  # a Word table 四 left blank: found, every value null (issue 12)
         if filled < 8 or len(row.values) < 15:
@@ -600,10 +634,29 @@ def _review(
     """One table 四 number, with the provenance of value ``j`` of ``row`` (``at``: its
     ``positions``; none when the row printed fewer values)."""
     rows_, cols, raws, flags = at
-    fields: dict[str, object] = {"proceeding": proc, "outcome": outcome, "value": value}
     block, table, page = row.where
     if j < len(cols) and flags is not None and flags[j]:
         src = Source(block, table, page, rows_[j], cols[j], raws[j], True)
         out.ambiguous.append((f"表四 {proc} column {outcome}", src))
-    _place(fields, j, out.kind, page, table, rows_, cols, raws)
+    fields: dict[str, object]
+    if j < len(cols):  # (one literal each, as in ``_read_active``)
+        fields = {
+            "proceeding": proc,
+            "outcome": outcome,
+            "value": value,
+            "source_kind": out.kind,
+            "source_page": page,
+            "source_table": table,
+            "source_row": rows_[j],
+            "source_col": cols[j],
+            "source_text": raws[j],
+        }
+    else:
+        fields = {
+            "proceeding": proc,
+            "outcome": outcome,
+            "value": value,
+            "source_col": None,
+            "source_text": None,
+        }
     return _new_review(fields)
