@@ -44,7 +44,10 @@ URL_RE = re.compile(
     r"(?:com|net|cc|vip|top|xyz|me|app|bet|tv|info|club|site|win|live|fun|io|org|co|hk|la|ws|biz"
     r"|pw|asia|shop|ltd)(?![a-z0-9\-])(?!\.[a-z])(?::\d+)?(?:/[a-z0-9._~%/?=&\-]*)?"
 )
-_PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))+")
+_SYLLABLE = r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"  # after its opening parenthesis
+# ``(?<=[\u4e00-\u9fff])(?:\(SYLLABLE)+`` written to start with its literal ``(``: the regex
+# engine then jumps from one ``(`` to the next instead of trying the pattern at every position
+_PINYIN_RE = re.compile(rf"\((?<=[\u4e00-\u9fff]\(){_SYLLABLE}(?:\({_SYLLABLE})*")
 COLONS = frozenset(":：")
 # Every brand word needs a letter when no brand is digits alone (``brand_word``: the patterns
 # and suffixes all hold letters; a core left by stripping digits is then empty).
