@@ -205,8 +205,27 @@ def shadow_text(original: str) -> str:
     pieces = split_runs(original)
     if len(pieces) == 1:
         return original
-    pieces[1::2] = [run.translate(_TABLE) for run in pieces[1::2]]
+    if len(pieces) == 3:
+        return pieces[0] + pieces[1].translate(_TABLE) + pieces[2]
+    runs = pieces[1::2]
+    unstable = "".join(runs)
+    shadow = unstable.translate(_TABLE)  # registers new characters
+    if _IRREGULAR_RE[0].search(unstable) is None:
+        _put_back(pieces, shadow)
+    else:
+        pieces[1::2] = [run.translate(_TABLE) for run in runs]
     return "".join(pieces)
+
+
+def _put_back(pieces: list[str], shadow: str) -> None:
+    """Replace the unstable runs ``pieces[1::2]`` by their shadows, ``shadow`` being the shadow
+    of the runs joined: one translation, not one per run, when every character of the runs has
+    a one-character shadow (no irregular character: then the lengths agree run by run)."""
+    k = 0
+    for i in range(1, len(pieces), 2):
+        e = k + len(pieces[i])
+        pieces[i] = shadow[k:e]
+        k = e
 
 
 def make_shadow(original: str) -> Shadow:
@@ -214,11 +233,11 @@ def make_shadow(original: str) -> Shadow:
     pieces = split_runs(original)  # stable, unstable, stable, ... (often one piece)
     if len(pieces) == 1:  # every character is its own shadow: no traditional nor zero-width
         return Shadow(original, original, range(len(original)), 0, 0)
-    runs = pieces[1::2]
-    unstable = "".join(runs)  # traditional, zero-width and irregular characters are all here
-    pieces[1::2] = [run.translate(_TABLE) for run in runs]  # registers new characters
+    unstable = "".join(pieces[1::2])  # traditional, zero-width and irregular characters
+    shadow = unstable.translate(_TABLE)  # registers new characters
     trad = sum(map(len, _TRAD_RE.findall(unstable)))
     if _IRREGULAR_RE[0].search(unstable) is None:
+        _put_back(pieces, shadow)
         return Shadow(original, "".join(pieces), range(len(original)), 0, trad)
     return _slow_shadow(original, trad)
 
