@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from parsing.spam import lexicon as lx
 from parsing.spam.latin import LATIN_BRANDS, URL_ANY_TLD, brand_words, url_score
@@ -137,18 +137,62 @@ def _index_pattern(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     return got[1]
 
 
+_FIRST_MAP: dict[int, tuple[dict[str, tuple[str, ...]], str]] = {}
+# flags of a character in an index's table (``Final``: constants in native code)
+_FIRST: Final = 1
+_SECOND: Final = 2
+_SINGLE: Final = 4
+
+
+def _index_map(by_first: dict[str, tuple[str, ...]]) -> str:
+    """Flags of every character below U+10000 for an index (``_FIRST``: some term starts with
+    it, ``_SECOND``: some term has it second, ``_SINGLE``: it is a one-character term), read
+    with ``ord`` in native code; built once per index object, like ``_index_pattern``."""
+    got = _FIRST_MAP.get(id(by_first))
+    if got is None or got[0] is not by_first:
+        flags = bytearray(0x10000)
+        for c, terms in by_first.items():
+            if ord(c) < 0x10000:
+                flags[ord(c)] |= _FIRST | (_SINGLE if min(map(len, terms)) == 1 else 0)
+            for t in terms:
+                if len(t) > 1 and ord(t[1]) < 0x10000:
+                    flags[ord(t[1])] |= _SECOND
+        got = (by_first, flags.decode("latin-1"))
+        if len(_FIRST_MAP) > 64:  # indexes built on the fly (tests): do not grow without end
+            _FIRST_MAP.clear()
+        _FIRST_MAP[id(by_first)] = got
+    return got[1]
+
+
 def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
     """Every (position, term) occurrence of the indexed terms in ``text``.
 
     ``by_first`` (first character → terms, longest first) must not change after its first use:
-    the pattern finding candidate positions is kept per index object.
+    the table of its characters is kept per index object. A term may start where a first
+    character is followed by a second character of some term, or where a one-character term
+    stands: ``_index_pattern`` as a native scan (next to a character above U+10000, the
+    pattern itself).
     """
     hits: list[tuple[int, str]] = []
-    for m in _index_pattern(by_first).finditer(text):
-        i = m.start()
-        for t in by_first[m.group()]:
+    table = _index_map(by_first)
+    n: i64 = len(text)
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(text[i])
+        c1: i64 = ord(text[i + 1]) if i + 1 < n else 0
+        if c >= 0x10000 or c1 >= 0x10000:
+            if _index_pattern(by_first).match(text, i) is None:
+                i += 1
+                continue
+        else:
+            f: i64 = ord(table[c])
+            if not f & _FIRST or not (f & _SINGLE or (i + 1 < n and ord(table[c1]) & _SECOND)):
+                i += 1
+                continue
+        for t in by_first[text[i]]:
             if text.startswith(t, i):
                 hits.append((i, t))
+        i += 1
     return hits
 
 
