@@ -17,7 +17,24 @@ _REFERENCE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐì�
 
 
 def _random(rng: random.Random) -> str:
-    pieces = ["政", "府", "信", "a", "1", "(", ")", "（", "）", " ", "。", "ā", "ǚ", "è", "zh", "ng"]
+    pieces = [
+        "政",
+        "府",
+        "信",
+        "a",
+        "1",
+        "(",
+        ")",
+        "（",
+        "）",
+        " ",
+        "。",
+        "ā",
+        "ǚ",
+        "è",
+        "zh",
+        "ng",
+    ]
     pieces += ["(" + "".join(rng.choice("abnghāǚè") for _ in range(k)) + ")" for k in (0, 1, 6, 7)]
     return "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 25)))
 

@@ -68,6 +68,7 @@ def test_the_comparison_sees_a_seed_grown_over_a_suffix(monkeypatch: pytest.Monk
     # every other condition of the shortcut holds: only the seed keeps the loop running
     # (``structure_seeds`` is native code in the compiled build: checked, not patched out)
     by_first, kinds = term_table()
-    assert suffixes_only(scan(sh.text, by_first), kinds) and not detect.url_tokens(sh)
+    assert suffixes_only(scan(sh.text, by_first), kinds)
+    assert not detect.url_tokens(sh)
     assert detect.structure_seeds(sh)
     assert lexicon_spans(sh)
