@@ -6,16 +6,34 @@ Every detector returns shadow spans; ``parsing.spam.textstrip`` maps them back t
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING, Final
 
 from parsing.spam import lexicon as lx
 from parsing.spam.latin import LATIN_BRANDS, URL_ANY_TLD, brand_words, url_score
 from parsing.spam.shadow import ZERO_WIDTH as _ZW
 from parsing.spam.shadow import Shadow
-from parsing.spam.structure import structure_seeds
+from parsing.spam.structure import (
+    HAN,
+    LATIN_GLUED,
+    MAX_TRAILING,
+    REPEAT,
+    REPORT_WORDS,
+    SENTENCE_END,
+    SENTENCE_END_RE,
+    STRICT_JOINED,
+    UNIT_JOINERS,
+    YEAR,
+    ZW_RUN,
+    Seed,
+)
+
+if TYPE_CHECKING:
+    from mypy_extensions import i64  # a native integer in the compiled build, an int otherwise
 
 _KIND_RANK = {"S": 5, "J": 4, "B": 3, "W": 2, "X": 1}
 _CORE_KINDS = frozenset("SBJ")
@@ -26,11 +44,15 @@ URL_RE = re.compile(
     r"(?:com|net|cc|vip|top|xyz|me|app|bet|tv|info|club|site|win|live|fun|io|org|co|hk|la|ws|biz"
     r"|pw|asia|shop|ltd)(?![a-z0-9\-])(?!\.[a-z])(?::\d+)?(?:/[a-z0-9._~%/?=&\-]*)?"
 )
-_PINYIN_RE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\))+")
+_SYLLABLE = r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"  # after its opening parenthesis
+# ``(?<=[\u4e00-\u9fff])(?:\(SYLLABLE)+`` written to start with its literal ``(``: the regex
+# engine then jumps from one ``(`` to the next instead of trying the pattern at every position
+_PINYIN_RE = re.compile(rf"\((?<=[\u4e00-\u9fff]\(){_SYLLABLE}(?:\({_SYLLABLE})*")
 COLONS = frozenset(":：")
 # Every brand word needs a letter when no brand is digits alone (``brand_word``: the patterns
 # and suffixes all hold letters; a core left by stripping digits is then empty).
 NO_DIGIT_BRANDS = not any(b.isdigit() for b in LATIN_BRANDS)
+_UNIT_JOINER_SET = frozenset(UNIT_JOINERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,18 +137,62 @@ def _index_pattern(by_first: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     return got[1]
 
 
+_FIRST_MAP: dict[int, tuple[dict[str, tuple[str, ...]], str]] = {}
+# flags of a character in an index's table (``Final``: constants in native code)
+_FIRST: Final = 1
+_SECOND: Final = 2
+_SINGLE: Final = 4
+
+
+def _index_map(by_first: dict[str, tuple[str, ...]]) -> str:
+    """Flags of every character below U+10000 for an index (``_FIRST``: some term starts with
+    it, ``_SECOND``: some term has it second, ``_SINGLE``: it is a one-character term), read
+    with ``ord`` in native code; built once per index object, like ``_index_pattern``."""
+    got = _FIRST_MAP.get(id(by_first))
+    if got is None or got[0] is not by_first:
+        flags = bytearray(0x10000)
+        for c, terms in by_first.items():
+            if ord(c) < 0x10000:
+                flags[ord(c)] |= _FIRST | (_SINGLE if min(map(len, terms)) == 1 else 0)
+            for t in terms:
+                if len(t) > 1 and ord(t[1]) < 0x10000:
+                    flags[ord(t[1])] |= _SECOND
+        got = (by_first, flags.decode("latin-1"))
+        if len(_FIRST_MAP) > 64:  # indexes built on the fly (tests): do not grow without end
+            _FIRST_MAP.clear()
+        _FIRST_MAP[id(by_first)] = got
+    return got[1]
+
+
 def scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
     """Every (position, term) occurrence of the indexed terms in ``text``.
 
     ``by_first`` (first character → terms, longest first) must not change after its first use:
-    the pattern finding candidate positions is kept per index object.
+    the table of its characters is kept per index object. A term may start where a first
+    character is followed by a second character of some term, or where a one-character term
+    stands: ``_index_pattern`` as a native scan (next to a character above U+10000, the
+    pattern itself).
     """
     hits: list[tuple[int, str]] = []
-    for m in _index_pattern(by_first).finditer(text):
-        i = m.start()
-        for t in by_first[m.group()]:
+    table = _index_map(by_first)
+    n: i64 = len(text)
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(text[i])
+        c1: i64 = ord(text[i + 1]) if i + 1 < n else 0
+        if c >= 0x10000 or c1 >= 0x10000:
+            if _index_pattern(by_first).match(text, i) is None:
+                i += 1
+                continue
+        else:
+            f: i64 = ord(table[c])
+            if not f & _FIRST or not (f & _SINGLE or (i + 1 < n and ord(table[c1]) & _SECOND)):
+                i += 1
+                continue
+        for t in by_first[text[i]]:
             if text.startswith(t, i):
                 hits.append((i, t))
+        i += 1
     return hits
 
 
@@ -337,6 +403,151 @@ def suffixes_only(hits: Sequence[tuple[int, str]], kinds: dict[str, str]) -> boo
     interval to start from (suffixes start none, they only extend others), whatever the allow
     mask keeps (``tests/parsing/spam/test_suffix_shortcut.py`` compares it with the loop)."""
     return all(kinds[term] == "X" for _, term in hits)
+
+
+def structure_seeds(sh: Shadow) -> list[Seed]:
+    """Seed intervals ``(start, end, cue, strong)`` on the shadow text (``parsing.spam.structure``
+    describes the cues and holds their patterns)."""
+    seeds = _zero_width_runs(sh)
+    text = sh.text
+    for m in repeat_matches(text):
+        unit = m.group("unit")
+        has_latin = any("a" <= c <= "z" for c in unit)
+        if any(c.isdigit() for c in unit) and not has_latin:
+            continue  # 增77增77: two equal number cells run together, never a brand
+        if HAN.search(unit) and not unit.isdigit():
+            copies = m.group().count(unit)
+            strong = copies >= 3 or has_latin
+            seeds.append((m.start(), m.end(), "repeated_unit", strong))
+    trailing = _trailing_chain(text)
+    if trailing is not None:
+        seeds.append((trailing[0], trailing[1], "trailing_chain", True))
+    return seeds
+
+
+def repeat_matches(text: str) -> list[re.Match[str]]:
+    """``list(REPEAT.finditer(text))``, the pattern run only where ``repeat_start`` finds that it
+    matches (``tests/parsing/spam/test_repeat_scan.py`` compares the two)."""
+    out: list[re.Match[str]] = []
+    pos = repeat_start(text, 0)
+    while pos >= 0:
+        m = REPEAT.match(text, pos)
+        if m is None:
+            pos = repeat_start(text, pos + 1)
+        else:
+            out.append(m)
+            pos = repeat_start(text, m.end())  # a match is never empty
+    return out
+
+
+def has_repeat(text: str) -> bool:
+    """``REPEAT.search(text) is not None`` (run where ``repeat_start`` allows, as above)."""
+    pos = repeat_start(text, 0)
+    while pos >= 0:
+        if REPEAT.match(text, pos) is not None:
+            return True
+        pos = repeat_start(text, pos + 1)
+    return False
+
+
+def repeat_start(text: str, pos: int) -> int:
+    """The first index ``i >= pos`` where ``REPEAT`` matches, -1 when there is none.
+
+    ``REPEAT`` matches at ``i`` exactly when a unit ``text[i:i + k]`` of 2 to 12 word characters
+    is followed by an optional joiner and the unit again (its lookahead then holds: the unit's
+    first character recurs ``d = k`` or ``k + 1`` places later, with no line break between).
+    Native code: the pattern tries a dozen distances with a back-reference at every character;
+    here the unit's first two characters must recur ``d = 2..13`` places later before anything
+    else is compared.
+    """
+    n: i64 = len(text)
+    i: i64 = pos
+    while i + 3 < n:  # a pair at i + d (d >= 2) ends at i + d + 1 <= n - 1
+        c0: i64 = ord(text[i])
+        if not (0x4E00 <= c0 <= 0x9FFF or 0x61 <= c0 <= 0x7A or 0x30 <= c0 <= 0x39):
+            i += 1
+            continue
+        c1: i64 = ord(text[i + 1])
+        if not (0x4E00 <= c1 <= 0x9FFF or 0x61 <= c1 <= 0x7A or 0x30 <= c1 <= 0x39):
+            i += 2  # text[i + 1] starts no unit either
+            continue
+        last: i64 = i + 13
+        if last > n - 2:
+            last = n - 2
+        d: i64 = i + 2
+        while d <= last:
+            if ord(text[d]) == c0 and ord(text[d + 1]) == c1 and _unit_again(text, i, d - i):
+                return i
+            d += 1
+        i += 1
+    return -1
+
+
+def _unit_again(text: str, i: i64, d: i64) -> bool:
+    """A unit of ``d`` (or ``d - 1`` then a joiner) word characters at ``i`` recurs at ``i + d``
+    (``text[i:i + 2]`` is known to recur there)."""
+    n: i64 = len(text)
+    k: i64 = d
+    while k >= d - 1:
+        if 2 <= k <= 12 and i + d + k <= n and (k == d or text[i + k] in _UNIT_JOINER_SET):
+            t: i64 = 0
+            while t < k:
+                c: i64 = ord(text[i + t])
+                if c != ord(text[i + d + t]) or not _word_code(c):
+                    break
+                t += 1
+            if t == k:
+                return True
+        k -= 1
+    return False
+
+
+def _word_code(c: i64) -> bool:
+    """``c`` is the code of a character of ``structure._WORD`` (Han, a-z, 0-9)."""
+    return 0x4E00 <= c <= 0x9FFF or 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39
+
+
+def _zero_width_runs(sh: Shadow) -> list[Seed]:
+    if not sh.zero_width:
+        return []
+    out: list[Seed] = []
+    original = sh.original
+    for m in ZW_RUN.finditer(original):
+        begin = m.start()
+        if begin > 0 and (original[begin - 1].isalnum()):
+            # glued to the text before it without a zero-width character: the first character
+            # may be that text's last one (``办理\u200b澳\u200b门``), so start after it
+            begin += 1
+        s = bisect.bisect_left(sh.index, begin)
+        e = bisect.bisect_left(sh.index, m.end())
+        if e - s >= 3:
+            out.append((s, e, "zero_width_run", True))
+    return out
+
+
+def _trailing_chain(text: str) -> tuple[int, int] | None:
+    end = len(text.rstrip())
+    if not end or not ("\u4e00" <= text[end - 1] <= "\u9fff" or text[end - 1].isalnum()):
+        return None
+    if SENTENCE_END_RE.search(text, max(0, end - MAX_TRAILING - 1), end) is None:
+        return None  # the walk below would reach the start or pass the limit (most strings)
+    start = end
+    while start > 0 and text[start - 1] not in SENTENCE_END:
+        start -= 1
+        if end - start > MAX_TRAILING:
+            return None
+    if start == 0:
+        return None  # the whole string: a heading or a short line, not an appended chain
+    while start < end and text[start].isspace():
+        start += 1
+    run = text[start:end]
+    if "@" in run or ".gov" in run:
+        return None  # contact lines: e-mail addresses and official sites
+    if any(word in run for word in REPORT_WORDS) or YEAR.search(run):
+        return None  # the report's own title or a site name appended to it, not a promotion
+    if STRICT_JOINED.search(run) or LATIN_GLUED.search(run):
+        return start, end
+    return None
 
 
 def lexicon_spans(sh: Shadow, *, in_cell: bool = False) -> list[Span]:

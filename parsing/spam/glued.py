@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from parsing.spam.detect import lexicon_tokens, url_tokens
+from parsing.spam.detect import lexicon_tokens, structure_seeds, url_tokens
 from parsing.spam.shadow import make_shadow
-from parsing.spam.structure import structure_seeds
 from parsing.spam.template_labels import is_canonical_label, label_ends
 
 PROMO = frozenset(

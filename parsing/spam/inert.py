@@ -14,10 +14,9 @@ import re
 from collections.abc import Sequence
 
 from parsing.spam import lexicon as lx
-from parsing.spam.detect import NO_DIGIT_BRANDS, pinyin_spans, scan, term_table
+from parsing.spam.detect import NO_DIGIT_BRANDS, has_repeat, pinyin_spans, scan, term_table
 from parsing.spam.glued import PROMO
 from parsing.spam.shadow import ZERO_WIDTH
-from parsing.spam.structure import REPEAT
 
 _ZW_RE = re.compile("[" + "".join(sorted(ZERO_WIDTH)) + "]")
 # ASCII letters (URLs, Latin brands, Latin glued to Han) and the strict joiners of the
@@ -32,7 +31,7 @@ def inert_cell(original: str, shadow: str, phrases: Sequence[str]) -> bool:
     part of it). ``shadow`` is ``shadow_text(original)``."""
     if not NO_DIGIT_BRANDS or _LETTER_OR_MARK.search(shadow) or _ZW_RE.search(original):
         return False  # URLs, brand words, Latin cues, strict joiners, zero-width runs
-    if REPEAT.search(shadow) or pinyin_spans(shadow):
+    if has_repeat(shadow) or pinyin_spans(shadow):
         return False  # a repeated unit (structural seed), pinyin annotations
     if any(p and p in shadow for p in phrases):
         return False

@@ -16,6 +16,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from mypy_extensions import i64  # a native integer in the compiled build, an int otherwise
 
 ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 
@@ -117,13 +121,64 @@ def _stable_class() -> str:
             start = code + 1
         if start <= hi:
             parts.append(f"{chr(start)}-{chr(hi)}")
-    marks = "、。〈〉《》「」『』【】〔〕〖〗—–‘’“”·•※〇○●■□▲△★☆×÷°±§№"
-    parts.append(re.escape("".join(c for c in marks if _norm_char(c) == c)))
+    parts.append(re.escape("".join(c for c in _MARKS if _norm_char(c) == c)))
     return "".join(parts)
+
+
+_MARKS = "、。〈〉《》「」『』【】〔〕〖〗—–‘’“”·•※〇○●■□▲△★☆×÷°±§№"
 
 
 _STABLE = _stable_class()
 _UNSTABLE_RUN = re.compile(f"([^{_STABLE}]+)")
+
+
+def _stable_map() -> str:
+    """``"\x01"`` at the code of every character of ``_STABLE`` (built as ``_stable_class``
+    builds the class), ``"\x00"`` at every other code below U+10000 (the class holds none
+    above): a table read with ``ord`` in native code. ``tests/parsing/spam/test_shadow_split.py``
+    compares it with the class at every code point."""
+    out = bytearray(0x10000)
+    for lo, hi in ((0x00, 0x40), (0x5B, 0x7F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF)):
+        out[lo : hi + 1] = b"\x01" * (hi + 1 - lo)
+    for c in TRAD_TO_SIMP:
+        out[ord(c)] = 0
+    for c in _MARKS:
+        if _norm_char(c) == c:
+            out[ord(c)] = 1
+    return out.decode("latin-1")
+
+
+_STABLE_MAP: Final = _stable_map()
+
+
+def split_runs(original: str) -> list[str]:
+    """``_UNSTABLE_RUN.split(original)``: stable, unstable, stable, ... pieces (the first and
+    last may be empty; one piece when every character is stable), found by a native scan (the
+    pattern costs some hundred instructions a character)."""
+    table = _STABLE_MAP
+    n: i64 = len(original)
+    pieces: list[str] = []
+    start: i64 = 0  # of the current stable piece
+    i: i64 = 0
+    while i < n:
+        c: i64 = ord(original[i])
+        if c < 0x10000 and ord(table[c]):
+            i += 1
+            continue
+        j: i64 = i + 1
+        while j < n:
+            c = ord(original[j])
+            if c < 0x10000 and ord(table[c]):
+                break
+            j += 1
+        pieces.append(original[start:i])
+        pieces.append(original[i:j])
+        start = j
+        i = j + 1  # original[j] is stable (or j == n)
+    if not pieces:
+        return [original]
+    pieces.append(original[start:n])
+    return pieces
 
 
 def _register(ch: str) -> str:
@@ -147,23 +202,42 @@ for _ch in sorted(ZERO_WIDTH):
 
 def shadow_text(original: str) -> str:
     """``make_shadow(original).text`` alone (no offset map, no counts)."""
-    pieces = _UNSTABLE_RUN.split(original)
+    pieces = split_runs(original)
     if len(pieces) == 1:
         return original
-    pieces[1::2] = [run.translate(_TABLE) for run in pieces[1::2]]
+    if len(pieces) == 3:
+        return pieces[0] + pieces[1].translate(_TABLE) + pieces[2]
+    runs = pieces[1::2]
+    unstable = "".join(runs)
+    shadow = unstable.translate(_TABLE)  # registers new characters
+    if _IRREGULAR_RE[0].search(unstable) is None:
+        _put_back(pieces, shadow)
+    else:
+        pieces[1::2] = [run.translate(_TABLE) for run in runs]
     return "".join(pieces)
+
+
+def _put_back(pieces: list[str], shadow: str) -> None:
+    """Replace the unstable runs ``pieces[1::2]`` by their shadows, ``shadow`` being the shadow
+    of the runs joined: one translation, not one per run, when every character of the runs has
+    a one-character shadow (no irregular character: then the lengths agree run by run)."""
+    k = 0
+    for i in range(1, len(pieces), 2):
+        e = k + len(pieces[i])
+        pieces[i] = shadow[k:e]
+        k = e
 
 
 def make_shadow(original: str) -> Shadow:
     """Build the shadow of ``original`` (see module docstring)."""
-    pieces = _UNSTABLE_RUN.split(original)  # stable, unstable, stable, ... (often one piece)
+    pieces = split_runs(original)  # stable, unstable, stable, ... (often one piece)
     if len(pieces) == 1:  # every character is its own shadow: no traditional nor zero-width
         return Shadow(original, original, range(len(original)), 0, 0)
-    runs = pieces[1::2]
-    unstable = "".join(runs)  # traditional, zero-width and irregular characters are all here
-    pieces[1::2] = [run.translate(_TABLE) for run in runs]  # registers new characters
+    unstable = "".join(pieces[1::2])  # traditional, zero-width and irregular characters
+    shadow = unstable.translate(_TABLE)  # registers new characters
     trad = sum(map(len, _TRAD_RE.findall(unstable)))
     if _IRREGULAR_RE[0].search(unstable) is None:
+        _put_back(pieces, shadow)
         return Shadow(original, "".join(pieces), range(len(original)), 0, trad)
     return _slow_shadow(original, trad)
 

@@ -65,6 +65,10 @@ def test_the_comparison_sees_a_seed_grown_over_a_suffix(monkeypatch: pytest.Monk
     """Without the seed condition the shortcut would lose this span: the test above would fail."""
     sh = make_shadow("鸿胜鸿胜鸿胜网站")
     assert _full(sh, False, monkeypatch)
-    with monkeypatch.context() as m:
-        m.setattr(detect, "structure_seeds", lambda sh: [])
-        assert not lexicon_spans(sh)
+    # every other condition of the shortcut holds: only the seed keeps the loop running
+    # (``structure_seeds`` is native code in the compiled build: checked, not patched out)
+    by_first, kinds = term_table()
+    assert suffixes_only(scan(sh.text, by_first), kinds)
+    assert not detect.url_tokens(sh)
+    assert detect.structure_seeds(sh)
+    assert lexicon_spans(sh)
