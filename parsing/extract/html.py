@@ -136,7 +136,6 @@ def _table(el: etree._Element) -> Table:
     below: dict[int, dict[int, Cell]] = {}  # row -> column -> copy placed by a rowspan above
     width = 0
     r = 0
-    make = Cell  # a local: no module dictionary look-up per cell
     for tr in el.iter("tr"):
         line: list[Cell] | None = None
         taken: dict[int, Cell] | None = None
@@ -160,40 +159,40 @@ def _table(el: etree._Element) -> Table:
             rs, cs = td.get(b"rowspan"), td.get(b"colspan")  # bytes: no encoding per call
             if rs is None and cs is None:  # no span (most cells)
                 if taken is None:
-                    line.append(make(text))
+                    line.append(Cell(text))
                     continue
                 while c in taken:
                     c += 1
-                taken[c] = make(text)
+                taken[c] = Cell(text)
                 c += 1
                 continue
             # ``_span_value`` (an int of Unicode decimal digits is what ``int`` reads)
             rowspan = 1 if rs is None else int(rs) if rs.isdecimal() else _span_value(rs)
             colspan = 1 if cs is None else int(cs) if cs.isdecimal() else _span_value(cs)
             if taken is None:
-                line.append(make(text))
+                line.append(Cell(text))
                 if rowspan <= 1 and colspan <= 1:
                     continue
                 c = len(line) - 1
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 if span_cs > 1:
-                    line.extend([make(text, (r, c)) for _ in range(span_cs - 1)])
+                    line.extend([Cell(text, (r, c)) for _ in range(span_cs - 1)])
             else:
                 while c in taken:
                     c += 1
-                taken[c] = make(text)
+                taken[c] = Cell(text)
                 if rowspan <= 1 and colspan <= 1:
                     c += 1
                     continue
                 span_cs = max(1, min(colspan, MAX_SPAN))
                 for dc in range(1, span_cs):
                     if c + dc not in taken:  # an earlier span keeps its place
-                        taken[c + dc] = make(text, (r, c))
+                        taken[c + dc] = Cell(text, (r, c))
             for dr in range(1, max(1, min(rowspan, MAX_SPAN))):  # rows past the last: dropped
                 target = below.setdefault(r + dr, {})
                 for dc in range(span_cs):
                     if c + dc not in target:
-                        target[c + dc] = make(text, (r, c))
+                        target[c + dc] = Cell(text, (r, c))
             if taken is not None:
                 c += span_cs
         if line is None:
@@ -212,9 +211,9 @@ def _table(el: etree._Element) -> Table:
         [
             (row if isinstance(row, list) else [row[k] for k in columns])
             if len(row) == width
-            else row + [make("") for _ in range(width - len(row))]
+            else row + [Cell("") for _ in range(width - len(row))]
             if isinstance(row, list)
-            else [row[k] if k in row else make("") for k in columns]
+            else [row[k] if k in row else Cell("") for k in columns]
             for row in grid
         ]
     )
