@@ -158,16 +158,6 @@ _new_active: Callable[[dict[str, object]], ActiveDisclosure] = (
 _new_review: Callable[[dict[str, object]], ReviewLitigation] = (
     ReviewLitigation.__pydantic_validator__.validate_python
 )
-if APPLICANT_COLUMNS != (  # the table 三 reader spells the seven count fields out
-    "natural_person",
-    "commercial_enterprise",
-    "research_institution",
-    "social_welfare_org",
-    "legal_service_org",
-    "other_org",
-    "total",
-):  # pragma: no cover - a guard for whoever renames a column
-    raise ImportError("parsing.interpret.tables: APPLICANT_COLUMNS changed, update the reader")
 
 
 def _split_row(
@@ -418,7 +408,8 @@ def _read_applications(rows: list[_Row], out: TableReadout) -> None:
                     out.ambiguous.append((f"表三 row {code} column {col}", src))
         pad: list[None] = [None] * (7 - len(cols[:7]))
         # (one literal: the dict is made at its size, not grown key by key; ``values`` holds
-        # three cells at least, so the row's provenance is always set)
+        # three cells at least, so the row's provenance is always set; a renamed column fails
+        # validation here: the row models forbid unknown keys)
         fields: dict[str, object] = {
             "row_code": code,
             "row_label": LABEL_OF.get(code, labels[-1]),

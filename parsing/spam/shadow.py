@@ -129,7 +129,6 @@ _MARKS = "、。〈〉《》「」『』【】〔〕〖〗—–‘’“”·�
 
 
 _STABLE = _stable_class()
-_UNSTABLE_RUN = re.compile(f"([^{_STABLE}]+)")
 
 
 def _stable_map() -> str:
@@ -152,9 +151,9 @@ _STABLE_MAP: Final = _stable_map()
 
 
 def split_runs(original: str) -> list[str]:
-    """``_UNSTABLE_RUN.split(original)``: stable, unstable, stable, ... pieces (the first and
-    last may be empty; one piece when every character is stable), found by a native scan (the
-    pattern costs some hundred instructions a character)."""
+    """``re.split(f"([^{_STABLE}]+)", original)``: stable, unstable, stable, ... pieces (the
+    first and last may be empty; one piece when every character is stable), found by a native
+    scan (the pattern costs some hundred instructions a character)."""
     table = _STABLE_MAP
     n: i64 = len(original)
     pieces: list[str] = []
