@@ -143,6 +143,13 @@ def index_years(store: Store) -> list[int]:
     return sorted(out)
 
 
+def read_year(store: Store, year: int, columns: list[str] | None = None) -> pa.Table:
+    """One year's index file as it is stored (``columns``: only those; the file must have
+    them), decoded on the calling thread."""
+    pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
+    return pf.read(columns=columns, use_threads=False)
+
+
 def outdated(store: Store, year: int) -> bool:
     """Whether the index file of ``year`` lacks one of :data:`GROUPING_COLUMNS`."""
     names = pq.read_schema(index_path(store, year), filesystem=store.fs).names

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from parsing.publishers import identify
 from warehouse.commit import Transaction
-from warehouse.index import DIM_KEY, index_path, index_years
+from warehouse.index import DIM_KEY, index_years, read_year
 from warehouse.read import read_table
 from warehouse.storage import Store, open_store
 
@@ -195,10 +195,7 @@ def _index_rows(store: Store, updated: dict[int, pa.Table], keys: pa.Array | Non
         if year in updated:
             rows = updated[year].select(_INDEX_COLUMNS)
         else:
-            path = index_path(store, year)  # ParquetFile: no dataset machinery
-            rows = pq.ParquetFile(path, filesystem=store.fs).read(
-                columns=_INDEX_COLUMNS, use_threads=False
-            )
+            rows = read_year(store, year, _INDEX_COLUMNS)
         if keys is not None:
             rows = rows.filter(pc.is_in(rows[DIM_KEY], value_set=keys))
         if rows.num_rows == 0:
@@ -248,8 +245,7 @@ def _first_regions(store: Store, keys: set[str]) -> dict[str, tuple[int, str, st
     for year in index_years(store):
         if not pending:
             break
-        pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
-        rows = pf.read(columns=["report_id", DIM_KEY, "region_code"], use_threads=False)
+        rows = read_year(store, year, ["report_id", DIM_KEY, "region_code"])
         mask = pc.and_(
             pc.is_in(rows[DIM_KEY], value_set=pa.array(sorted(pending), pa.string())),
             pc.fill_null(pc.not_equal(rows["region_code"], ""), False),
