@@ -1,6 +1,12 @@
 """The report index: report_id → (year, stem, content hash) plus the few report columns that
-decide ``is_current`` and the cross-year pairing, one Parquet file per year next to the tables
-(``<root>/_index/year=YYYY.parquet``, listed in the manifest).
+decide ``is_current`` and the cross-year pairing, one Arrow IPC file per year next to the tables
+(``<root>/_index/year=YYYY.arrow``, LZ4-compressed, listed in the manifest; not a dataset).
+
+Arrow IPC, not Parquet: a publish reads the index of a few years whole and the ids of every
+year, and an IPC file decodes ~4x faster than the same rows in Parquet (memory-mapped, no page
+decoding) and writes ~2.5x faster. Indexes written as Parquet (``year=YYYY.parquet``, by
+release 0.1 and until this change) are converted once, under the write lock
+(:func:`warehouse.manifest.upgrade`).
 
 It lets a publish skip unchanged reports by hash before reading any partition, and find the
 one stem whose files hold a report's rows, so a replacement rewrites only those files. It is
@@ -13,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -128,35 +133,74 @@ def carried_hashes(old: pa.Table, ids: list[str]) -> tuple[pa.Array, pa.Array]:
     )
 
 
-def index_path(store: Store, year: int) -> str:
-    return store.path(INDEX_DIR, f"{PARTITION_FIELD}={year}.parquet")
+INDEX_SUFFIX = ".arrow"
+LEGACY_SUFFIX = ".parquet"
+"""The suffix of index files written as Parquet (release 0.1), converted by the next publish."""
+_COMPRESSION = "lz4"
+"""LZ4 frames: 2.7x smaller than uncompressed IPC, decoded at ~1 ms per 14k entries."""
 
 
-def index_years(store: Store) -> list[int]:
-    """Years that have an index file."""
+def index_path(store: Store, year: int, suffix: str = INDEX_SUFFIX) -> str:
+    return store.path(INDEX_DIR, f"{PARTITION_FIELD}={year}{suffix}")
+
+
+def index_years(store: Store, suffix: str = INDEX_SUFFIX) -> list[int]:
+    """Years that have an index file (``suffix``: :data:`LEGACY_SUFFIX` for the Parquet files
+    of an older writer)."""
     sel = pafs.FileSelector(store.path(INDEX_DIR), allow_not_found=True)
     out = []
     for info in store.fs.get_file_info(sel):
         name = info.base_name
-        if name.startswith(f"{PARTITION_FIELD}=") and name.endswith(".parquet"):
-            out.append(int(name[len(PARTITION_FIELD) + 1 : -len(".parquet")]))
+        if name.startswith(f"{PARTITION_FIELD}=") and name.endswith(suffix):
+            out.append(int(name[len(PARTITION_FIELD) + 1 : -len(suffix)]))
     return sorted(out)
 
 
+def _open(store: Store, path: str) -> pa.NativeFile:
+    # memory-mapped locally: index files are only ever replaced by a rename, never rewritten in
+    # place, so a mapping stays valid while a table still uses it
+    return pa.memory_map(path) if store.is_local else store.fs.open_input_file(path)
+
+
+def year_schema(store: Store, year: int) -> pa.Schema:
+    """The schema one year's index file was written with."""
+    with _open(store, index_path(store, year)) as source:
+        return pa.ipc.open_file(source).schema
+
+
 def read_year(store: Store, year: int, columns: list[str] | None = None) -> pa.Table:
-    """One year's index file as it is stored (``columns``: only those; the file must have
-    them), decoded on the calling thread."""
-    pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
-    return pf.read(columns=columns, use_threads=False)
+    """One year's index file as it is stored (``columns``: only those the file has, in that
+    order), decoded on the calling thread."""
+    with _open(store, index_path(store, year)) as source:
+        reader = pa.ipc.open_file(source)
+        if columns is not None:
+            names = reader.schema.names
+            fields = [names.index(c) for c in columns if c in names]
+            options = pa.ipc.IpcReadOptions(included_fields=fields, use_threads=False)
+            reader = pa.ipc.open_file(source, options=options)
+            table = reader.read_all()
+            return table.select([c for c in columns if c in table.column_names])
+        return pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+
+
+def read_legacy_year(store: Store, year: int) -> pa.Table:
+    """The Parquet index file of ``year`` an older writer left (:data:`LEGACY_SUFFIX`)."""
+    path = index_path(store, year, LEGACY_SUFFIX)
+    return pq.ParquetFile(path, filesystem=store.fs).read(use_threads=False)
 
 
 def outdated(store: Store, year: int) -> bool:
     """Whether the index file of ``year`` lacks one of :data:`GROUPING_COLUMNS`."""
-    names = pq.read_schema(index_path(store, year), filesystem=store.fs).names
+    names = year_schema(store, year).names
     return any(c not in names for c in GROUPING_COLUMNS)
 
 
-def _conform(part: pa.Table, schema: pa.Schema) -> pa.Table:
+def lacks_grouping(table: pa.Table) -> bool:
+    """Whether index rows ``table`` lack one of :data:`GROUPING_COLUMNS`."""
+    return any(c not in table.column_names for c in GROUPING_COLUMNS)
+
+
+def conform(part: pa.Table, schema: pa.Schema) -> pa.Table:
     """``part`` with ``schema``'s columns; a column an older index lacks comes back null."""
     missing = [n for n in schema.names if n not in part.column_names]
     for name in missing:
@@ -178,10 +222,11 @@ def read_index(
     """Index rows of ``years`` (default all), optionally only ``ids`` / the series
     ``publishers`` (publisher keys, or names for rows without a key) and ``columns``.
 
-    Filters apply batch by batch while reading, so memory follows the matches, not the index.
-    An index written before ``publisher_key`` existed reads with that column null. Files are
-    decoded on the calling thread (``use_threads=False``): for files this small Arrow's thread
-    pool cost more CPU and wall time than it saved (a warm 1k-report publish into 100k: ~10%).
+    A year is memory-mapped, decompressed and filtered at once (a year's index is small: ~2.4
+    MB for 14k reports); by ids, only the id column is decoded for a year without a hit. An
+    index written before ``publisher_key`` existed reads with that column null. Files are
+    decoded on the calling thread: for files this small Arrow's thread pool cost more CPU and
+    wall time than it saved.
     """
     schema = (
         INDEX_SCHEMA if columns is None else pa.schema([INDEX_SCHEMA.field(c) for c in columns])
@@ -194,66 +239,56 @@ def read_index(
         needed = list(dict.fromkeys([*columns, *extra]))
     wanted = index_years(store) if years is None else sorted(set(years) & set(index_years(store)))
     parts = []
-    if ids is not None and publishers is None:  # by id: every year, read side by side
-        by_id = ids
-
-        def lookup(year: int) -> pa.Table | None:
-            """The id column first, the others only on a hit."""
-            pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
-            present = pf.schema_arrow.names
-            cols = None if needed is None else [c for c in needed if c in present]
-            ids_read = pf.read(columns=["report_id"], use_threads=False)["report_id"]
-            hit = pc.is_in(ids_read, value_set=by_id)
-            if not pc.any(hit).as_py():
-                return None
-            return pf.read(columns=cols, use_threads=False).filter(hit)
-
-        with ThreadPoolExecutor(min(4, len(wanted) or 1, os.cpu_count() or 1)) as pool:
-            parts = [p for p in pool.map(lookup, wanted) if p is not None]
-        wanted = []
     for year in wanted:
-        pf = pq.ParquetFile(index_path(store, year), filesystem=store.fs)
-        present = pf.schema_arrow.names
-        cols = None if needed is None else [c for c in needed if c in present]
-        if ids is None and publishers is None:
-            parts.append(pf.read(columns=cols, use_threads=False))
+        if ids is not None and publishers is None:  # by id: the id column first, the rest on a hit
+            hit = pc.is_in(read_year(store, year, ["report_id"])["report_id"], value_set=ids)
+            if not pc.any(hit).as_py():
+                continue
+            parts.append(read_year(store, year, needed).filter(hit))
             continue
-        for batch in pf.iter_batches(batch_size=65_536, columns=cols, use_threads=False):
-            mask = None
-            if ids is not None:
-                mask = pc.is_in(batch.column("report_id"), value_set=ids)
-            if publishers is not None:
-                keyed = pa.Table.from_batches([batch])
-                term = pc.is_in(series(keyed), value_set=publishers)
-                mask = term if mask is None else pc.and_(mask, term)
-            part = pa.Table.from_batches([batch]).filter(mask)
-            if part.num_rows:
-                parts.append(part)
+        part = read_year(store, year, needed)
+        if ids is None and publishers is None:
+            parts.append(part)
+            continue
+        mask = None
+        if ids is not None:
+            mask = pc.is_in(part["report_id"], value_set=ids)
+        if publishers is not None:
+            term = pc.is_in(series(part), value_set=publishers)
+            mask = term if mask is None else pc.and_(mask, term)
+        part = part.filter(mask)
+        if part.num_rows:
+            parts.append(part)
     if not parts:
         return schema.empty_table()
-    return pa.concat_tables([_conform(p, schema) for p in parts])
+    return pa.concat_tables([conform(p, schema) for p in parts])
 
 
 def write_index(
     store: Store, year: int, rows: pa.Table, path: str, *, sync: bool = True
 ) -> FileStat:
-    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path`` (``sync=False``:
-    the caller fsyncs it)."""
+    """Write one year's index (``rows`` in :data:`INDEX_SCHEMA`) to ``path``, a temporary name
+    the caller renames onto :func:`index_path` (never the live file: readers memory-map it;
+    ``sync=False``: the caller fsyncs it)."""
     store.makedirs(path.rpartition("/")[0])
     data = sort_rows(rows.cast(INDEX_SCHEMA))
-    kwargs = {"compression": "zstd", "write_statistics": True}
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression=_COMPRESSION)
+    with pa.ipc.new_file(sink, INDEX_SCHEMA, options=options) as writer:
+        writer.write_table(data)
+    body = sink.getvalue()
     if store.is_local:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
-            pq.write_table(data, fh, **kwargs)
+            fh.write(body)
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())
         Path(path).chmod(FILE_MODE)  # not world-writable whatever the umask
     else:
         with store.fs.open_output_stream(path) as out:
-            pq.write_table(data, out, **kwargs)
-    return FileStat(rows=data.num_rows, bytes=store.size(path), sha256="")
+            out.write(body)
+    return FileStat(rows=data.num_rows, bytes=body.size, sha256="")
 
 
 def entries_from_reports(

@@ -4,7 +4,7 @@ so a reader pointed at ``<root>/<table>`` finds only Parquet files):
 - ``_schemas/<table>.json``: columns, types, nullability, descriptions, schema version;
 - ``_manifest.json``: every data file with its row count, size and sha256, the index files,
   the schema version, the layout version and the last run id;
-- ``_index/year=YYYY.parquet``: the report index (:mod:`warehouse.index`).
+- ``_index/year=YYYY.arrow``: the report index (:mod:`warehouse.index`).
 
 The manifest is staged and swapped in with the data files of the same commit (the journal), so
 it never points at a file that is not there.
@@ -14,14 +14,23 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from warehouse.index import (
+    INDEX_SCHEMA,
+    LEGACY_SUFFIX,
+    conform,
     index_path,
     index_years,
+    lacks_grouping,
     outdated,
     read_index,
+    read_legacy_year,
+    read_year,
     rebuild_year,
     write_index,
 )
@@ -121,7 +130,7 @@ def upgrade(store: Store) -> bool:
     index_written: dict[str, FileStat] = {}
     for year in years:
         path = index_path(store, year)
-        index_written[path[rel:]] = write_index(store, year, rebuild_year(store, year), path)
+        index_written[path[rel:]] = _replace_index(store, year, rebuild_year(store, year))
     doc["index"] = {}
     data = manifest_bytes(doc, doc.get("last_run_id", "upgrade"), {}, [], index_written)
     store.write_bytes(store.path(MANIFEST), data)
@@ -131,23 +140,69 @@ def upgrade(store: Store) -> bool:
     return True
 
 
+def _replace_index(store: Store, year: int, rows: pa.Table) -> FileStat:
+    """Write ``year``'s index file under a temporary name and rename it on (readers memory-map
+    the live file: it is never rewritten in place)."""
+    final = index_path(store, year)
+    if not store.is_local:
+        return write_index(store, year, rows, final)
+    temp = store.temp_path(final, uuid.uuid4().hex[:8])
+    stat = write_index(store, year, rows, temp)
+    store.replace(temp, final)
+    return stat
+
+
 def _repair_index(store: Store) -> None:
-    """Rebuild the index of any year that has reports but no index file (deleted by hand):
-    without it, republished reports would be taken for new ones and duplicated. An index
-    written before ``publisher_key`` existed is rebuilt too (content hashes kept), so
-    ``is_current`` and the cross-year pairing group by the key the reports carry."""
+    """Convert the Parquet index files of an older writer (:data:`LEGACY_SUFFIX`, content
+    hashes kept), and rebuild the index of any year that has reports but no index file
+    (deleted by hand): without it, republished reports would be taken for new ones and
+    duplicated. An index written before ``publisher_key`` existed is rebuilt too (content
+    hashes kept), so ``is_current`` and the cross-year pairing group by the key the reports
+    carry."""
+    _convert_legacy(store)
     indexed = index_years(store)
     missing = sorted(set(store.years("reports")) - set(indexed))
     for year in missing:
         log.warning("warehouse %s: index of %d missing, rebuilt from the reports", store.root, year)
-        path = index_path(store, year)
-        write_index(store, year, rebuild_year(store, year), path)
+        _replace_index(store, year, rebuild_year(store, year))
     for year in [y for y in indexed if outdated(store, y)]:
         log.warning(
             "warehouse %s: index of %d outdated, rebuilt from the reports", store.root, year
         )
-        path = index_path(store, year)
-        write_index(store, year, rebuild_year(store, year, read_index(store, [year])), path)
+        _replace_index(store, year, rebuild_year(store, year, read_index(store, [year])))
+
+
+def _convert_legacy(store: Store) -> None:
+    """Each Parquet index file (release 0.1's format) becomes the Arrow index file of its year,
+    its hashes kept (rebuilt from the reports when it predates :data:`GROUPING_COLUMNS`); the
+    manifest then lists the new files and the old ones are deleted. Idempotent: a crash after
+    a rename leaves both files, and the next run only deletes the old one."""
+    legacy = index_years(store, LEGACY_SUFFIX)
+    if not legacy:
+        return
+    rel = len(store.root.rstrip("/")) + 1 if store.root else 0
+    done = set(index_years(store))
+    written: dict[str, FileStat] = {}
+    for year in legacy:
+        if year in done:  # converted by a run that stopped before deleting the old file
+            path = index_path(store, year)
+            rows = read_year(store, year, ["report_id"]).num_rows
+            written[path[rel:]] = FileStat(rows=rows, bytes=store.size(path), sha256="")
+            continue
+        old = read_legacy_year(store, year)
+        rows = conform(old, INDEX_SCHEMA)
+        if lacks_grouping(old):
+            rows = rebuild_year(store, year, rows)
+        written[index_path(store, year)[rel:]] = _replace_index(store, year, rows)
+    gone = [index_path(store, y, LEGACY_SUFFIX)[rel:] for y in legacy]
+    doc = read_manifest(store)
+    data = manifest_bytes(doc, doc.get("last_run_id", "upgrade"), {}, [], written, gone)
+    store.write_bytes(store.path(MANIFEST), data)
+    for year in legacy:
+        store.remove(index_path(store, year, LEGACY_SUFFIX))
+    log.warning(
+        "warehouse %s: %d index files converted from Parquet to Arrow IPC", store.root, len(legacy)
+    )
 
 
 def leaf_rel(table: str, year: int, name: str) -> str:

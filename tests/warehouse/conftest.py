@@ -58,6 +58,21 @@ def writer_result(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str
     return result
 
 
+def as_legacy_index(root: Path, change: Callable[[pa.Table], pa.Table] = lambda t: t) -> None:
+    """Rewrite every year's index as release 0.1 wrote it: a Parquet file
+    (``year=YYYY.parquet``) holding ``change`` of its rows; the Arrow file goes."""
+    import pyarrow.parquet as pq
+
+    from warehouse.index import LEGACY_SUFFIX, index_path, index_years, read_year
+    from warehouse.storage import open_store
+
+    store = open_store(root)
+    for year in index_years(store):
+        rows = change(read_year(store, year))
+        pq.write_table(rows, index_path(store, year, LEGACY_SUFFIX))
+        Path(index_path(store, year)).unlink()
+
+
 def snapshot(root: Path) -> dict[str, pa.Table]:
     """Every table, read back through the public reader."""
     return {name: read_table(name, root) for name in TABLES}
@@ -67,6 +82,12 @@ def snapshot(root: Path) -> dict[str, pa.Table]:
 def snap() -> Callable[[Path], dict[str, pa.Table]]:
     """``snap(root)``: every table read back through the public reader."""
     return snapshot
+
+
+@pytest.fixture
+def legacy_index() -> Callable[..., None]:
+    """:func:`as_legacy_index`."""
+    return as_legacy_index
 
 
 @pytest.fixture

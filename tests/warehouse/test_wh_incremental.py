@@ -4,6 +4,7 @@ automatic compaction and the upgrade of a layout-1 warehouse."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,6 @@ from warehouse.compact import plan_tiers
 from warehouse.index import (
     HASH_KIND,
     HASH_XXH3,
-    index_path,
-    index_years,
     read_index,
     row_hash_blake2b,
 )
@@ -119,19 +118,22 @@ def test_spool_lines_hash_as_the_reports_read_from_them(wh: Path, reports: list[
     assert publish([reports[3]], wh).unchanged == 0  # and the old content is a change again
 
 
-def test_blake2b_hashes_of_an_older_index_still_decide(wh: Path, reports: list[Report]) -> None:
+def test_blake2b_hashes_of_an_older_index_still_decide(
+    wh: Path, reports: list[Report], legacy_index: Callable[..., None]
+) -> None:
     """An index written before ``hash_kind`` (BLAKE2b hashes, no such column): unchanged reports
     are still skipped, a changed one replaced (its entry then XXH3), and a compaction keeps
     each entry's hash with its kind."""
     publish(reports, wh)
-    store = open_store(wh)
     legacy = {r.report_id: row_hash_blake2b(r.model_dump_json().encode()) for r in reports}
-    for year in index_years(store):  # what the code before hash_kind wrote
-        path = index_path(store, year)
-        rows = pq.read_table(path).drop_columns([HASH_KIND])
+
+    def before_hash_kind(rows: pa.Table) -> pa.Table:  # what the code before hash_kind wrote
+        rows = rows.drop_columns([HASH_KIND])
         old = pa.array([legacy[r] for r in rows["report_id"].to_pylist()], pa.binary(16))
         at = rows.schema.get_field_index("row_hash")
-        pq.write_table(rows.set_column(at, rows.schema.field(at), old), path)
+        return rows.set_column(at, rows.schema.field(at), old)
+
+    legacy_index(wh, before_hash_kind)
     lines = [Spooled.from_line(r.model_dump_json().encode()) for r in reports]
     res = publish(lines, wh)
     assert (res.unchanged, res.files_written) == (len(reports), [])
@@ -163,7 +165,7 @@ def test_index_points_at_the_files_holding_each_report(wh: Path, reports: list[R
         assert row["row_hash"] is not None
     manifest = json.loads((wh / "_manifest.json").read_text(encoding="utf-8"))
     assert manifest["layout"] == 2
-    assert set(manifest["index"]) == {f"_index/year={y}.parquet" for y in range(2019, 2023)}
+    assert set(manifest["index"]) == {f"_index/year={y}.arrow" for y in range(2019, 2023)}
 
 
 def test_is_current_flips_in_the_older_stem(wh: Path) -> None:

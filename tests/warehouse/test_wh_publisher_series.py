@@ -4,6 +4,7 @@ before ``publisher_key`` existed is rebuilt, not trusted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 from parsing.models import Report
 from parsing.publishers import publisher_key
 from warehouse import compact, publish, read_table
-from warehouse.index import read_index
+from warehouse.index import GROUPING_COLUMNS, index_years, read_index, year_schema
 from warehouse.storage import open_store
 from warehouse.synthetic import make_report
 
@@ -98,25 +99,26 @@ def test_one_current_report_across_two_wordings_of_one_year(wh: Path) -> None:
     assert _current(wh) == {first.report_id: False, "repost-long": True}
 
 
-def _strip_key_from_index(wh: Path) -> None:
-    """Rewrite every index file as an older version wrote it (no ``publisher_key``, nor the
-    columns added after it: the publishers dimension key, the cross-year inputs)."""
+def _strip_key_from_index(wh: Path, legacy_index: Callable[..., None]) -> None:
+    """Rewrite every index file as an older version wrote it: Parquet, no ``publisher_key``,
+    nor the columns added after it (the publishers dimension key, the cross-year inputs)."""
     from warehouse.index import GROUPING_COLUMNS
 
-    for path in sorted((wh / "_index").glob("*.parquet")):
-        table = pq.read_table(path)
-        pq.write_table(table.drop_columns(list(GROUPING_COLUMNS)), path)
+    legacy_index(wh, lambda rows: rows.drop_columns(list(GROUPING_COLUMNS)))
 
 
-def test_an_index_without_publisher_key_still_publishes_correctly(wh: Path) -> None:
+def test_an_index_without_publisher_key_still_publishes_correctly(
+    wh: Path, legacy_index: Callable[..., None]
+) -> None:
     base = make_report(3, 2021)
     first = _as(base, GOV, published_date=date(2022, 1, 20))
     prev, bad = _pair(break_carry_over=True)
     publish([first, prev], wh)
-    _strip_key_from_index(wh)
+    _strip_key_from_index(wh, legacy_index)
     store = open_store(wh)
-    old = read_index(store)  # an old index reads, the key null
-    assert old["publisher_key"].null_count == old.num_rows == 2
+    old = pa.concat_tables(pq.read_table(p) for p in (wh / "_index").glob("*.parquet"))
+    assert "publisher_key" not in old.column_names
+    assert old.num_rows == 2
 
     second = _as(base, GOV_FULL, report_id="repost-long", published_date=date(2022, 2, 1))
     res = publish([first, second, bad], wh)
@@ -138,24 +140,30 @@ def test_an_index_without_publisher_key_still_publishes_correctly(wh: Path) -> N
         prev.report_id: publisher_key(SHORT),
         bad.report_id: publisher_key(SHORT),
     }
-    for path in (wh / "_index").glob("*.parquet"):
-        assert "publisher_key" in pq.read_schema(path).names
+    assert not list((wh / "_index").glob("*.parquet"))  # converted, then deleted
+    for year in index_years(store):
+        assert "publisher_key" in year_schema(store, year).names
     assert read_table("reports", wh).num_rows == 4  # replaced, never duplicated
 
 
-def test_compact_re_marks_flags_stored_by_the_name_grouping(wh: Path) -> None:
+def test_compact_re_marks_flags_stored_by_the_name_grouping(
+    wh: Path, legacy_index: Callable[..., None]
+) -> None:
     """A warehouse whose writer grouped by name holds two current versions of one body and
     year; ``compact`` re-marks them (the publish only re-marks publishers it touches)."""
     base = make_report(3, 2021)
     first = _as(base, SHORT, published_date=date(2022, 1, 20))
     second = _as(base, LONG, report_id="repost-long", published_date=date(2022, 2, 1))
     publish([first, second], wh)
-    for path in [*(wh / "reports").glob("year=*/*.parquet"), *(wh / "_index").glob("*.parquet")]:
-        table = pq.read_table(path)  # as the older writer stored them: both current
+
+    def all_current(table: pa.Table) -> pa.Table:  # as the older writer stored them
         i = table.schema.get_field_index("is_current")
         flags = pa.array([True] * table.num_rows, pa.bool_())
-        pq.write_table(table.set_column(i, table.schema.field(i), flags), path)
-    _strip_key_from_index(wh)
+        return table.set_column(i, table.schema.field(i), flags)
+
+    for path in (wh / "reports").glob("year=*/*.parquet"):
+        pq.write_table(all_current(pq.read_table(path)), path)
+    legacy_index(wh, lambda rows: all_current(rows).drop_columns(list(GROUPING_COLUMNS)))
     assert _current(wh) == {first.report_id: True, "repost-long": True}
     compact(wh)
     assert _current(wh) == {first.report_id: False, "repost-long": True}
