@@ -447,11 +447,13 @@ def publish(
                 job.write_new_stems([t for t in job.tables if t not in _DECIDED_HERE])
                 job.read_neighbours(stored)
                 entries = job.mark_versions(entries)
+                # the index and the publishers dimension depend on the flags, not on the
+                # cross-year issues: staged first, so they are written while those are checked
+                index = job.write_index(stored, entries)
+                stage_publishers(job.tx, index, entries, stored)
                 job.recompute_cross_year(entries)
                 job.write_new_stems([t for t in job.tables if t in _DECIDED_HERE])
-                index = job.write_index(stored, entries)
                 job.rewrite_old_stems(index)
-                stage_publishers(job.tx, index, entries, stored)
                 job.tx.commit()
                 for year in sorted(batch.years):
                     compacted += auto_compact(store, year, index[year], run_id)

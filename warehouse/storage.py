@@ -42,6 +42,8 @@ ROW_GROUP_SIZE = 250_000
 _PARTITION_RE = re.compile(rf"^{PARTITION_FIELD}=(\d{{4}})$")
 TEMP_MARK = ".tmp-"
 _SLICE = 4096
+_WHOLE_TAKE_BYTES = 64 << 20
+"""A table to write in a given order is copied sorted whole up to this size (one row group)."""
 Match = dict[str, pa.Array]
 """A read filter: column → the values to keep (all columns must match)."""
 
@@ -186,8 +188,11 @@ class Store:
         """Write ``table`` (already in file schema, sorted by ``report_id``) to ``path``: field
         descriptions from the data dictionary, ``sorting_columns`` declared; local files are
         fsynced (``sync=False``: the caller fsyncs them, see :func:`fsync_paths`). ``order``
-        (row indices) writes the rows in that order, slice by slice (no sorted copy)."""
+        (row indices) writes the rows in that order: one sorted copy for a table under
+        :data:`_WHOLE_TAKE_BYTES` (one row group), else slice by slice (no sorted copy)."""
         self.makedirs(path.rpartition("/")[0])
+        if order is not None and table.nbytes <= _WHOLE_TAKE_BYTES:
+            table, order = table.take(order), None  # 14k publishers: 10.6 instead of 13.5 ms
         table = table.cast(with_descriptions(table.schema))
         kwargs: dict[str, Any] = {
             "compression": "zstd",
