@@ -220,28 +220,32 @@ class _Publisher:
         )
         marked = mark_current(pa.concat_tables([peers, new_entries]))
         flags = marked["is_current"]
-        old_flags = peers["is_current"].to_pylist()
-        for i, (rid, year, stem) in enumerate(
-            zip(
-                peers["report_id"].to_pylist(),
-                peers[PARTITION_FIELD].to_pylist(),
-                peers["stem"].to_pylist(),
-                strict=True,
-            )
-        ):
-            if flags[i].as_py() != old_flags[i]:
-                self.edits[(year, stem)].flags[rid] = bool(flags[i].as_py())
+        if peers.num_rows:
+            # only the peers whose flag flips go to Python (a stored null flag flips too)
+            now = flags.slice(0, peers.num_rows)
+            flips = pc.fill_null(pc.not_equal(now, peers["is_current"]), True)
+            if pc.any(flips).as_py():
+                for rid, year, stem, flag in zip(
+                    peers["report_id"].filter(flips).to_pylist(),
+                    peers[PARTITION_FIELD].filter(flips).to_pylist(),
+                    peers["stem"].filter(flips).to_pylist(),
+                    now.filter(flips).to_pylist(),
+                    strict=True,
+                ):
+                    self.edits[(year, stem)].flags[rid] = bool(flag)
         new_flags = flags.slice(peers.num_rows)
         entries = new_entries.set_column(
             new_entries.schema.get_field_index("is_current"),
             INDEX_SCHEMA.field("is_current"),
             new_flags,
         )
-        by_id = dict(
-            zip(entries["report_id"].to_pylist(), entries["is_current"].to_pylist(), strict=True)
-        )
         reports = batch.tables["reports"]
-        col = pa.array([by_id[r] for r in reports["report_id"].to_pylist()], pa.bool_())
+        ids = entries["report_id"]
+        if reports["report_id"].equals(ids) and pc.count_distinct(ids).as_py() == len(ids):
+            col = entries["is_current"].combine_chunks()  # the entries are the reports' rows
+        else:
+            by_id = dict(zip(ids.to_pylist(), entries["is_current"].to_pylist(), strict=True))
+            col = pa.array([by_id[r] for r in reports["report_id"].to_pylist()], pa.bool_())
         index = reports.schema.get_field_index("is_current")
         batch.tables["reports"] = reports.set_column(index, reports.schema.field(index), col)
         return entries
@@ -399,9 +403,11 @@ class _Publisher:
 
 
 def _set_flags(table: pa.Table, flags: dict[str, bool]) -> pa.Table:
-    ids = table["report_id"].to_pylist()
-    old = table["is_current"].to_pylist()
-    col = pa.array([flags.get(r, o) for r, o in zip(ids, old, strict=True)], pa.bool_())
+    ids = table["report_id"].combine_chunks()
+    old = table["is_current"].combine_chunks()
+    at = pc.index_in(ids, value_set=pa.array(list(flags), ids.type))  # null: not flipped
+    new = pa.array(list(flags.values()), pa.bool_()).take(at)
+    col = pc.if_else(pc.is_valid(at), new, old)
     index = table.schema.get_field_index("is_current")
     return table.set_column(index, table.schema.field(index), col)
 
