@@ -150,7 +150,7 @@ def pairs(reports: pa.Table, publishers: Iterable[str], years: Iterable[int]) ->
     """
     wanted_years = set(years)
     names = series(reports)
-    mine = pc.is_in(names, value_set=pa.array(sorted(set(publishers)), pa.string()))
+    mine = pc.is_in(names, value_set=pa.array(list(set(publishers)), pa.string()))
     table = pa.Table.from_arrays(
         [reports[c] for c in REPORT_COLUMNS] + [names], names=[*REPORT_COLUMNS, "series"]
     ).filter(mine)
@@ -216,8 +216,14 @@ def carry_over_issues(
     fours = [col.filter(both).to_pylist() for col in row4]
     twos = [col.filter(both).to_pylist() for col in row2]
     out: list[IssueRow] = []
-    for k, (p, c) in enumerate(zip(prev, cur, strict=True)):
-        if (issue := check([col[k] for col in fours], [col[k] for col in twos])) is not None:
+    for p, c, four, two in zip(
+        prev,
+        cur,
+        map(list, zip(*fours, strict=True)),
+        map(list, zip(*twos, strict=True)),
+        strict=True,
+    ):
+        if (issue := check(four, two)) is not None:
             out.append(_row(CARRY_OVER_RULE, p, c, issue))
     return out
 

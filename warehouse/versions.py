@@ -11,6 +11,7 @@ report_id (deterministic).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -93,9 +94,7 @@ def _ranked(reports: pa.Table) -> pa.Table | None:
     ):
         return None
     title = reports["title"].combine_chunks()
-    corrected = pc.match_substring(title, _CORRECTED[0])
-    for word in _CORRECTED[1:]:
-        corrected = pc.or_(corrected, pc.match_substring(title, word))
+    corrected = pc.match_substring_regex(title, "|".join(map(re.escape, _CORRECTED)))
     min_day = (_MIN_DATE - date(1970, 1, 1)).days
     # the instant of an aware datetime is what Python compares: the stored UTC integer
     min_time = pa.scalar(0, pa.int64())  # _MIN_TIME is the epoch
