@@ -285,3 +285,30 @@ def item_count_issues(
         if (issue := check_item_counts(before, now)) is not None:
             out.append(_row(ITEM_COUNT_RULE, p, c, issue))
     return out
+
+
+def changed_reports(before: pa.Table, after: pa.Table, columns: list[str]) -> set[str] | None:
+    """The reports whose issue rows differ between ``before`` and ``after``: compared as
+    multisets of ``columns`` rows (the first column is ``report_id``), grouped in Arrow.
+
+    None where the grouping cannot stand for Python's comparison of the rows: a null
+    ``report_id``, or a column of other types in the two tables.
+    """
+    old, new = before.select(columns), after.select(columns)
+    if old.schema.types != new.schema.types:
+        return None
+    if old[columns[0]].null_count or new[columns[0]].null_count:
+        return None
+    if old.num_rows + new.num_rows == 0:
+        return set()
+    side = "_after"  # 0: a row of before, 1: of after
+    rows = pa.Table.from_arrays(
+        [pa.chunked_array(old[c].chunks + new[c].chunks, old.schema.field(c).type) for c in columns]
+        + [pa.array([0] * old.num_rows + [1] * new.num_rows, pa.int64())],
+        names=[*columns, side],
+    )
+    # equal rows (nulls equal, as None == None) form one group; a report is unchanged when
+    # each of its groups has as many rows after as before
+    counts = rows.group_by(columns, use_threads=False).aggregate([(side, "sum"), (side, "count")])
+    differ = pc.not_equal(pc.multiply(counts[f"{side}_sum"], 2), counts[f"{side}_count"])
+    return set(pc.unique(counts[columns[0]].filter(differ)).to_pylist())

@@ -305,6 +305,8 @@ class _Publisher:
 
     def _edit_stored_issues(self, affected: pa.Table, issues: pa.Table) -> None:
         """Record which stored stems need their cross-year issue rows replaced."""
+        from warehouse.cross_year import changed_reports
+
         if affected.num_rows == 0:
             return
         rules = {"rule": pa.array(list(CROSS_YEAR_RULES))}
@@ -318,18 +320,28 @@ class _Publisher:
                 strict=True,
             )
         }
+        changed = changed_reports(current, issues, _ISSUE_KEY)
+        if changed is None:  # ids or column types the grouped comparison cannot vouch for
 
-        def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
-            out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-            for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
-                out[str(row[0])].append(row)
-            return out
+            def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
+                out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+                for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
+                    out[str(row[0])].append(row)
+                return out
 
-        before, after = keyed(current), keyed(issues)
+            before, after = keyed(current), keyed(issues)
+            changed = {
+                rid
+                for rid in stem_of
+                if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr)
+            }
+            issued = set(after)
+        else:
+            issued = set(pc.unique(issues["report_id"]).to_pylist())
         for rid, where in stem_of.items():
-            if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr):
+            if rid in changed:
                 self.edits[where].cross_year.add(rid)
-        for where in {stem_of[r] for r in after if r in stem_of}:
+        for where in {stem_of[r] for r in issued if r in stem_of}:
             ids = _ids(r for r, w in stem_of.items() if w == where)
             self.cross_rows[where].append(_keep(issues, ids))
 

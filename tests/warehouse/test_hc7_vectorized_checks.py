@@ -22,7 +22,13 @@ from parsing.validate import ITEM_COUNT_ARTICLES, check_carry_over, check_item_c
 from warehouse import cross_year, versions
 from warehouse.index import INDEX_SCHEMA
 from warehouse.publish import _Publisher, _set_flags, _StemEdit
-from warehouse.rows import CARRY_OVER_RULE, ITEM_COUNT_RULE, IssueRow
+from warehouse.rows import (
+    CARRY_OVER_RULE,
+    CROSS_YEAR_RULES,
+    ITEM_COUNT_RULE,
+    IssueRow,
+    issues_table,
+)
 from warehouse.schemas import SCHEMAS
 from warehouse.versions import series
 
@@ -218,6 +224,39 @@ def ref_mark_versions(self: Any, new_entries: pa.Table) -> pa.Table:
     index = reports.schema.get_field_index("is_current")
     batch.tables["reports"] = reports.set_column(index, reports.schema.field(index), col)
     return entries
+
+
+_ISSUE_KEY = ["report_id", "rule", "severity", "message", "expected", "actual"]
+
+
+def ref_edit_stored_issues(self: Any, affected: pa.Table, issues: pa.Table) -> None:
+    if affected.num_rows == 0:
+        return
+    rules = {"rule": pa.array(list(CROSS_YEAR_RULES))}
+    current = self._stored_rows("validation_issues", affected, _ISSUE_KEY, rules)
+    stem_of = {
+        rid: (year, stem)
+        for rid, year, stem in zip(
+            affected["report_id"].to_pylist(),
+            affected["year"].to_pylist(),
+            affected["stem"].to_pylist(),
+            strict=True,
+        )
+    }
+
+    def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
+        out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+        for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
+            out[str(row[0])].append(row)
+        return out
+
+    before, after = keyed(current), keyed(issues)
+    for rid, where in stem_of.items():
+        if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr):
+            self.edits[where].cross_year.add(rid)
+    for where in {stem_of[r] for r in after if r in stem_of}:
+        ids = pa.array(sorted({r for r, w in stem_of.items() if w == where}), pa.string())
+        self.cross_rows[where].append(issues.filter(pc.is_in(issues["report_id"], value_set=ids)))
 
 
 # -- random inputs ---------------------------------------------------------------------------
@@ -520,3 +559,86 @@ def test_random_inputs_reach_every_case() -> None:
     assert compared > carry + 50
     assert carry > 100
     assert items > 50
+
+
+# -- which stored reports' cross-year issues change --------------------------------------------
+
+
+def _issue_rows(rng: random.Random, ids: list[str], n: int) -> list[IssueRow]:
+    rows: list[IssueRow] = []
+    for _ in range(n):
+        rows.append(
+            (
+                rng.choice(ids),
+                2021,
+                rng.choice(list(CROSS_YEAR_RULES)),
+                "warning",
+                rng.choice(["上年结转 differs", "上一年项目数量 differs", ""]),
+                rng.choice([None, "", "[1, 2]"]),
+                rng.choice([None, "[1, 3]"]),
+            )
+        )
+    return rows
+
+
+def _issue_job(current: pa.Table) -> Any:
+    job = _Publisher.__new__(_Publisher)
+    job.edits = defaultdict(_StemEdit)
+    job.cross_rows = defaultdict(list)
+    job._stored_rows = lambda table, ctx, columns, match: current
+    return job
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_edit_stored_issues_as_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    ids = [f"r{i}" for i in range(rng.randint(1, 12))]
+    affected_ids = rng.sample(ids, rng.randint(0, len(ids)))
+    affected = pa.table(
+        {
+            "report_id": pa.array(affected_ids, pa.string()),
+            "year": pa.array([rng.choice([2021, 2022]) for _ in affected_ids], pa.int16()),
+            "stem": pa.array([rng.choice(["s1", "s2"]) for _ in affected_ids], pa.string()),
+        }
+    )
+    before = _issue_rows(rng, ids, rng.randint(0, 20))
+    roll = rng.random()
+    if roll < 0.3:  # the same rows, in another order (no change)
+        after = rng.sample(before, len(before))
+    elif roll < 0.6:  # one row fewer, or one repeated
+        after = before[1:] if before and rng.random() < 0.5 else before + before[:1]
+    else:
+        after = _issue_rows(rng, ids, rng.randint(0, 20))
+    current = issues_table(before).select(_ISSUE_KEY)
+    if rng.random() < 0.2:  # a column of another type: the row-by-row comparison
+        current = current.set_column(
+            3,
+            pa.field("message", pa.large_string()),
+            pc.cast(current["message"], pa.large_string()),
+        )
+    issues = issues_table(after)
+    ref, got = _issue_job(current), _issue_job(current)
+    ref_edit_stored_issues(ref, affected, issues)
+    got._edit_stored_issues(affected, issues)
+    assert list(got.edits) == list(ref.edits)
+    for where, edit in ref.edits.items():
+        assert list(got.edits[where].cross_year) == list(edit.cross_year)
+    assert sorted(got.cross_rows) == sorted(ref.cross_rows)
+    for where, tables in ref.cross_rows.items():
+        assert len(got.cross_rows[where]) == len(tables)
+        for mine, theirs in zip(got.cross_rows[where], tables, strict=True):
+            assert mine.equals(theirs)
+
+
+def test_changed_reports_compares_multisets() -> None:
+    rows = [("a", 2021, "r", "warning", "m", None, "x"), ("b", 2021, "r", "warning", "m", "", "")]
+    before = issues_table(rows + rows[:1]).select(_ISSUE_KEY)
+    assert (
+        cross_year.changed_reports(before, issues_table(rows[::-1] + rows[:1]), _ISSUE_KEY) == set()
+    )
+    assert cross_year.changed_reports(before, issues_table(rows), _ISSUE_KEY) == {"a"}
+    nulls = [("b", 2021, "r", "warning", "m", None, None)]
+    assert cross_year.changed_reports(before, issues_table(rows[:1] * 2 + nulls), _ISSUE_KEY) == {
+        "b"
+    }
+    assert cross_year.changed_reports(before.slice(0, 0), issues_table([]), _ISSUE_KEY) == set()
