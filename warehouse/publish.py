@@ -287,7 +287,8 @@ class _Publisher:
             + item_count_issues(ctx, active, publishers, years, paired=paired)
         )
         self.n_issues = issues.num_rows
-        new_issues = _keep(issues, batch.ids)
+        ids = batch.ids  # a property that sorts the ids: once
+        new_issues = _keep(issues, ids)
         if new_issues.num_rows:
             vi = batch.tables["validation_issues"]
             batch.tables["validation_issues"] = pa.concat_tables([vi, new_issues])
@@ -295,7 +296,7 @@ class _Publisher:
         affected = old.filter(
             pc.is_in(old[PARTITION_FIELD], value_set=pa.array(sorted(years), pa.int16()))
         )
-        self._edit_stored_issues(affected, _drop(issues, batch.ids))
+        self._edit_stored_issues(affected, _drop(issues, ids))
 
     def _has_neighbours(self, entries: pa.Table) -> bool:
         pairs = set(
