@@ -150,7 +150,7 @@ def pairs(reports: pa.Table, publishers: Iterable[str], years: Iterable[int]) ->
     """
     wanted_years = set(years)
     names = series(reports)
-    mine = pc.is_in(names, value_set=pa.array(list(set(publishers)), pa.string()))
+    mine = pc.is_in(names, value_set=pa.array(sorted(set(publishers)), pa.string()))
     table = pa.Table.from_arrays(
         [reports[c] for c in REPORT_COLUMNS] + [names], names=[*REPORT_COLUMNS, "series"]
     ).filter(mine)
