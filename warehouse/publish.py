@@ -220,28 +220,32 @@ class _Publisher:
         )
         marked = mark_current(pa.concat_tables([peers, new_entries]))
         flags = marked["is_current"]
-        old_flags = peers["is_current"].to_pylist()
-        for i, (rid, year, stem) in enumerate(
-            zip(
-                peers["report_id"].to_pylist(),
-                peers[PARTITION_FIELD].to_pylist(),
-                peers["stem"].to_pylist(),
-                strict=True,
-            )
-        ):
-            if flags[i].as_py() != old_flags[i]:
-                self.edits[(year, stem)].flags[rid] = bool(flags[i].as_py())
+        if peers.num_rows:
+            # only the peers whose flag flips go to Python (a stored null flag flips too)
+            now = flags.slice(0, peers.num_rows)
+            flips = pc.fill_null(pc.not_equal(now, peers["is_current"]), True)
+            if pc.any(flips).as_py():
+                for rid, year, stem, flag in zip(
+                    peers["report_id"].filter(flips).to_pylist(),
+                    peers[PARTITION_FIELD].filter(flips).to_pylist(),
+                    peers["stem"].filter(flips).to_pylist(),
+                    now.filter(flips).to_pylist(),
+                    strict=True,
+                ):
+                    self.edits[(year, stem)].flags[rid] = bool(flag)
         new_flags = flags.slice(peers.num_rows)
         entries = new_entries.set_column(
             new_entries.schema.get_field_index("is_current"),
             INDEX_SCHEMA.field("is_current"),
             new_flags,
         )
-        by_id = dict(
-            zip(entries["report_id"].to_pylist(), entries["is_current"].to_pylist(), strict=True)
-        )
         reports = batch.tables["reports"]
-        col = pa.array([by_id[r] for r in reports["report_id"].to_pylist()], pa.bool_())
+        ids = entries["report_id"]
+        if reports["report_id"].equals(ids) and pc.count_distinct(ids).as_py() == len(ids):
+            col = entries["is_current"].combine_chunks()  # the entries are the reports' rows
+        else:
+            by_id = dict(zip(ids.to_pylist(), entries["is_current"].to_pylist(), strict=True))
+            col = pa.array([by_id[r] for r in reports["report_id"].to_pylist()], pa.bool_())
         index = reports.schema.get_field_index("is_current")
         batch.tables["reports"] = reports.set_column(index, reports.schema.field(index), col)
         return entries
@@ -283,7 +287,8 @@ class _Publisher:
             + item_count_issues(ctx, active, publishers, years, paired=paired)
         )
         self.n_issues = issues.num_rows
-        new_issues = _keep(issues, batch.ids)
+        ids = batch.ids  # a property that sorts the ids: once
+        new_issues = _keep(issues, ids)
         if new_issues.num_rows:
             vi = batch.tables["validation_issues"]
             batch.tables["validation_issues"] = pa.concat_tables([vi, new_issues])
@@ -291,7 +296,7 @@ class _Publisher:
         affected = old.filter(
             pc.is_in(old[PARTITION_FIELD], value_set=pa.array(sorted(years), pa.int16()))
         )
-        self._edit_stored_issues(affected, _drop(issues, batch.ids))
+        self._edit_stored_issues(affected, _drop(issues, ids))
 
     def _has_neighbours(self, entries: pa.Table) -> bool:
         pairs = set(
@@ -301,6 +306,8 @@ class _Publisher:
 
     def _edit_stored_issues(self, affected: pa.Table, issues: pa.Table) -> None:
         """Record which stored stems need their cross-year issue rows replaced."""
+        from warehouse.cross_year import changed_reports
+
         if affected.num_rows == 0:
             return
         rules = {"rule": pa.array(list(CROSS_YEAR_RULES))}
@@ -314,18 +321,28 @@ class _Publisher:
                 strict=True,
             )
         }
+        changed = changed_reports(current, issues, _ISSUE_KEY)
+        if changed is None:  # ids or column types the grouped comparison cannot vouch for
 
-        def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
-            out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-            for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
-                out[str(row[0])].append(row)
-            return out
+            def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
+                out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
+                for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
+                    out[str(row[0])].append(row)
+                return out
 
-        before, after = keyed(current), keyed(issues)
+            before, after = keyed(current), keyed(issues)
+            changed = {
+                rid
+                for rid in stem_of
+                if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr)
+            }
+            issued = set(after)
+        else:
+            issued = set(pc.unique(issues["report_id"]).to_pylist())
         for rid, where in stem_of.items():
-            if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr):
+            if rid in changed:
                 self.edits[where].cross_year.add(rid)
-        for where in {stem_of[r] for r in after if r in stem_of}:
+        for where in {stem_of[r] for r in issued if r in stem_of}:
             ids = _ids(r for r, w in stem_of.items() if w == where)
             self.cross_rows[where].append(_keep(issues, ids))
 
@@ -399,9 +416,11 @@ class _Publisher:
 
 
 def _set_flags(table: pa.Table, flags: dict[str, bool]) -> pa.Table:
-    ids = table["report_id"].to_pylist()
-    old = table["is_current"].to_pylist()
-    col = pa.array([flags.get(r, o) for r, o in zip(ids, old, strict=True)], pa.bool_())
+    ids = table["report_id"].combine_chunks()
+    old = table["is_current"].combine_chunks()
+    at = pc.index_in(ids, value_set=pa.array(list(flags), ids.type))  # null: not flipped
+    new = pa.array(list(flags.values()), pa.bool_()).take(at)
+    col = pc.if_else(pc.is_valid(at), new, old)
     index = table.schema.get_field_index("is_current")
     return table.set_column(index, table.schema.field(index), col)
 
