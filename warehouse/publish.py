@@ -39,7 +39,7 @@ from parsing.models import Report
 from warehouse import journal
 from warehouse.commit import Transaction
 from warehouse.compact import auto_compact
-from warehouse.cross_year import carry_over_issues, item_count_issues, pairs
+from warehouse.cross_year import carry_over_issues, changed_reports, item_count_issues, pairs
 from warehouse.index import (
     DIM_KEY,
     HASH_KIND,
@@ -306,8 +306,6 @@ class _Publisher:
 
     def _edit_stored_issues(self, affected: pa.Table, issues: pa.Table) -> None:
         """Record which stored stems need their cross-year issue rows replaced."""
-        from warehouse.cross_year import changed_reports
-
         if affected.num_rows == 0:
             return
         rules = {"rule": pa.array(list(CROSS_YEAR_RULES))}
