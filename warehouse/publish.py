@@ -126,7 +126,7 @@ def _for_year(table: pa.Table, year: int) -> pa.Table:
 
 
 _DECIDED_HERE = ("reports", "validation_issues")
-"""New rows the publish completes: ``is_current`` (reports) and the cross-year issues."""
+"""New rows the publish completes: ``is_current`` (reports), then the cross-year issues."""
 
 _STORED = [
     "report_id",
@@ -464,12 +464,13 @@ def publish(
                 job.write_new_stems([t for t in job.tables if t not in _DECIDED_HERE])
                 job.read_neighbours(stored)
                 entries = job.mark_versions(entries)
-                # the index and the publishers dimension depend on the flags, not on the
-                # cross-year issues: staged first, so they are written while those are checked
+                # what depends on the flags but not on the cross-year issues is staged before
+                # they are checked, and written meanwhile: new reports, index, publishers
+                job.write_new_stems(["reports"])
                 index = job.write_index(stored, entries)
                 stage_publishers(job.tx, index, entries, stored)
                 job.recompute_cross_year(entries)
-                job.write_new_stems([t for t in job.tables if t in _DECIDED_HERE])
+                job.write_new_stems(["validation_issues"])
                 job.rewrite_old_stems(index)
                 job.tx.commit()
                 for year in sorted(batch.years):
