@@ -246,7 +246,8 @@ def _parquet_bytes(store: Store, table: pa.Table, order: pa.Array | None, path: 
 
 
 def _same_staging(tmp: Path, a: _Tx, b: _Tx) -> None:
-    assert len(a.side) == len(b.side) == 1 and len(a.ipc) == len(b.ipc) == 1
+    assert len(a.side) == len(b.side) == 1
+    assert len(a.ipc) == len(b.ipc) == 1
     (ta, oa), (tb, ob) = a.side[0], b.side[0]
     sorted_a = ta.take(oa) if oa is not None else ta
     sorted_b = tb.take(ob) if ob is not None else tb
@@ -369,7 +370,7 @@ def test_added_cases(tmp_path: Path) -> None:
             ref, new = _Tx(store), _Tx(store)
             empty = entries.slice(0, 0)
             original = PB._read_state
-            PB._read_state = lambda *_: state  # type: ignore[assignment]
+            PB._read_state = lambda *_, s=state: s  # type: ignore[assignment]
             try:
                 _ref_stage_publishers(ref, {}, entries, empty)
                 PB.stage_publishers(new, {}, entries, empty)  # type: ignore[arg-type]
