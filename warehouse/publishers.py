@@ -432,12 +432,13 @@ def stage_publishers(
         rows = _index_rows(store, updated, lost)
         new_ids = set(entries["report_id"].to_pylist())
         parts.append(build(rows, _known(old, rows, new_ids, removed)))
+    touched = pc.is_in(old["publisher_key"], value_set=gained)
     if len(gained):
         mine = pc.is_in(entries[DIM_KEY], value_set=gained)
-        stored = old.filter(pc.is_in(old["publisher_key"], value_set=gained))
-        parts.append(_added(stored, entries.select(_NEW).filter(mine), store))
-    touched = pa.concat_arrays([lost, gained])
-    kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=touched)))
+        parts.append(_added(old.filter(touched), entries.select(_NEW).filter(mine), store))
+    if len(lost):
+        touched = pc.or_(touched, pc.is_in(old["publisher_key"], value_set=lost))
+    kept = old.filter(pc.invert(touched))
     table = pa.concat_tables([kept, *parts])
     order = pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")])
     tx.write_side(final, table, order)  # sorted slice by slice: no sorted copy of the whole
