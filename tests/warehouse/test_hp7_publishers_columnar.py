@@ -11,7 +11,7 @@ identification that happens to give the same values."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +167,7 @@ _NAMES = [
 ]
 _REGIONS = [None, None, "", "610524", "610500", "610525", "610523", "110101", "610000"]
 _SITES = ["heyang", "weinan", "chengcheng", "dali", "beijing", "old"]
+_FETCHED = [datetime(2026, 1, d, tzinfo=UTC) for d in (3, 3, 9)]
 
 
 def _report(rng: random.Random, rid: str, years: range) -> Report:
@@ -193,6 +194,8 @@ def _report(rng: random.Random, rid: str, years: range) -> Report:
         template="2021" if year >= 2021 else "2019",
         format="html",
         published_date=date(year + 1, 1, 20),
+        fetched_at=rng.choice([None, *_FETCHED]),  # equal capture times: ties
+        spam_verdict="quarantine" if rng.random() < 0.1 else "clean",
     )
 
 
@@ -263,7 +266,9 @@ def _same_staging(tmp: Path, a: _Tx, b: _Tx) -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_stage_publishers_equals_reference(tmp_path: Path, seed: int, monkeypatch) -> None:
+def test_stage_publishers_equals_reference(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(seed)
     wh = tmp_path / "wh"
     store = open_store(wh)
@@ -283,7 +288,10 @@ def test_stage_publishers_equals_reference(tmp_path: Path, seed: int, monkeypatc
                 monkeypatch.setattr(PB, "_read_state", lambda *_, s=state: s)
             ref, new = _Tx(store), _Tx(store)
             assert _ref_stage_publishers(ref, updated, entries, removed) == real_stage(
-                new, updated, entries, removed
+                new,  # type: ignore[arg-type]
+                updated,
+                entries,
+                removed,
             )
             _same_staging(tmp_path, ref, new)
             monkeypatch.setattr(PB, "_read_state", real_state)
@@ -370,10 +378,10 @@ def test_added_cases(tmp_path: Path) -> None:
             ref, new = _Tx(store), _Tx(store)
             empty = entries.slice(0, 0)
             original = PB._read_state
-            PB._read_state = lambda *_, s=state: s  # type: ignore[assignment]
+            PB._read_state = lambda *_, s=state: s
             try:
                 _ref_stage_publishers(ref, {}, entries, empty)
                 PB.stage_publishers(new, {}, entries, empty)  # type: ignore[arg-type]
             finally:
-                PB._read_state = original  # type: ignore[assignment]
+                PB._read_state = original
             _same_staging(tmp_path, ref, new)
