@@ -236,84 +236,174 @@ def _read_state(store: Store, final: str) -> pa.Table:
     return pq.ParquetFile(final, filesystem=store.fs).read(use_threads=False).cast(SCHEMA)
 
 
-def _first_regions(store: Store, keys: set[str]) -> dict[str, tuple[int, str, str]]:
-    """The first stored report with a region of each publisher ``keys``, as (year, report_id,
-    region): the index files on disk (this commit's are still staged) scanned from the oldest
-    year, a few columns, stopping once every publisher is found."""
-    found: dict[str, tuple[int, str, str]] = {}
-    pending = set(keys)
+_NEW = ["report_id", "year", "publisher", DIM_KEY, "region_code", "site"]
+
+
+def _runs(keys: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The distinct values of the sorted ``keys`` and the first and last row of each."""
+    runs = pc.run_end_encode(keys, run_end_type=pa.int32())
+    ends = runs.run_ends
+    starts = pa.concat_arrays([pa.array([0], pa.int32()), ends])[:-1]
+    return runs.values, starts, pc.subtract(ends, 1)
+
+
+def _sorted_by(table: pa.Table, columns: list[str]) -> pa.Table:
+    return table.take(pc.sort_indices(table, [(c, "ascending") for c in columns]))
+
+
+def _first_regions(store: Store, keys: pa.Array) -> pa.Table:
+    """The first stored report with a region of each publisher ``keys`` (``dim_key``, ``year``,
+    ``report_id``, ``region_code``; publishers without one absent): the index files on disk
+    (this commit's are still staged) scanned from the oldest year, a few columns, stopping once
+    every publisher is found."""
+    parts = []
+    pending = keys
     for year in index_years(store):
-        if not pending:
+        if len(pending) == 0:
             break
         rows = read_year(store, year, ["report_id", DIM_KEY, "region_code"])
         mask = pc.and_(
-            pc.is_in(rows[DIM_KEY], value_set=pa.array(sorted(pending), pa.string())),
+            pc.is_in(rows[DIM_KEY], value_set=pending),
             pc.fill_null(pc.not_equal(rows["region_code"], ""), False),
         )
         hit = rows.filter(mask)
-        for rid, key, region in zip(
-            hit["report_id"].to_pylist(),
-            hit[DIM_KEY].to_pylist(),
-            hit["region_code"].to_pylist(),
-            strict=True,
-        ):
-            if key not in found or rid < found[key][1]:
-                found[key] = (year, rid, region)
-        pending -= set(found)
-    return found
+        if hit.num_rows == 0:
+            continue
+        # each publisher's smallest report_id (a stable sort: ties keep the file's order)
+        hit = _sorted_by(hit, [DIM_KEY, "report_id"]).combine_chunks()
+        found, first, _ = _runs(_one(hit[DIM_KEY]))
+        parts.append(
+            pa.table(
+                {
+                    DIM_KEY: found,
+                    "year": pa.array([year] * len(found), pa.int16()),
+                    "report_id": hit["report_id"].take(first),
+                    "region_code": hit["region_code"].take(first),
+                }
+            )
+        )
+        pending = pending.filter(pc.invert(pc.is_in(pending, value_set=found)))
+    if not parts:
+        return pa.table(
+            {
+                DIM_KEY: pa.array([], pa.string()),
+                "year": pa.array([], pa.int16()),
+                "report_id": pa.array([], pa.string()),
+                "region_code": pa.array([], pa.string()),
+            }
+        )
+    return pa.concat_tables(parts).combine_chunks()
 
 
-def _added(old: dict[str, dict[str, object]], new: pa.Table, store: Store) -> pa.Table:
-    """Rows of publishers that only gained reports (``new``: their new index rows): each
-    stored row merged with the new reports, exactly what :func:`build` gives over all of them;
-    identified again only when the latest wording or the first region changed."""
-    firsts = _first_regions(store, set(old))
-    by_key: dict[str, list[tuple[int, str, str, str | None, str]]] = {}
-    for rid, year, name, key, region, site in zip(
-        *(new[c].to_pylist() for c in ["report_id", "year", "publisher", DIM_KEY]),
-        new["region_code"].to_pylist(),
-        new["site"].to_pylist(),
-        strict=True,
-    ):
-        by_key.setdefault(key, []).append((int(year), rid, name, region, site))
-    out: dict[str, list[object]] = {name: [] for name in _NAMES}
-    for key in sorted(by_key):
-        rows = sorted(by_key[key], key=lambda r: (r[0], r[1]))
-        was = old.get(key)
-        first = firsts.get(key)
-        before = first[2] if first else None
-        for year, rid, _, region, _ in rows:
-            if region and (first is None or (year, rid) < first[:2]):
-                first = (year, rid, region)
-        region = first[2] if first else None
-        latest = max((r[0], r[2]) for r in rows)
-        names = {r[2] for r in rows}
-        sites = {r[4] for r in rows}
-        years = {r[0] for r in rows}
-        count = len(rows)
-        if was is not None:
-            latest = max(latest, (int(str(was["last_year"])), str(was["publisher"])))
-            names |= set(was["names"])  # type: ignore[call-overload]
-            sites |= set(was["sites"])  # type: ignore[call-overload]
-            years |= {int(str(was["first_year"])), int(str(was["last_year"]))}
-            count += int(str(was["reports"]))
-        if was is not None and latest[1] == was["publisher"] and region == before:
-            ident = {c: was[c] for c in _IDENTITY}
-        else:
-            ident = _identity(latest[1], region)
-        values: dict[str, object] = {
-            "publisher_key": key,
-            "publisher": latest[1],
-            "names": sorted(names),
-            **ident,
-            "first_year": min(years),
-            "last_year": max(years),
-            "reports": count,
-            "sites": sorted(sites),
+def _one(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _sorted_sets(keys: list[pa.Array], values: list[pa.Array]) -> pa.Array:
+    """The distinct ``values`` of each key, sorted, as one list per key in key order (every key
+    has a value)."""
+    pairs = pa.table({"k": pa.concat_arrays(keys), "v": pa.concat_arrays(values)})
+    pairs = _sorted_by(pairs, ["k", "v"]).combine_chunks()
+    k, v = _one(pairs["k"]), _one(pairs["v"])
+    if len(k) > 1:  # drop repeats (equal to the row before)
+        same = pc.and_(pc.equal(k[1:], k[:-1]), pc.equal(v[1:], v[:-1]))
+        keep = pa.concat_arrays([pa.array([True]), pc.invert(same)])
+        k, v = k.filter(keep), v.filter(keep)
+    runs = pc.run_end_encode(k, run_end_type=pa.int32())
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), runs.run_ends])
+    return pa.ListArray.from_arrays(offsets, v)
+
+
+def _added(stored: pa.Table, new: pa.Table, store: Store) -> pa.Table:
+    """Rows of publishers that only gained reports (``new``: their new index rows; ``stored``:
+    the dimension's rows of those of them it holds): each stored row merged with the new
+    reports, exactly what :func:`build` gives over all of them; identified again only when the
+    latest wording or the first region changed. Column by column: Python only for those
+    identified again."""
+    stored = stored.combine_chunks()
+    # the new rows by publisher, then (year, wording): the last of each has its latest wording
+    new = _sorted_by(new.select(_NEW), [DIM_KEY, "year", "publisher"]).combine_chunks()
+    col = {c: _one(new[c]) for c in _NEW}
+    keys, first, last = _runs(col[DIM_KEY])
+    at = pc.index_in(keys, value_set=_one(stored["publisher_key"]))  # the stored row (null: new)
+    was = {c: _one(stored[c]).take(at) for c in ["publisher", "first_year", "last_year", "reports"]}
+    has = pc.is_valid(at)
+    year, name = col["year"].take(last), col["publisher"].take(last)
+    later = pc.fill_null(
+        pc.or_(
+            pc.greater(was["last_year"], year),
+            pc.and_(pc.equal(was["last_year"], year), pc.greater(was["publisher"], name)),
+        ),
+        False,
+    )
+    latest = pc.if_else(later, was["publisher"], name)
+    same_name = pc.fill_null(pc.equal(latest, was["publisher"]), False)
+    # the first new report with a region of each publisher, by (year, report_id)
+    regional = new.filter(pc.fill_null(pc.not_equal(col["region_code"], ""), False))
+    regional = _sorted_by(regional, [DIM_KEY, "year", "report_id"]).combine_chunks()
+    found, at_first, _ = _runs(_one(regional[DIM_KEY]))
+    pick = pc.index_in(keys, value_set=found)
+    n_row = at_first.take(pick)
+    n_year = _one(regional["year"]).take(n_row)
+    n_rid = _one(regional["report_id"]).take(n_row)
+    n_region = _one(regional["region_code"]).take(n_row)
+    has_new = pc.is_valid(pick)
+    # the stored first region: needed where the stored row may be kept, or where it is
+    # identified again (its wording changed)
+    need = pc.and_(has, pc.or_(has_new, pc.invert(same_name)))
+    s = _first_regions(store, keys.filter(need))
+    s = s.take(pc.index_in(keys, value_set=_one(s[DIM_KEY])))
+    s_year, s_rid, before = (_one(s[c]) for c in ["year", "report_id", "region_code"])
+    earlier = pc.or_(
+        pc.less(n_year, s_year), pc.and_(pc.equal(n_year, s_year), pc.less(n_rid, s_rid))
+    )
+    n_first = pc.and_(has_new, pc.fill_null(earlier, True))  # null: no stored region
+    region = pc.if_else(n_first, n_region, before)
+    # kept where the stored first region stays first, else where the new one equals it
+    same_region = pc.or_(pc.invert(n_first), pc.fill_null(pc.equal(region, before), False))
+    reuse = pc.and_(pc.and_(has, same_name), same_region)
+    again = pc.invert(reuse)
+    idents = [
+        _identity(w, r)
+        for w, r in zip(
+            latest.filter(again).to_pylist(), region.filter(again).to_pylist(), strict=True
+        )
+    ]
+    # identity columns: the stored row's value, else the new identification (after them)
+    rank = pc.subtract(pc.cumulative_sum(again.cast(pa.int64())), 1)
+    source = pc.if_else(reuse, at.cast(pa.int64()), pc.add(rank, len(stored)))
+    values: dict[str, pa.Array] = {}
+    for c in _IDENTITY:
+        typ = SCHEMA.field(c).type
+        both = pa.concat_arrays([_one(stored[c]), pa.array([d[c] for d in idents], typ)])
+        values[c] = both.take(source)
+    names, sites = (
+        _sorted_sets(
+            [col[DIM_KEY], _one(stored["publisher_key"]).take(pc.list_parent_indices(lists))],
+            [col[column], pc.list_flatten(lists)],
+        )
+        for column, lists in [
+            ("publisher", _one(stored["names"])),
+            ("site", _one(stored["sites"])),
+        ]
+    )
+    values.update(
+        {
+            "publisher_key": keys,
+            "publisher": latest,
+            "names": names,
+            "first_year": pc.min_element_wise(
+                col["year"].take(first), was["first_year"], was["last_year"]
+            ),
+            "last_year": pc.max_element_wise(year, was["first_year"], was["last_year"]),
+            "reports": pc.add(
+                pc.add(pc.subtract(last, first), 1).cast(pa.int64()),
+                pc.fill_null(was["reports"], 0),
+            ),
+            "sites": sites,
         }
-        for col in _NAMES:
-            out[col].append(values[col])
-    return pa.table(out, schema=SCHEMA)
+    )
+    return pa.Table.from_arrays([values[c] for c in _NAMES], schema=SCHEMA)
 
 
 def stage_publishers(
@@ -334,25 +424,21 @@ def stage_publishers(
         tx.write_side_ipc(store.path(STATE), table)
         return int(table.num_rows)
     old = _read_state(store, final)
-    lost = {k for k in removed[DIM_KEY].to_pylist() if k is not None}
-    gained = {k for k in entries[DIM_KEY].to_pylist() if k is not None} - lost
+    lost = pc.unique(removed[DIM_KEY]).drop_null()
+    gained = pc.unique(entries[DIM_KEY]).drop_null()
+    gained = gained.filter(pc.invert(pc.is_in(gained, value_set=lost)))
     parts = []
-    if lost:
-        wanted = pa.array(sorted(lost), pa.string())
-        rows = _index_rows(store, updated, wanted)
+    if len(lost):
+        rows = _index_rows(store, updated, lost)
         new_ids = set(entries["report_id"].to_pylist())
         parts.append(build(rows, _known(old, rows, new_ids, removed)))
-    if gained:
-        mine = pc.is_in(entries[DIM_KEY], value_set=pa.array(sorted(gained), pa.string()))
-        stored = old.filter(pc.is_in(old["publisher_key"], value_set=pa.array(sorted(gained))))
-        cols = {c: stored[c].to_pylist() for c in stored.column_names}  # ~10x to_pylist
-        was = {
-            str(values[0]): dict(zip(cols, values, strict=True))
-            for values in zip(*cols.values(), strict=True)
-        }
-        parts.append(_added(was, entries.filter(mine), store))
-    touched = pa.array(sorted(lost | gained), pa.string())
-    kept = old.filter(pc.invert(pc.is_in(old["publisher_key"], value_set=touched)))
+    touched = pc.is_in(old["publisher_key"], value_set=gained)
+    if len(gained):
+        mine = pc.is_in(entries[DIM_KEY], value_set=gained)
+        parts.append(_added(old.filter(touched), entries.select(_NEW).filter(mine), store))
+    if len(lost):
+        touched = pc.or_(touched, pc.is_in(old["publisher_key"], value_set=lost))
+    kept = old.filter(pc.invert(touched))
     table = pa.concat_tables([kept, *parts])
     order = pc.sort_indices(table, sort_keys=[("publisher_key", "ascending")])
     tx.write_side(final, table, order)  # sorted slice by slice: no sorted copy of the whole
