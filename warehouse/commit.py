@@ -126,9 +126,17 @@ class Transaction:
         self.side = True
 
     def write_side_ipc(self, final: str, rows: pa.Table, order: pa.Array | None = None) -> None:
-        """Stage a writer's side file in Arrow IPC (local warehouses only)."""
-        if self.store.is_local:
-            self.store.write_ipc(rows, self._target(final), order)
+        """Stage a writer's side file in Arrow IPC (local warehouses only), written on a
+        staging thread."""
+        if not self.store.is_local:
+            return
+        target, store = self._target(final), self.store
+
+        def write() -> FileStat:
+            store.write_ipc(rows, target, order)
+            return FileStat(rows=rows.num_rows, bytes=0, sha256="")
+
+        self._side.append(self._submit(write))
 
     def delete_data(self, final: str) -> None:
         self.deletes.append(final)

@@ -56,6 +56,8 @@ SCHEMA = pa.schema(
 )
 _NAMES = SCHEMA.names  # once: iterating a schema builds a Field object per column
 _COLUMNS = ["publisher", "publisher_key", "region_code", "site", "year"]
+_READ = ["report_id", *_COLUMNS]
+"""The ``reports`` columns a full build reads (``report_id`` orders the rows of a year)."""
 _MAX_CHUNKS = 16
 
 
@@ -106,7 +108,14 @@ def _identity(name: str, region: str | None) -> dict[str, object]:
 def build(reports: pa.Table, known: Known | None = None) -> pa.Table:
     """The publishers table from ``reports`` rows (needs ``publisher``, ``region_code``,
     ``site``, ``year``; ``publisher_key`` where present). ``known`` saves the identification
-    of a publisher whose latest wording and first region did not change."""
+    of a publisher whose latest wording and first region did not change.
+
+    A publisher's region is the first non-empty ``region_code`` by (year, report_id), as the
+    merge of a publish finds it; rows without ``report_id`` are taken in the order given."""
+    if "report_id" in reports.column_names:  # the files of a year are not in report_id order
+        reports = reports.take(
+            pc.sort_indices(reports, sort_keys=[("year", "ascending"), ("report_id", "ascending")])
+        )
     cols = {c: reports[c].to_pylist() if c in reports.column_names else None for c in _COLUMNS}
     n = reports.num_rows
     keys = cols["publisher_key"] or [None] * n
@@ -119,7 +128,7 @@ def build(reports: pa.Table, known: Known | None = None) -> pa.Table:
         a = acc.setdefault(key, _Acc())
         a.names[name] += 1
         a.latest = max(a.latest, (year, name))
-        a.region = a.region or region
+        a.region = a.region or region or None  # an empty code is no region, as in _added
         a.years.add(year)
         a.sites.add(cols["site"][i])  # type: ignore[index]
         a.reports += 1
@@ -154,7 +163,7 @@ def _known(old: pa.Table, rows: pa.Table, new_ids: set[str], removed: pa.Table) 
     first: dict[str, tuple[int, str, str]] = {}
 
     def see(key: str, year: int, rid: str, region: str | None) -> None:
-        if region is not None and (key not in first or (year, rid) < first[key][:2]):
+        if region and (key not in first or (year, rid) < first[key][:2]):
             first[key] = (year, rid, region)
 
     for rid, key, year, region in zip(
@@ -457,7 +466,7 @@ def write_publishers(
     Written to a hidden temporary name and moved over the old file (atomic locally and a single
     overwrite-by-key upload on object stores)."""
     store = open_store(root, filesystem)
-    table = build(read_table("reports", root, columns=_COLUMNS, filesystem=filesystem))
+    table = build(read_table("reports", root, columns=_READ, filesystem=filesystem))
     final = f"{store.path(TABLE)}/{FILE}"
     store.remove(store.path(STATE))  # the writer's copy would be stale: the next publish reads this
     if store.is_local:  # same modes, fsync and rename as every leaf (warehouse.storage)
@@ -477,5 +486,5 @@ def read_publishers(
     store = open_store(root, filesystem)
     path = f"{store.path(TABLE)}/{FILE}"
     if store.fs.get_file_info(path).type != pafs.FileType.File:
-        return build(read_table("reports", root, columns=_COLUMNS, filesystem=filesystem))
+        return build(read_table("reports", root, columns=_READ, filesystem=filesystem))
     return pq.read_table(path, filesystem=store.fs, schema=SCHEMA)

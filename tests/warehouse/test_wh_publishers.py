@@ -106,13 +106,13 @@ def test_incremental_dimension_equals_a_full_rebuild(tmp_path):
     year, a new wording, a report without a region, a replaced report that moves to another
     body and an old row without a key, the file equals the dimension built from the whole
     reports table."""
-    from warehouse.publishers import _COLUMNS, build
+    from warehouse.publishers import _READ, build
     from warehouse.read import read_table
 
     wh = tmp_path / "warehouse"
 
     def check() -> None:
-        assert read_publishers(wh).equals(build(read_table("reports", wh, columns=_COLUMNS)))
+        assert read_publishers(wh).equals(build(read_table("reports", wh, columns=_READ)))
 
     a = _report("http://a/2019/r00000000011", "合阳县人民政府", 2019, "weinan", "610500")
     b = _report("http://a/2019/r00000000012", "合阳县教育局", 2019, "heyang", "610524")
@@ -129,3 +129,33 @@ def test_incremental_dimension_equals_a_full_rebuild(tmp_path):
     publish([moved, keyless.model_copy(update={"publisher_key": None})], wh)
     check()
     assert "610524:合阳县教育局" not in read_publishers(wh)["publisher_key"].to_pylist()
+
+
+def test_build_takes_the_first_region_by_year_and_id_and_no_empty_code() -> None:
+    """A publisher's region is its first non-empty ``region_code`` by (year, report_id), in
+    whatever order the rows come (a year's files are not in id order); an empty code is no
+    region, as in the incremental merge."""
+    import pyarrow as pa
+
+    from warehouse.publishers import build
+
+    rows = [  # report_id, year, region: 610525 is first by (year, report_id)
+        ("r9", 2020, "610500"),
+        ("r2", 2020, "610525"),
+        ("r1", 2020, ""),
+        ("r0", 2021, "610524"),
+    ]
+    for order in (rows, rows[::-1], rows[1:] + rows[:1]):
+        table = pa.table(
+            {
+                "report_id": [r[0] for r in order],
+                "year": pa.array([r[1] for r in order], pa.int16()),
+                "publisher": ["教育局"] * len(order),
+                "publisher_key": ["k"] * len(order),
+                "region_code": [r[2] for r in order],
+                "site": ["s"] * len(order),
+            }
+        )
+        assert build(table)["region_code"].to_pylist() == ["610525"]
+    blank = table.set_column(4, "region_code", pa.array([""] * len(rows)))
+    assert build(blank)["region_code"].to_pylist() == [None]
