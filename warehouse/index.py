@@ -170,17 +170,32 @@ def year_schema(store: Store, year: int) -> pa.Schema:
 
 def read_year(store: Store, year: int, columns: list[str] | None = None) -> pa.Table:
     """One year's index file as it is stored (``columns``: only those the file has, in that
-    order), decoded on the calling thread."""
+    order), decoded on the calling thread.
+
+    A file in :data:`INDEX_SCHEMA` (every file this writer makes) is opened once, with the
+    columns' positions in that schema; any other (its columns differ there) again, with the
+    positions its own schema gives."""
     with _open(store, index_path(store, year)) as source:
-        reader = pa.ipc.open_file(source)
-        if columns is not None:
-            names = reader.schema.names
-            fields = [names.index(c) for c in columns if c in names]
-            options = pa.ipc.IpcReadOptions(included_fields=fields, use_threads=False)
-            reader = pa.ipc.open_file(source, options=options)
-            table = reader.read_all()
-            return table.select([c for c in columns if c in table.column_names])
-        return pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(use_threads=False)).read_all()
+        if columns is None:
+            return pa.ipc.open_file(source, options=_read_options(None)).read_all()
+        fields = sorted({_INDEX_POSITIONS[c] for c in columns if c in _INDEX_POSITIONS})
+        reader = pa.ipc.open_file(source, options=_read_options(fields))
+        if reader.schema.names != [_INDEX_NAMES[i] for i in fields]:  # not this writer's file
+            names = pa.ipc.open_file(source).schema.names
+            fields = sorted({names.index(c) for c in columns if c in names})
+            reader = pa.ipc.open_file(source, options=_read_options(fields))
+        table = reader.read_all()
+        return table.select([c for c in columns if c in table.column_names])
+
+
+def _read_options(fields: list[int] | None) -> pa.ipc.IpcReadOptions:
+    if fields is None:
+        return pa.ipc.IpcReadOptions(use_threads=False)
+    return pa.ipc.IpcReadOptions(included_fields=fields, use_threads=False)
+
+
+_INDEX_NAMES = INDEX_SCHEMA.names
+_INDEX_POSITIONS = {name: i for i, name in enumerate(_INDEX_NAMES)}
 
 
 def read_legacy_year(store: Store, year: int) -> pa.Table:

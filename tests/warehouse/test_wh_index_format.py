@@ -132,3 +132,18 @@ def test_a_table_read_from_the_index_survives_its_file_being_replaced(
     assert held.to_pylist() == copy
     stems = set(read_year(store, year, ["stem"])["stem"].to_pylist())
     assert stems != {row["stem"] for row in copy}
+
+
+def test_a_file_in_another_column_order_reads_by_name(wh: Path, reports: list[Report]) -> None:
+    """Columns are picked by their positions in this writer's schema, checked against the
+    file's: a file whose columns sit elsewhere (another writer's) reads by name."""
+    publish(reports, wh)
+    store = open_store(wh)
+    path = index_path(store, 2020)
+    rows = read_year(store, 2020)
+    moved = rows.select(list(reversed(rows.column_names)))
+    with pa.OSFile(path + ".new", "wb") as sink, pa.ipc.new_file(sink, moved.schema) as writer:
+        writer.write_table(moved)
+    Path(path + ".new").replace(path)  # renamed over, as the writer does (``rows`` maps it)
+    got = read_year(store, 2020, ["stem", "report_id", "year"])
+    assert got.equals(rows.select(["stem", "report_id", "year"]))
