@@ -21,7 +21,10 @@ reports.
 - **warm**: the incremental case again inside one process that has already published once
   (what a flow's second and later publishes cost), project and floor alternating; without the
   ~0.2 s of first-call costs both fresh processes pay, this ratio is the higher one. Also timed
-  there: the project given plain ``Report`` objects (hashed by serialising each).
+  there: the project given plain ``Report`` objects (hashed by serialising each), and as many
+  reports replacing stored 2025 ones (printed beside the headline; the floor only appends).
+  Each warm run publishes into a copy of the base as built (2019–2025), so its 2026 reports
+  are new: the incremental runs add 2026–2028 reports to the base itself.
 - **unchanged**: the same reports published again (skipped by hash).
 - **memory**: peak RSS of the process publishing ``--new`` into each base (imports and the
   generation of the new reports included, identical in both) and the ratio between bases.
@@ -224,18 +227,22 @@ def _base_size(root: Path) -> int:
     return int(root.name.rsplit("-", 1)[-1])
 
 
-def _warm_reports(n: int, round_: int, base: int) -> list[Report]:
-    """``n`` reports of 2026 (each pairs with its stored 2025) for a different run of publishers
-    in each round, so no round repeats another's inputs."""
-    rng = random.Random(round_)
+def _warm_reports(n: int, round_: int, base: int, year: int = NEW_YEAR) -> list[Report]:
+    """``n`` reports of ``year`` for a different run of publishers in each round, so no round
+    repeats another's inputs. Into a base as built (2019–2025), 2026 reports are new (each
+    pairs with its stored 2025); 2025 reports replace stored ones (new content: another
+    round's random reshaping)."""
+    rng = random.Random(round_ + (0 if year == NEW_YEAR else 1_000))
     publishers = max(1, base // len(YEARS))
-    return [reshape(make_report((round_ * n + i) % publishers, NEW_YEAR), rng) for i in range(n)]
+    return [reshape(make_report((round_ * n + i) % publishers, year), rng) for i in range(n)]
 
 
 def phase_warm(args: argparse.Namespace) -> dict[str, Any]:
     """Warm process: project and floor alternate ``--repeats`` times after one untimed round of
     each (imports, pandas behind the first ``pa.array``, caches); each project run publishes into
-    a fresh copy of the base (copy not timed)."""
+    a fresh copy of the base as built (copy not timed). Timed: new reports as spool lines (the
+    headline), the same as plain ``Report`` objects, and as many reports replacing stored ones
+    (their old rows removed from the files holding them)."""
     work = args.dir.parent / f"warm-{args.dir.name}"
     out: dict[str, list[float]] = {
         "s": [],
@@ -243,23 +250,30 @@ def phase_warm(args: argparse.Namespace) -> dict[str, Any]:
         "floor_s": [],
         "floor_cpu_s": [],
         "plain_s": [],
+        "replace_s": [],
+        "replace_cpu_s": [],
     }
+    size = _base_size(args.dir)
     for r in range(-1, args.repeats):
-        reports = _warm_reports(args.new, r + 1, _base_size(args.dir))
+        reports = _warm_reports(args.new, r + 1, size)
         lines = spooled(reports)
-        for plain in (False, True):  # as the flow does (spool lines), then plain Report objects
+        replacing = spooled(_warm_reports(args.new, r + 1, size, year=YEARS[-1]))
+        cases: dict[str, list[Report] | list[Spooled]] = {
+            "": lines,
+            "plain_": reports,
+            "replace_": replacing,
+        }
+        for case, items in cases.items():  # lines: as the flow publishes them
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(args.dir, work / "wh")
             t, cpu = time.perf_counter(), time.process_time()
-            publish(reports if plain else lines, work / "wh")
+            publish(items, work / "wh")
             s, c = time.perf_counter() - t, time.process_time() - cpu
             if r < 0:  # round -1 warms everything up
                 continue
-            if plain:
-                out["plain_s"].append(s)
-            else:
-                out["s"].append(s)
-                out["cpu_s"].append(c)
+            out[f"{case}s"].append(s)
+            if f"{case}cpu_s" in out:
+                out[f"{case}cpu_s"].append(c)
         f = _floor_write(reports, work / "floor")
         if r >= 0:
             out["floor_s"].append(f["s"])
@@ -323,6 +337,9 @@ def main() -> None:
     for size in sizes:
         t = time.perf_counter()
         run("build", base / f"base-{size}", reports=size)
+        # the warm phase publishes into copies of the base as built (the incremental runs below
+        # add 2026–2028 reports to it, which the warm round's 2026 reports would replace)
+        shutil.copytree(base / f"base-{size}", base / f"built-{size}")
         print(f"built base of {size:,} reports in {time.perf_counter() - t:.0f} s (not timed)")
 
     full: list[dict[str, Any]] = []
@@ -376,13 +393,18 @@ def main() -> None:
         f" and floor alternating {args.repeats}x, medians):"
     )
     for size in sizes:
-        w = run("warm", base / f"base-{size}", new=args.new, repeats=args.repeats)
+        w = run("warm", base / f"built-{size}", new=args.new, repeats=args.repeats)
         print(
             f"  publish {args.new:,} new into {size:,}: {w['s']:.2f} s, CPU {w['cpu_s']:.2f} s;"
             f" floor {w['floor_s']:.2f} s, CPU {w['floor_cpu_s']:.2f} s;"
             f" ratio {w['s'] / w['floor_s']:.2f}x wall, {w['cpu_s'] / w['floor_cpu_s']:.2f}x CPU"
             f" (plain Report objects, hashed by serialising them: {w['plain_s']:.2f} s,"
             f" {w['plain_s'] / w['floor_s']:.2f}x)"
+        )
+        print(
+            f"    replacing {args.new:,} stored {YEARS[-1]} reports instead (their rows removed"
+            f" from the files holding them; the floor only appends): {w['replace_s']:.2f} s,"
+            f" CPU {w['replace_cpu_s']:.2f} s; {w['replace_s'] / w['floor_s']:.2f}x wall"
         )
     if len(sizes) >= 2:
         lo, hi = sizes[0], sizes[-1]
