@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import xxhash
 
@@ -147,9 +146,8 @@ def index_path(store: Store, year: int, suffix: str = INDEX_SUFFIX) -> str:
 def index_years(store: Store, suffix: str = INDEX_SUFFIX) -> list[int]:
     """Years that have an index file (``suffix``: :data:`LEGACY_SUFFIX` for the Parquet files
     of an older writer)."""
-    sel = pafs.FileSelector(store.path(INDEX_DIR), allow_not_found=True)
     out = []
-    for info in store.fs.get_file_info(sel):
+    for info in store.list_dir(store.path(INDEX_DIR)):
         name = info.base_name
         if name.startswith(f"{PARTITION_FIELD}=") and name.endswith(suffix):
             out.append(int(name[len(PARTITION_FIELD) + 1 : -len(suffix)]))

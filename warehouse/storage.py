@@ -83,7 +83,7 @@ class Store:
         """All visible Parquet files of one leaf, sorted by name."""
         return sorted(
             i.path
-            for i in self._list(self.partition_dir(table, year))
+            for i in self.list_dir(self.partition_dir(table, year))
             if i.type == pafs.FileType.File
             and i.base_name.endswith(".parquet")
             and not i.base_name.startswith((".", "_"))
@@ -93,13 +93,19 @@ class Store:
         """Every ``year=`` directory of ``table`` (with or without data)."""
         return sorted(
             int(m.group(1))
-            for i in self._list(self.table_dir(table))
+            for i in self.list_dir(self.table_dir(table))
             if (m := _PARTITION_RE.match(i.base_name))
         )
 
-    def _list(self, directory: str) -> list[pafs.FileInfo]:
-        info = self.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
-        return list(info)
+    def list_dir(self, directory: str) -> list[pafs.FileInfo]:
+        """The entries of ``directory`` (none when it does not exist)."""
+        select = pafs.FileSelector(directory, allow_not_found=True)
+        try:
+            return list(self.fs.get_file_info(select))
+        except FileNotFoundError:
+            # Arrow lists first and checks whether the directory exists after a failure: one
+            # created in between (by a staging thread, or another process's writer) raises
+            return list(self.fs.get_file_info(select))
 
     # -- reading ---------------------------------------------------------------------------
     def read_partition(
@@ -276,7 +282,7 @@ class Store:
             self.fs.delete_file(path)
 
     def remove_dir_if_empty(self, directory: str) -> None:
-        if self.fs.get_file_info(directory).type == pafs.FileType.Directory and not self._list(
+        if self.fs.get_file_info(directory).type == pafs.FileType.Directory and not self.list_dir(
             directory
         ):
             self.fs.delete_dir(directory)
