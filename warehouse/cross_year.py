@@ -287,18 +287,12 @@ def item_count_issues(
     return out
 
 
-def changed_reports(before: pa.Table, after: pa.Table, columns: list[str]) -> set[str] | None:
+def changed_reports(before: pa.Table, after: pa.Table, columns: list[str]) -> set[str]:
     """The reports whose issue rows differ between ``before`` and ``after``: compared as
-    multisets of ``columns`` rows (the first column is ``report_id``), grouped in Arrow.
-
-    None where the grouping cannot stand for Python's comparison of the rows: a null
-    ``report_id``, or a column of other types in the two tables.
-    """
-    old, new = before.select(columns), after.select(columns)
-    if old.schema.types != new.schema.types:
-        return None
-    if old[columns[0]].null_count or new[columns[0]].null_count:
-        return None
+    multisets of ``columns`` rows (the first column is ``report_id``), grouped in Arrow
+    (``after`` read in ``before``'s types)."""
+    old = before.select(columns)
+    new = after.select(columns).cast(old.schema)
     if old.num_rows + new.num_rows == 0:
         return set()
     side = "_after"  # 0: a row of before, 1: of after

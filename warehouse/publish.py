@@ -320,23 +320,7 @@ class _Publisher:
             )
         }
         changed = changed_reports(current, issues, _ISSUE_KEY)
-        if changed is None:  # ids or column types the grouped comparison cannot vouch for
-
-            def keyed(table: pa.Table) -> dict[str, list[tuple[object, ...]]]:
-                out: dict[str, list[tuple[object, ...]]] = defaultdict(list)
-                for row in zip(*(table[c].to_pylist() for c in _ISSUE_KEY), strict=True):
-                    out[str(row[0])].append(row)
-                return out
-
-            before, after = keyed(current), keyed(issues)
-            changed = {
-                rid
-                for rid in stem_of
-                if sorted(before.get(rid, []), key=repr) != sorted(after.get(rid, []), key=repr)
-            }
-            issued = set(after)
-        else:
-            issued = set(pc.unique(issues["report_id"]).to_pylist())
+        issued = set(pc.unique(issues["report_id"]).to_pylist())
         for rid, where in stem_of.items():
             if rid in changed:
                 self.edits[where].cross_year.add(rid)
